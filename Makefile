@@ -1,0 +1,30 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both create .venv if missing.
+SHELL := /bin/bash
+VENV  ?= .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test bench setup clean
+
+run: $(STAMP)
+	$(BIN)/ceasefire-sim
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+setup: $(STAMP)
+
+$(BIN)/python:
+	@py=$$(scripts/find-python) || exit 1; \
+	echo "creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) outputs multirun

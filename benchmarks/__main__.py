@@ -1,0 +1,8 @@
+"""`make bench`: run every benchmark and print its figures; exit non-zero if a target is missed."""
+
+import sys
+
+from benchmarks import model
+
+if __name__ == "__main__":
+    sys.exit(max(bench.main() for bench in (model,)))

@@ -1,0 +1,355 @@
+"""Every model parameter in one typed place: name, unit, default, allowed range and source.
+
+The dataclasses here are the model's parameters *and* Hydra's structured configs
+(registered in :mod:`sim.config`). Each field carries metadata:
+
+- ``unit``: the unit (``1/day``, ``hours``, ``killed-equivalents`` ...);
+- ``source``: where the default comes from (an article in ``seeds/``, public reporting,
+  the literature in REFERENCES, or a stated reasoning);
+- ``lo`` / ``hi``: the allowed range, checked by :func:`validate`.
+
+``docs/ODD.md`` carries the table printed by ``python -m sim.params``; a test keeps them in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+SIDES = ("ARM", "AZE")
+TIERS = (1, 2, 3, 4)
+TIER_NAMES = {0: "quiet", 1: "small arms", 2: "large-calibre", 3: "mortar", 4: "artillery/drones"}
+TOP_TIER = TIERS[-1]
+COLLAPSE_RULES = ("killed_window", "top_tier_sectors", "either")
+
+A_ART = "seeds: 000_f6d714250b8b91e2.txt, 003_2a932858fe7ccec7.txt"
+
+
+class ParameterError(ValueError):
+    """A parameter value outside its allowed range or of the wrong kind (one-line message)."""
+
+
+def param(default: Any, unit: str, source: str, lo: float | None = None, hi: float | None = None,
+          lo_open: bool = False, choices: tuple | None = None):
+    """A dataclass field with its unit, source and allowed range as metadata."""
+    meta = {"unit": unit, "source": source, "lo": lo, "hi": hi, "lo_open": lo_open, "choices": choices}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class ViolationParams:
+    """Unprovoked fire: a Poisson process per border position, thinned by state."""
+
+    base_rate_per_day: float = param(
+        0.012, "1/day per position", "record: 2 violations in the 14 days after the ceasefire over "
+        "10 positions (~0.014/day), less the share explained by grievance; calibrated", lo=0.0, lo_open=True)
+    grievance_gain: float = param(
+        0.3, "per killed-equivalent", "Haushofer et al. 2010 (violence rises after the other side's); "
+        "stated reasoning: rate multiplier 1 + gain x grievance; calibrated", lo=0.0)
+    opening_escalation: float = param(
+        0.2, "probability", "record: 23 Sept opened with small arms, 28 Sept with mortars and large calibre; "
+        "opening tier = 1 + Binomial(3, p); calibrated", lo=0.0, hi=1.0)
+
+
+@dataclass
+class GrievanceParams:
+    """Memory of fire and casualties received, decaying exponentially."""
+
+    half_life_days: float = param(
+        5.0, "days", "Haushofer et al. 2010, Jaeger & Paserman 2008: retaliation effects fade over days "
+        "to weeks; calibrated", lo=0.0, lo_open=True)
+    per_killed: float = param(1.0, "killed-equivalents per soldier killed", "unit of grievance (definition)",
+                              lo=0.0)
+    per_wounded: float = param(
+        0.3, "killed-equivalents per soldier wounded", "stated reasoning: a wound weighs about a third of a "
+        "death (wounded-to-killed ratio ~2 in the flare-up, public reporting)", lo=0.0)
+    per_exchange: float = param(
+        0.2, "killed-equivalents per exchange received", "stated reasoning: fire without casualties still "
+        "provokes (both ministries reported retaliating)", lo=0.0)
+    flareup_weight: float = param(
+        0.03, "fraction of flare-up losses", "public reporting: 13-14 Sept losses (ARM 207 dead or missing, "
+        "293 wounded; AZE 80 killed, 281 wounded) spread over each side's positions; calibrated", lo=0.0, hi=1.0)
+
+
+@dataclass
+class RetaliationParams:
+    """The decision to answer fire, its delay and its tier."""
+
+    propensity: float = param(
+        0.5, "probability", "record: each ministry says it retaliated (ARM 23 and 28 Sept, AZE 23 Sept); "
+        "probability at zero grievance, tier 1, no pressure; calibrated", lo=0.0, hi=1.0)
+    grievance_slope: float = param(
+        0.5, "logit per log(1 + killed-equivalents)", "Haushofer et al. 2010: killings raise the probability "
+        "of retaliation more than its size; calibrated", lo=0.0)
+    tier_slope: float = param(
+        0.4, "logit per tier received", "stated reasoning: heavier fire is likelier to be answered "
+        "(Berman et al. 2024 response curves)", lo=0.0)
+    delay_mean_hours: float = param(
+        1.0, "hours", "record: ARM says enemy fire was silenced by retaliation (same episode); "
+        "AZE reports nine hours of intermittent fire on 23 Sept", lo=0.0, lo_open=True)
+
+
+@dataclass
+class EscalationParams:
+    """Moves up and down the weapon ladder small arms -> large calibre -> mortar -> artillery/drones."""
+
+    p_up: float = param(
+        0.1, "probability per retaliation", "record: 28 Sept reached mortars; the flare-up reached "
+        "artillery and drones (public reporting); calibrated", lo=0.0, hi=1.0)
+    p_down: float = param(
+        0.3, "probability per retaliation", "Berman et al. 2024: episodes de-escalate", lo=0.0, hi=1.0)
+    grievance_gain: float = param(
+        0.05, "per killed-equivalent", "stated reasoning: grievance raises the odds of escalating "
+        "(Richardson's reaction term)", lo=0.0)
+
+
+@dataclass
+class CasualtyParams:
+    """Casualties inflicted on the side fired upon, Poisson per exchange and tier."""
+
+    killed_top_tier: float = param(
+        3.0, "killed per exchange", "public reporting: ~287 killed in 48 h of artillery and drone fire "
+        "(both sides' own counts); calibrated on the flare-up scale", lo=0.0)
+    tier_ratio: float = param(
+        0.2, "ratio per tier step", "record: 3 killed by mortar and large-calibre fire on 28 Sept, 1 wounded "
+        "by small arms on 23 Sept; mean killed at tier t = killed_top_tier * ratio^(4 - t); calibrated",
+        lo=0.0, hi=1.0)
+    wounded_per_killed: float = param(
+        2.0, "wounded per killed", "public reporting: 574 wounded to 287 killed in the flare-up", lo=0.0)
+
+
+@dataclass
+class SpilloverParams:
+    """Tension spreading to adjacent sectors."""
+
+    prob_top_tier: float = param(
+        0.35, "probability per adjacent sector per exchange at the top tier", "public reporting: the flare-up "
+        "spread over four Armenian and four Azerbaijani directions at once; scales as (tier/4)^2; calibrated",
+        lo=0.0, hi=1.0)
+    delay_mean_hours: float = param(
+        3.0, "hours", "stated reasoning: neighbouring units join within hours", lo=0.0, lo_open=True)
+
+
+@dataclass
+class MediatorParams:
+    """One mediator: leverage (share of escalation it can suppress), reaction delay and name."""
+
+    name: str = param("Russia", "-", A_ART)
+    leverage: float = param(0.5, "probability scale", "stated reasoning from the record", lo=0.0, hi=1.0)
+    delay_hours: float = param(12.0, "hours", "stated reasoning from the record", lo=0.0, lo_open=True)
+
+
+def _default_mediators() -> list[MediatorParams]:
+    return [
+        MediatorParams("Russia", 0.45, 12.0),
+        MediatorParams("CSTO", 0.15, 24.0),
+        MediatorParams("EU", 0.3, 48.0),
+        MediatorParams("US", 0.3, 48.0),
+    ]
+
+
+MEDIATOR_SOURCES = {
+    "Russia": "record: brokered the ceasefire and moved quickly (003); isolated after Ukraine (000)",
+    "CSTO": "record: SG border visit 22 Sept (003); public reporting: mission decided 13 Sept, no military help",
+    "EU": "record: led the Brussels talks, last on 31 Aug (000)",
+    "US": "record: Blinken arranged the foreign ministers' New York talks (000)",
+}
+
+
+@dataclass
+class MediationParams:
+    """Mediators react to violations with casualties by applying pressure for a time."""
+
+    intensity: float = param(
+        1.0, "multiplier of every mediator's leverage", "scenario knob: 1 = as in Sept 2022, 0 = no mediation",
+        lo=0.0, hi=3.0)
+    pressure_duration_days: float = param(
+        5.0, "days", "stated reasoning: a round of calls and visits lasts about a working week", lo=0.0,
+        lo_open=True)
+    truce_lead_delay_hours: float = param(
+        24.0, "hours", "public reporting: the 14 Sept ceasefire took about 40 h after the flare-up began; "
+        "a first truce on 13 Sept failed within minutes", lo=0.0, lo_open=True)
+    mediators: list[MediatorParams] = field(default_factory=_default_mediators, metadata={
+        "unit": "-", "source": "; ".join(f"{k}: {v}" for k, v in MEDIATOR_SOURCES.items()),
+        "lo": None, "hi": None, "lo_open": False, "choices": None})
+
+
+@dataclass
+class ObserverParams:
+    """A peacekeeping or observer contingent on the border (none in the Sept 2022 baseline)."""
+
+    strength: float = param(
+        0.0, "personnel", "public reporting: Russia's ~1,960 peacekeepers are in Nagorno-Karabakh, not on "
+        "this border; ARM called for an international observer mission (000)", lo=0.0)
+    strength_scale: float = param(
+        50.0, "personnel", "stated reasoning: effect = 1 - exp(-strength/scale), ~63% of full effect at "
+        "50 personnel on the border", lo=0.0, lo_open=True)
+    max_deterrence: float = param(
+        0.5, "fraction of unprovoked fire prevented", "Fortna 2003/2004: peacekeeping and monitoring "
+        "lower the hazard of renewed war", lo=0.0, hi=1.0)
+    max_interposition: float = param(
+        0.4, "fraction of retaliation prevented", "Fortna 2004: third parties interpose", lo=0.0, hi=1.0)
+    max_verification: float = param(
+        0.9, "probability a covered exchange is attributed", "stated reasoning: observers see most "
+        "exchanges in their sectors", lo=0.0, hi=1.0)
+    sectors: list[str] = param([], "sector ids ([] = every sector)", "scenario choice")
+    deploy_day: float = param(0.0, "days after the ceasefire", "scenario choice", lo=0.0)
+    withdraw_day: float = param(-1.0, "days after the ceasefire (-1 = never)", "scenario choice", lo=-1.0)
+
+
+@dataclass
+class ReportingParams:
+    """Who each side says fired first."""
+
+    deny_prob: float = param(
+        0.95, "probability", "record: both ministries blamed the other in both incidents (2 of 2)",
+        lo=0.0, hi=1.0)
+
+
+@dataclass
+class CollapseParams:
+    """When violence returns to war scale, the ceasefire has collapsed."""
+
+    rule: str = param("either", "one of killed_window, top_tier_sectors, either", "stated reasoning",
+                      choices=COLLAPSE_RULES)
+    window_hours: float = param(
+        48.0, "hours", "public reporting: the flare-up lasted about 48 h", lo=0.0, lo_open=True)
+    killed_threshold: float = param(
+        100.0, "killed (both sides) within the window", "public reporting: ~287 killed in 48 h of the "
+        "flare-up; a third of that is war scale", lo=1.0)
+    top_tier_sectors: int = param(
+        3, "sectors at the top tier within the window", "public reporting: the flare-up hit four directions "
+        "per side", lo=1)
+
+
+@dataclass
+class ModelParams:
+    """All parameters of :class:`sim.model.CeasefireModel`."""
+
+    violations: ViolationParams = field(default_factory=ViolationParams)
+    grievance: GrievanceParams = field(default_factory=GrievanceParams)
+    retaliation: RetaliationParams = field(default_factory=RetaliationParams)
+    escalation: EscalationParams = field(default_factory=EscalationParams)
+    casualties: CasualtyParams = field(default_factory=CasualtyParams)
+    spillover: SpilloverParams = field(default_factory=SpilloverParams)
+    mediation: MediationParams = field(default_factory=MediationParams)
+    observer: ObserverParams = field(default_factory=ObserverParams)
+    reporting: ReportingParams = field(default_factory=ReportingParams)
+    collapse: CollapseParams = field(default_factory=CollapseParams)
+
+
+# --- validation and conversion ------------------------------------------------------------------
+
+def _check(key: str, value: Any, meta: dict) -> None:
+    choices = meta.get("choices")
+    if choices is not None:
+        if value not in choices:
+            raise ParameterError(f"{key}={value!r} is not allowed; allowed: {', '.join(map(str, choices))}")
+        return
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is None and hi is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ParameterError(f"{key}={value!r} must be a finite number")
+    too_low = lo is not None and (value <= lo if meta.get("lo_open") else value < lo)
+    too_high = hi is not None and value > hi
+    if too_low or too_high:
+        left = "(" if meta.get("lo_open") else "["
+        raise ParameterError(f"{key}={value!r} is out of range; allowed {left}{lo}, {hi if hi is not None else 'inf'}]")
+
+
+def validate(params: Any, prefix: str = "", sectors: tuple[str, ...] | None = None) -> None:
+    """Raise :class:`ParameterError` naming the first parameter outside its allowed range.
+
+    ``sectors``, if given, are the known sector ids for ``observer.sectors``.
+    """
+    for f in dataclasses.fields(params):
+        key = f"{prefix}{f.name}"
+        value = getattr(params, f.name)
+        if dataclasses.is_dataclass(value):
+            validate(value, key + ".", sectors)
+        elif f.name == "mediators":
+            names = [m.name for m in value]
+            if len(set(names)) != len(names):
+                raise ParameterError(f"{key}: mediator names must be unique, got {names}")
+            for i, m in enumerate(value):
+                validate(m, f"{key}[{i}].", sectors)
+        else:
+            _check(key, value, f.metadata)
+    if isinstance(params, ObserverParams) and sectors is not None:
+        unknown = [s for s in params.sectors if s not in sectors]
+        if unknown:
+            raise ParameterError(f"{prefix}sectors: unknown sector {unknown[0]!r}; allowed: {', '.join(sectors)}")
+    if isinstance(params, ObserverParams) and params.withdraw_day >= 0 and params.withdraw_day < params.deploy_day:
+        raise ParameterError(f"{prefix}withdraw_day={params.withdraw_day} is before deploy_day={params.deploy_day}")
+
+
+def from_dict(cls: type, data: dict) -> Any:
+    """Build a parameter dataclass from a nested dict (e.g. an OmegaConf container)."""
+    kwargs = {}
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        if key not in names:
+            raise ParameterError(f"unknown parameter {cls.__name__}.{key}; allowed: {', '.join(names)}")
+        f = names[key]
+        sub = _field_class(f)
+        if sub is not None and isinstance(value, dict):
+            kwargs[key] = from_dict(sub, value)
+        elif key == "mediators":
+            kwargs[key] = [from_dict(MediatorParams, m) for m in value]
+        else:
+            kwargs[key] = value
+    return cls(**kwargs)
+
+
+def _field_class(f: dataclasses.Field) -> type | None:
+    t = f.type if isinstance(f.type, type) else globals().get(str(f.type))
+    return t if isinstance(t, type) and dataclasses.is_dataclass(t) else None
+
+
+def rows(params: Any | None = None, prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """(name, default, unit, source) for every leaf parameter, in declaration order."""
+    params = ModelParams() if params is None else params
+    out = []
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            out.extend(rows(value, key + "."))
+        elif f.name == "mediators":
+            for m in value:
+                out.append((f"{key}.{m.name}.leverage", str(m.leverage), "probability scale",
+                            MEDIATOR_SOURCES.get(m.name, "scenario choice")))
+                out.append((f"{key}.{m.name}.delay_hours", str(m.delay_hours), "hours",
+                            MEDIATOR_SOURCES.get(m.name, "scenario choice")))
+        else:
+            rng = _range_text(f.metadata)
+            out.append((key, f"{value!r}" if isinstance(value, str) else str(value),
+                        f.metadata["unit"] + rng, f.metadata["source"]))
+    return out
+
+
+def _range_text(meta: dict) -> str:
+    if meta.get("choices"):
+        return ""
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is None and hi is None:
+        return ""
+    left = "(" if meta.get("lo_open") else "["
+    return f"; range {left}{lo}, {hi if hi is not None else '∞'}]"
+
+
+def markdown_table() -> str:
+    """The parameter table of docs/ODD.md."""
+    lines = ["| parameter | default | unit; range | source or reasoning |", "|---|---|---|---|"]
+    lines += [f"| `{n}` | {d} | {u} | {s} |" for n, d, u, s in rows()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m sim.params > table
+    sys.stdout.write(markdown_table() + "\n")

@@ -1,0 +1,131 @@
+"""Violation episodes and their summary statistics — the patterns calibration compares.
+
+The same :func:`summary_statistics` runs on the record (via :func:`record_episodes`) and on simulated
+runs (the simulator builds :class:`Episode` objects itself), so this module knows nothing about where
+episodes come from. Times are hours since the ceasefire; losses are each side's own soldiers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Sequence
+
+from sim.record import SIDES
+
+if TYPE_CHECKING:
+    from sim.record import Record
+
+WINDOW_HOURS = 340.0
+"""Observation window, hours: from the ceasefire (14 Sept 2022 20:00 local) to the end of 28 Sept."""
+
+STATISTICS = ("n_violations", "n_with_casualties", "killed_ARM", "killed_AZE", "wounded_ARM", "wounded_AZE",
+              "max_tier", "first_violation_hours", "mean_gap_hours", "both_blame_share", "retaliation_share",
+              "returned_to_war_scale")
+"""Keys of :func:`summary_statistics`, in a fixed order."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One violation episode: the opening fire plus the answers it provoked."""
+
+    start_hours: float                 # hours since the ceasefire
+    killed: dict[str, int]             # side -> own soldiers killed
+    wounded: dict[str, int]            # side -> own soldiers wounded
+    max_tier: int                      # 1..4, heaviest weapon tier used
+    blamed: dict[str, str | None]      # side -> whom that side says fired first (None = no claim)
+    retaliated: dict[str, bool]        # side -> did it fire back in the episode
+
+
+def record_episodes(record: Record, ceasefire: datetime | None = None) -> list[Episode]:
+    """One episode per violation in the record, in time order.
+
+    - start: the earliest time any claim gives (approximate times are taken at face value; a violation
+      with no claimed time starts at local midnight of its date), in hours after ``ceasefire``
+      (default: the ceasefire per public reporting, 14 Sept 2022 20:00+04:00);
+    - killed/wounded: each side's own claim about its own losses; ``None`` (not stated) counts as 0;
+      if one side has several claims (several sources), the largest figure is used;
+    - max_tier: the highest ladder tier in either side's claim;
+    - blamed: whom each side's claim says fired first (None if that side made no claim or did not say);
+    - retaliated: per the side's own claim; ``None`` (not stated) counts as False.
+    """
+    t0 = ceasefire or record.ceasefire_time()
+    episodes = []
+    for ev in record.violations():
+        killed = {s: 0 for s in SIDES}
+        wounded = {s: 0 for s in SIDES}
+        blamed: dict[str, str | None] = {s: None for s in SIDES}
+        retaliated = {s: False for s in SIDES}
+        for c in ev.claims:
+            killed[c.side] = max(killed[c.side], c.own_killed or 0)
+            wounded[c.side] = max(wounded[c.side], c.own_wounded or 0)
+            blamed[c.side] = blamed[c.side] or c.fired_first
+            retaliated[c.side] = retaliated[c.side] or bool(c.retaliated)
+        episodes.append(Episode(
+            start_hours=(ev.start - t0).total_seconds() / 3600.0,
+            killed=killed, wounded=wounded,
+            max_tier=max((c.tier for c in ev.claims), default=0),
+            blamed=blamed, retaliated=retaliated))
+    return episodes
+
+
+def summary_statistics(episodes: Sequence[Episode], window_hours: float = WINDOW_HOURS,
+                       war_scale_killed: float = 100.0, war_window_hours: float = 48.0) -> dict[str, float]:
+    """Summary statistics (all floats) of the episodes starting in ``[0, window_hours)``.
+
+    - ``n_violations``, ``n_with_casualties`` (any killed or wounded on either side);
+    - ``killed_ARM``, ``killed_AZE``, ``wounded_ARM``, ``wounded_AZE``: totals of own losses;
+    - ``max_tier``: heaviest tier (0 if no episode);
+    - ``first_violation_hours``: start of the first episode (``window_hours`` if none);
+    - ``mean_gap_hours``: mean hours between consecutive starts (``window_hours`` if fewer than 2);
+    - ``both_blame_share``: share of episodes where ARM blames AZE and AZE blames ARM (0 if none);
+    - ``retaliation_share``: share of episodes where at least one side says it retaliated (0 if none);
+    - ``returned_to_war_scale``: 1.0 if the killed of both sides in episodes starting within any
+      ``war_window_hours`` span reaches ``war_scale_killed``, else 0.0.
+    """
+    eps = sorted((e for e in episodes if 0.0 <= e.start_hours < window_hours), key=lambda e: e.start_hours)
+    n = len(eps)
+    killed = {s: 0 for s in SIDES}
+    wounded = {s: 0 for s in SIDES}
+    n_cas = n_blame = n_ret = max_tier = 0
+    totals = []  # killed (both sides) per episode
+    for e in eps:
+        k = w = 0
+        for s in SIDES:
+            ks, ws = e.killed.get(s, 0), e.wounded.get(s, 0)
+            killed[s] += ks
+            wounded[s] += ws
+            k += ks
+            w += ws
+        totals.append(k)
+        n_cas += (k + w) > 0
+        n_blame += e.blamed.get("ARM") == "AZE" and e.blamed.get("AZE") == "ARM"
+        n_ret += any(e.retaliated.values())
+        max_tier = max(max_tier, e.max_tier)
+
+    war = 0.0  # rolling window over episode starts: [start_i, start_i + war_window_hours)
+    j = 0
+    running = 0
+    for i, e in enumerate(eps):
+        while j < n and (j <= i or eps[j].start_hours < e.start_hours + war_window_hours):
+            running += totals[j]
+            j += 1
+        if running >= war_scale_killed:
+            war = 1.0
+            break
+        running -= totals[i]
+
+    return {
+        "n_violations": float(n),
+        "n_with_casualties": float(n_cas),
+        "killed_ARM": float(killed["ARM"]),
+        "killed_AZE": float(killed["AZE"]),
+        "wounded_ARM": float(wounded["ARM"]),
+        "wounded_AZE": float(wounded["AZE"]),
+        "max_tier": float(max_tier),
+        "first_violation_hours": eps[0].start_hours if n else float(window_hours),
+        "mean_gap_hours": (eps[-1].start_hours - eps[0].start_hours) / (n - 1) if n >= 2 else float(window_hours),
+        "both_blame_share": n_blame / n if n else 0.0,
+        "retaliation_share": n_ret / n if n else 0.0,
+        "returned_to_war_scale": war,
+    }

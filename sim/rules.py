@@ -1,0 +1,124 @@
+"""Decision rules as pure functions of state: probabilities and rates, no agents, no RNG.
+
+Units: time in hours unless a name says days; grievance in killed-equivalents
+(one soldier killed = 1, see :class:`sim.params.GrievanceParams`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.params import TOP_TIER
+
+HOURS_PER_DAY = 24.0
+
+
+def decayed(grievance: float, elapsed_hours: float, half_life_days: float) -> float:
+    """Grievance after ``elapsed_hours`` of exponential decay with the given half-life."""
+    if elapsed_hours <= 0.0:
+        return grievance
+    return grievance * 0.5 ** (elapsed_hours / (half_life_days * HOURS_PER_DAY))
+
+
+def unprovoked_rate_per_hour(base_rate_per_day: float, grievance: float, grievance_gain: float,
+                             pressure: float, deterrence: float) -> float:
+    """Rate of unprovoked fire from one position (1/hour).
+
+    base x (1 + gain x grievance), lowered by mediation pressure and by a peacekeeper's deterrence
+    (both fractions in [0, 1]).
+    """
+    return (base_rate_per_day / HOURS_PER_DAY) * (1.0 + grievance_gain * grievance) \
+        * (1.0 - pressure) * (1.0 - deterrence)
+
+
+def retaliation_probability(propensity: float, grievance: float, grievance_slope: float,
+                            tier_received: int, tier_slope: float,
+                            pressure: float, interposition: float) -> float:
+    """Probability that a position answers fire of ``tier_received``.
+
+    logit p = logit(propensity) + grievance_slope x log(1 + grievance) + tier_slope x (tier - 1),
+    then scaled by (1 - pressure)(1 - interposition). Never falls as grievance or tier rises.
+    """
+    if propensity <= 0.0:
+        p = 0.0
+    elif propensity >= 1.0:
+        p = 1.0
+    else:
+        z = math.log(propensity / (1.0 - propensity)) + grievance_slope * math.log1p(grievance) \
+            + tier_slope * (tier_received - 1)
+        p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+    return p * (1.0 - pressure) * (1.0 - interposition)
+
+
+def escalation_probabilities(p_up: float, p_down: float, grievance: float, grievance_gain: float,
+                             pressure: float) -> tuple[float, float]:
+    """(probability of answering one tier higher, one tier lower).
+
+    Grievance raises the odds of going up, mediation pressure moves weight from up to down.
+    The two never sum above 1; the rest is answering in kind.
+    """
+    up = p_up * (1.0 + grievance_gain * grievance) * (1.0 - pressure)
+    up = min(up, 1.0)
+    down = min(p_down + (1.0 - p_down) * pressure, 1.0 - up)
+    return up, down
+
+
+def escalation_tier(tier_received: int, up: float, down: float, u: float) -> int:
+    """The tier of an answer to fire of ``tier_received`` given a uniform draw ``u`` in [0, 1)."""
+    if u < up:
+        return min(tier_received + 1, TOP_TIER)
+    if u < up + down:
+        return max(tier_received - 1, 1)
+    return tier_received
+
+
+def mean_killed(tier: int, killed_top_tier: float, tier_ratio: float) -> float:
+    """Expected killed on the side fired upon by one exchange at ``tier`` (1..4)."""
+    return killed_top_tier * tier_ratio ** (TOP_TIER - tier)
+
+
+def spillover_probability(tier: int, prob_top_tier: float) -> float:
+    """Probability that an exchange at ``tier`` sets off fire in one adjacent sector."""
+    return prob_top_tier * (tier / TOP_TIER) ** 2
+
+
+def mediation_pressure(levers: list[float] | tuple[float, ...]) -> float:
+    """Combined pressure of the mediators active now: 1 - prod(1 - lever), each lever in [0, 1]."""
+    remaining = 1.0
+    for lever in levers:
+        remaining *= 1.0 - min(max(lever, 0.0), 1.0)
+    return 1.0 - remaining
+
+
+def coverage_effect(strength: float, strength_scale: float) -> float:
+    """Share of a contingent's full effect reached with ``strength`` personnel: 1 - exp(-s/scale)."""
+    if strength <= 0.0:
+        return 0.0
+    return 1.0 - math.exp(-strength / strength_scale)
+
+
+def claims(initiator: str, other: str, verified: bool, initiator_denies: bool) -> dict[str, str]:
+    """Whom each side says fired first.
+
+    The side fired upon names the initiator. The initiator blames the other side when it denies and
+    the exchange was not verified; otherwise it makes no claim ("").
+    """
+    return {other: initiator, initiator: other if (initiator_denies and not verified) else ""}
+
+
+def killed_in_window(times_hours: list[float], killed: list[int], now_hours: float, window_hours: float) -> int:
+    """Killed (both sides) in exchanges within ``window_hours`` up to ``now_hours``."""
+    start = now_hours - window_hours
+    return sum(k for t, k in zip(times_hours, killed) if t > start)
+
+
+def collapse_fires(rule: str, killed_window: int, killed_threshold: float,
+                   top_tier_sectors_window: int, top_tier_sectors: int) -> bool:
+    """Whether the ceasefire has collapsed under the configured rule."""
+    by_killed = killed_window >= killed_threshold
+    by_sectors = top_tier_sectors_window >= top_tier_sectors
+    if rule == "killed_window":
+        return by_killed
+    if rule == "top_tier_sectors":
+        return by_sectors
+    return by_killed or by_sectors

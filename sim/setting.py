@@ -1,0 +1,62 @@
+"""What the model takes from the incident record: sectors, adjacency, flare-up losses, talks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sim.record import Record, load_record
+
+DATE_ONLY_HOUR = 12.0                  # hours after local midnight for events dated without a time
+CEASEFIRE_SOURCE = "public reporting"   # 14 Sept 20:00 local; article 000's "September 23" stays a recorded claim
+
+
+@dataclass(frozen=True)
+class ScheduledTalk:
+    """A mediation meeting or visit from the record, in hours since the ceasefire."""
+
+    hours: float
+    mediator: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The border and the calendar the model runs on (built from ``seeds/``)."""
+
+    sector_ids: tuple[str, ...]
+    adjacency: dict[str, tuple[str, ...]]
+    flareup_losses: dict[str, tuple[int, int]]     # side -> (own killed, own wounded), 13-14 Sept
+    talks: tuple[ScheduledTalk, ...]
+    lead_mediator: str                              # the ceasefire's broker
+    ceasefire: datetime
+
+    @classmethod
+    def from_record(cls, record: Record, ceasefire_source: str = CEASEFIRE_SOURCE) -> Setting:
+        ceasefire = record.ceasefire_time(ceasefire_source)
+        talks, lead = [], "Russia"
+        for event in record.mediation_events():
+            if event.kind == "ceasefire":
+                lead = event.mediator or lead
+                continue
+            if event.start is None:        # undated ("earlier in 2022")
+                continue
+            hours = (event.start - ceasefire).total_seconds() / 3600.0
+            if event.time is None:
+                hours += DATE_ONLY_HOUR       # a date without a time of day: placed at local noon
+            if hours >= 0.0:
+                talks.append(ScheduledTalk(hours, event.mediator, event.id))
+        return cls(
+            sector_ids=record.sector_ids(),
+            adjacency=record.adjacency(),
+            flareup_losses=record.flareup_losses(),
+            talks=tuple(sorted(talks, key=lambda t: t.hours)),
+            lead_mediator=lead,
+            ceasefire=ceasefire,
+        )
+
+    @classmethod
+    def load(cls, seeds_dir: str | Path | None = None) -> Setting:
+        """Load and validate ``seeds/`` (raises :class:`sim.record.RecordError` with a one-line message)."""
+        return cls.from_record(load_record(seeds_dir or None))

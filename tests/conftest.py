@@ -1,0 +1,10 @@
+"""Shared fixtures: the real incident record and the model setting built from it."""
+
+import pytest
+
+from sim.setting import Setting
+
+
+@pytest.fixture(scope="session")
+def setting() -> Setting:
+    return Setting.load()
