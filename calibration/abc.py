@@ -1,0 +1,170 @@
+"""The ABC-SMC run (pyabc): settings, stopping rule, and its outputs on disk.
+
+Reproducibility. pyabc draws particles from numpy's *global* generator; the run seeds it once from
+``SeedSequence(seed)`` before it starts (pyabc's requirement, not ours). Every simulation draws from its
+own generator, seeded by ``SeedSequence([seed, *bits of θ])``, so a simulation's result is a function of
+(seed, θ) alone. With the single-core sampler the whole run, hence the posterior, is identical for the
+same seed. pyabc's multicore samplers reseed their workers from OS entropy: faster, not bit-reproducible.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from calibration.priors import BY_KEY, FREE_PARAMETERS, apply, natural
+from calibration.statistics import USED, simulated_statistics
+from sim.setting import Setting
+from sim.simulate import write_atomic
+
+SAMPLERS = ("single", "multicore")
+
+
+@dataclass
+class CalibrationSettings:
+    """Size, seed and stopping rule of one calibration (Hydra group ``conf/calibration/``)."""
+
+    seed: int = 2022
+    population_size: int = 400            # particles per generation
+    max_generations: int = 6              # stop after this many generations ...
+    min_acceptance_rate: float = 0.05     # ... or when a generation accepts fewer than this share ...
+    min_epsilon: float = 0.0              # ... or when the tolerance falls below this ...
+    max_simulations: int = 500_000        # ... or after this many simulations in all
+    sampler: str = "single"               # single (deterministic) | multicore (both cores, not bit-reproducible)
+    n_procs: int = 2
+    predictive_draws: int = 300           # posterior draws for the predictive check
+
+    def validate(self) -> None:
+        from sim.params import ParameterError
+        if self.sampler not in SAMPLERS:
+            raise ParameterError(f"calibration.sampler={self.sampler!r} is not allowed; allowed: {', '.join(SAMPLERS)}")
+        for key in ("population_size", "max_generations", "max_simulations", "n_procs", "predictive_draws"):
+            if getattr(self, key) < 1:
+                raise ParameterError(f"calibration.{key}={getattr(self, key)} is out of range; allowed >= 1")
+        if not 0.0 <= self.min_acceptance_rate < 1.0:
+            raise ParameterError(f"calibration.min_acceptance_rate={self.min_acceptance_rate} is out of range; "
+                                 "allowed [0, 1)")
+        if self.seed < 0:
+            raise ParameterError(f"calibration.seed={self.seed} is out of range; allowed >= 0")
+
+
+class Simulator:
+    """pyabc's model: sampled θ -> the used summary statistics of one simulated window and flare-up."""
+
+    def __init__(self, setting: Setting, seed: int):
+        self.setting = setting
+        self.seed = seed
+
+    def __call__(self, sampled) -> dict[str, float]:
+        keys = sorted(sampled)
+        bits = np.array([float(sampled[k]) for k in keys], dtype=np.float64).view(np.uint32).tolist()
+        stats = simulated_statistics(apply(natural(dict(sampled))), np.random.SeedSequence([self.seed, *bits]),
+                                     self.setting)
+        return {k: stats[k] for k in USED}
+
+
+@dataclass
+class Generation:
+    t: int
+    epsilon: float
+    simulations: int
+    accepted: int
+
+    @property
+    def acceptance_rate(self) -> float:
+        return self.accepted / self.simulations if self.simulations else 0.0
+
+
+@dataclass
+class Calibration:
+    """A finished run: weighted posterior samples on the natural scale, and how the run went."""
+
+    samples: list[dict[str, float]]       # dotted name -> value
+    weights: list[float]
+    generations: list[Generation]
+    observed: dict[str, float]
+    settings: CalibrationSettings
+    wall_seconds: float
+
+    @property
+    def simulations(self) -> int:
+        return sum(g.simulations for g in self.generations)
+
+
+def run_abc(settings: CalibrationSettings, observed: dict[str, float], setting: Setting, db_path: Path,
+            log=print) -> Calibration:
+    """Run ABC-SMC against ``observed`` and return the last generation's weighted posterior."""
+    import pyabc
+    from pyabc.distance.scale import root_mean_square_deviation
+
+    settings.validate()
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    np.random.seed(np.random.SeedSequence(settings.seed).generate_state(1)[0])   # pyabc's global draws
+    prior = pyabc.Distribution(**{
+        p.key: pyabc.RV("uniform", p.prior_bounds()[0], p.prior_bounds()[1] - p.prior_bounds()[0])
+        for p in FREE_PARAMETERS})
+    # adaptive: each statistic is scaled by its root-mean-square deviation from the observed value,
+    # refitted every generation (robust where a statistic's spread is zero)
+    distance = pyabc.AdaptivePNormDistance(p=2, scale_function=root_mean_square_deviation)
+    sampler = (pyabc.sampler.SingleCoreSampler() if settings.sampler == "single"
+               else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.n_procs))
+    abc = pyabc.ABCSMC(Simulator(setting, settings.seed), prior, distance,
+                       population_size=settings.population_size, sampler=sampler)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if db_path.exists():
+        db_path.unlink()
+    abc.new(f"sqlite:///{db_path.resolve()}", {k: observed[k] for k in USED})
+    start = time.perf_counter()
+    history = abc.run(minimum_epsilon=settings.min_epsilon, max_nr_populations=settings.max_generations,
+                      min_acceptance_rate=settings.min_acceptance_rate,
+                      max_total_nr_simulations=settings.max_simulations)
+    wall = time.perf_counter() - start
+    pops = history.get_all_populations()
+    generations = [Generation(int(r.t), float(r.epsilon), int(r.samples), int(settings.population_size))
+                   for r in pops.itertuples() if r.t >= 0]
+    for g in generations:
+        log(f"generation {g.t}: epsilon {g.epsilon:.3g}, {g.simulations} simulations, "
+            f"acceptance {g.acceptance_rate:.3f}")
+    df, w = history.get_distribution()
+    samples = [natural({k: row[k] for k in BY_KEY}) for _, row in df.iterrows()]
+    return Calibration(samples, [float(x) for x in w], generations, observed, settings, wall)
+
+
+# -- files ----------------------------------------------------------------------------------------
+
+NAMES = [p.name for p in FREE_PARAMETERS]
+
+
+def posterior_csv(cal: Calibration) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([*NAMES, "weight"])
+    for sample, weight in zip(cal.samples, cal.weights):
+        w.writerow([repr(float(sample[n])) for n in NAMES] + [repr(weight)])
+    return buf.getvalue().encode()
+
+
+def run_json(cal: Calibration) -> dict:
+    return {
+        "settings": asdict(cal.settings),
+        "observed": cal.observed,
+        "generations": [{**asdict(g), "acceptance_rate": g.acceptance_rate} for g in cal.generations],
+        "simulations": cal.simulations,
+        "wall_seconds": round(cal.wall_seconds, 1),
+    }
+
+
+def write_posterior(cal: Calibration, out_dir: Path) -> None:
+    """``posterior.csv`` (weighted samples, natural scale) and ``run.json`` (settings, generations)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(out_dir / "posterior.csv", posterior_csv(cal))
+    meta = run_json(cal)
+    meta.pop("wall_seconds")            # machine-dependent: printed and in the report, not in the set
+    write_atomic(out_dir / "run.json", (json.dumps(meta, indent=2) + "\n").encode())

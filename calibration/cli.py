@@ -1,0 +1,152 @@
+"""The ``ceasefire-calibrate`` command: ABC-SMC calibration as a Hydra app.
+
+``main()`` composes and validates the command line first (one line and exit 2 on bad input, before
+Hydra creates an output folder); the Hydra task then runs :func:`calibrate`, a plain function.
+Outputs, under the run folder: ``history.db`` (pyabc), ``posterior.csv``, ``run.json``, ``report.md``,
+``report.json``, ``marginals.png``, ``pairs.png``, ``predictive.png``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from calibration.abc import CalibrationSettings, run_abc, run_json, write_posterior
+from calibration.posterior import RESULTS, Posterior
+from calibration.report import write_report
+from calibration.statistics import observed_statistics
+from sim.config import CONF_DIR
+from sim.params import ParameterError
+from sim.record import RecordError, load_record
+from sim.setting import Setting
+
+CONFIG_NAME = "calibrate"
+EXIT_USAGE = 2
+PUBLISHED = ("posterior.csv", "run.json", "report.md", "report.json", "marginals.png", "predictive.png")
+
+
+@dataclass
+class CalibrateConfig:
+    calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
+    seeds_dir: str = ""
+    publish: bool = False
+    plots: bool = True
+
+
+def register_configs() -> None:
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(name="calibrate_schema", node=CalibrateConfig)
+
+
+def allowed_keys() -> list[str]:
+    keys = [f"calibration.{f.name}" for f in dataclasses.fields(CalibrationSettings)]
+    return keys + [f.name for f in dataclasses.fields(CalibrateConfig) if f.name != "calibration"]
+
+
+def to_config(cfg: DictConfig) -> CalibrateConfig:
+    cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
+    return OmegaConf.to_object(cfg)
+
+
+def preflight(overrides: Sequence[str]) -> CalibrateConfig:
+    """Compose and validate; raise ParameterError with one line on the first problem."""
+    from hydra import compose, initialize_config_dir
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-calibrate"):
+        try:
+            cfg = to_config(compose(config_name=CONFIG_NAME, overrides=list(overrides)))
+        except Exception as e:  # Hydra/OmegaConf composition errors: one line
+            raise ParameterError(_explain(e)) from None
+    cfg.calibration.validate()
+    load_record(cfg.seeds_dir or None)
+    return cfg
+
+
+def _explain(e: Exception) -> str:
+    from hydra.errors import MissingConfigException
+    from omegaconf.errors import ConfigKeyError, ValidationError
+
+    key = str(getattr(e, "full_key", "") or "")
+    cause = e.__cause__ or e.__context__
+    key = key or str(getattr(cause, "full_key", "") or "")
+    if isinstance(e, MissingConfigException) or "Could not find" in str(e):
+        options = sorted(p.stem for p in (CONF_DIR / "calibration").glob("*.yaml"))
+        return f"calibration: no such option; allowed: {', '.join(options)}"
+    if isinstance(e, ConfigKeyError) or isinstance(cause, ConfigKeyError) or "Could not override" in str(e):
+        if not key:
+            m = re.search(r"Could not override '([^']+)'", str(e))
+            key = m.group(1) if m else "?"
+        return f"unknown key '{key}'; allowed keys: {', '.join(allowed_keys())}"
+    if isinstance(e, ValidationError) or isinstance(cause, ValidationError):
+        return f"{key or 'a value'} has the wrong type: {str(e).splitlines()[0]}"
+    return next((line.strip() for line in str(e).splitlines() if line.strip()), "invalid configuration")
+
+
+def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
+    """Run the calibration into ``out_dir``; with ``cfg.publish`` also into calibration/results/."""
+    record = load_record(cfg.seeds_dir or None)
+    setting = Setting.from_record(record)
+    observed = observed_statistics(record)
+    s = cfg.calibration
+    log(f"calibrating {len(observed)} statistics, population {s.population_size}, up to "
+        f"{s.max_generations} generations, sampler {s.sampler} ({s.n_procs if s.sampler == 'multicore' else 1} "
+        "core(s)) ...")
+    tmp_db = out_dir / ".history.db.tmp"
+    cal = run_abc(s, observed, setting, tmp_db, log=log)
+    tmp_db.replace(out_dir / "history.db")
+    write_posterior(cal, out_dir)
+    run = run_json(cal)
+    params, checks = write_report(Posterior.load(out_dir / "posterior.csv"), run, setting, out_dir,
+                                  s.predictive_draws, plots=cfg.plots)
+    log(f"{cal.simulations} simulations in {cal.wall_seconds:.1f} s "
+        f"({cal.simulations / max(cal.wall_seconds, 1e-9):.0f} per second)")
+    log(f"{'parameter':<32} {'median':>9} {'90% CI':>22}  informed")
+    for p in params:
+        log(f"{p.name:<32} {p.median:>9.3g} {f'[{p.q05:.3g}, {p.q95:.3g}]':>22}  {'yes' if p.informed else 'no'}")
+    outside = [c.statistic for c in checks if not c.inside]
+    log("posterior predictive: " + ("every observed statistic inside its 90% interval" if not outside
+                                    else f"outside the 90% interval: {', '.join(outside)}"))
+    if cfg.publish:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        for name in PUBLISHED:
+            if (out_dir / name).exists():
+                shutil.copyfile(out_dir / name, RESULTS / f".{name}.tmp")
+                (RESULTS / f".{name}.tmp").replace(RESULTS / name)
+        log(f"published to {RESULTS}")
+    log(f"outputs: {out_dir}")
+    return cal, params, checks
+
+
+@hydra.main(config_path=str(CONF_DIR), config_name=CONFIG_NAME, version_base="1.3")
+def _app(cfg: DictConfig) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    calibrate(to_config(cfg), Path(HydraConfig.get().runtime.output_dir))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    overrides = [a for a in argv if not a.startswith("-")]
+    if not any(a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c") for a in argv):
+        try:
+            preflight(overrides)
+        except (ParameterError, RecordError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
+    sys.argv = [sys.argv[0] if sys.argv else "ceasefire-calibrate", *argv]
+    register_configs()
+    _app()
+
+
+if __name__ == "__main__":
+    main()

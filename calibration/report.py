@@ -1,0 +1,128 @@
+"""What a calibration tells and does not tell: intervals, identifiability, plots, predictive check."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from calibration.posterior import Posterior, weighted_quantile
+from calibration.priors import FREE_PARAMETERS, FreeParameter
+from calibration.statistics import FLAREUP, USED, simulated_statistics
+from sim.patterns import STATISTICS
+from sim.setting import Setting
+from sim.simulate import write_atomic
+
+INFORMED_RATIO = 0.75
+"""A parameter counts as informed by the data when its posterior 90% interval is at most this share of
+its prior 90% interval (both on the prior's sampling scale: log10 for log-scale parameters)."""
+
+CHECKED = STATISTICS + (FLAREUP,)
+
+
+@dataclass(frozen=True)
+class ParameterSummary:
+    name: str
+    unit: str
+    median: float
+    q05: float
+    q95: float
+    prior_q05: float
+    prior_q95: float
+    width_ratio: float       # posterior 90% width / prior 90% width, on the sampling scale
+
+    @property
+    def informed(self) -> bool:
+        return self.width_ratio <= INFORMED_RATIO
+
+
+def _scaled(p: FreeParameter, x: float) -> float:
+    return math.log10(x) if p.scale == "log" else x
+
+
+def summarize_parameters(post: Posterior) -> list[ParameterSummary]:
+    out = []
+    for p in FREE_PARAMETERS:
+        q05, q50, q95 = (post.quantile(p.name, q) for q in (0.05, 0.5, 0.95))
+        pq05, pq95 = p.prior_quantile(0.05), p.prior_quantile(0.95)
+        ratio = float(_scaled(p, q95) - _scaled(p, q05)) / (_scaled(p, pq95) - _scaled(p, pq05))
+        out.append(ParameterSummary(p.name, p.unit, q50, q05, q95, pq05, pq95, ratio))
+    return out
+
+
+@dataclass(frozen=True)
+class PredictiveCheck:
+    statistic: str
+    observed: float
+    q05: float
+    q50: float
+    q95: float
+
+    @property
+    def inside(self) -> bool:
+        return self.q05 <= self.observed <= self.q95
+
+
+def posterior_predictive(post: Posterior, observed: dict[str, float], setting: Setting, seed: int,
+                         draws: int) -> tuple[list[PredictiveCheck], dict[str, np.ndarray]]:
+    """Simulate the statistics for ``draws`` parameter sets drawn from the posterior; 90% intervals."""
+    root = np.random.SeedSequence([seed, 1])        # a stream apart from the calibration's own
+    rng = np.random.default_rng(root.spawn(1)[0])
+    sims = [simulated_statistics(post.draw(rng), child, setting) for child in root.spawn(draws + 1)[1:]]
+    table = {k: np.array([s[k] for s in sims]) for k in CHECKED}
+    checks = [PredictiveCheck(k, float(observed[k]), *(float(q) for q in np.quantile(table[k], [0.05, 0.5, 0.95])))
+              for k in CHECKED]
+    return checks, table
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def report_markdown(params: list[ParameterSummary], checks: list[PredictiveCheck], run: dict) -> str:
+    lines = ["# Calibration report", "",
+             f"ABC-SMC (pyabc), seed {run['settings']['seed']}, sampler {run['settings']['sampler']}, "
+             f"population {run['settings']['population_size']}, {len(run['generations'])} generations, "
+             f"{run['simulations']} simulations.", "",
+             "## Posterior (medians and 90% credible intervals) and identifiability", "",
+             f"'informed' = posterior 90% interval at most {INFORMED_RATIO:.0%} of the prior's "
+             "(log10 scale for log-scale parameters); otherwise the parameter stays near its prior and the "
+             "data cannot identify it.", "",
+             "| parameter | unit | median | 90% CI | prior 90% | width ratio | informed by the data |",
+             "|---|---|---|---|---|---|---|"]
+    for p in params:
+        lines.append(f"| `{p.name}` | {p.unit} | {_fmt(p.median)} | [{_fmt(p.q05)}, {_fmt(p.q95)}] | "
+                     f"[{_fmt(p.prior_q05)}, {_fmt(p.prior_q95)}] | {p.width_ratio:.2f} | "
+                     f"{'yes' if p.informed else 'no (prior)'} |")
+    lines += ["", "## Generations", "", "| t | epsilon | simulations | acceptance rate |", "|---|---|---|---|"]
+    for g in run["generations"]:
+        lines.append(f"| {g['t']} | {g['epsilon']:.3g} | {g['simulations']} | {g['acceptance_rate']:.3f} |")
+    lines += ["", "## Posterior predictive check (observed against simulated 90% intervals)", "",
+              "| statistic | observed | median | 90% interval | inside | used in the distance |",
+              "|---|---|---|---|---|---|"]
+    for c in checks:
+        lines.append(f"| {c.statistic} | {_fmt(c.observed)} | {_fmt(c.q50)} | [{_fmt(c.q05)}, {_fmt(c.q95)}] | "
+                     f"{'yes' if c.inside else 'NO'} | {'yes' if c.statistic in USED else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(post: Posterior, run: dict, setting: Setting, out_dir: Path, draws: int,
+                 plots: bool = True) -> tuple[list[ParameterSummary], list[PredictiveCheck]]:
+    """``report.md``, ``report.json`` and the plots (marginals, pairs, predictive) into ``out_dir``."""
+    params = summarize_parameters(post)
+    checks, table = posterior_predictive(post, run["observed"], setting, run["settings"]["seed"], draws)
+    write_atomic(out_dir / "report.md", report_markdown(params, checks, run).encode())
+    data = {"parameters": [{**p.__dict__, "informed": bool(p.informed)} for p in params],
+            "predictive": [{**c.__dict__, "inside": bool(c.inside)} for c in checks]}
+    write_atomic(out_dir / "report.json", (json.dumps(data, indent=2) + "\n").encode())
+    if plots:
+        from calibration import plots as cplots
+        write_atomic(out_dir / "marginals.png", cplots.marginals_png(post, params))
+        write_atomic(out_dir / "pairs.png", cplots.pairs_png(post, params))
+        write_atomic(out_dir / "predictive.png", cplots.predictive_png(checks, table))
+    return params, checks
+
+

@@ -1,0 +1,92 @@
+"""Reproducible calibration: determinism, parameter recovery, posterior predictive, the committed set.
+
+Run at reduced size so the suite stays practical; the full-size run is `make calibrate`
+(docs/calibration.md).
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from calibration.abc import CalibrationSettings, posterior_csv, run_abc
+from calibration.posterior import RESULTS, Posterior
+from calibration.priors import FREE_PARAMETERS, apply
+from calibration.report import posterior_predictive, summarize_parameters
+from calibration.statistics import observed_statistics, simulated_statistics
+from sim.params import ModelParams, ParameterError
+from sim.record import load_record
+
+def quiet(*_):
+    pass
+
+
+SMALL = dict(population_size=60, max_generations=2)
+
+
+@pytest.fixture(scope="module")
+def observed():
+    return observed_statistics(load_record())
+
+
+def test_same_seed_same_posterior(tmp_path, observed, setting):
+    runs = [run_abc(CalibrationSettings(seed=7, **SMALL), observed, setting, tmp_path / f"{i}.db", log=quiet)
+            for i in range(2)]
+    assert posterior_csv(runs[0]) == posterior_csv(runs[1])
+    other = run_abc(CalibrationSettings(seed=8, **SMALL), observed, setting, tmp_path / "x.db", log=quiet)
+    assert posterior_csv(other) != posterior_csv(runs[0])
+
+
+def to_posterior(cal) -> Posterior:
+    names = tuple(p.name for p in FREE_PARAMETERS)
+    values = np.array([[s[n] for n in names] for s in cal.samples])
+    w = np.array(cal.weights)
+    return Posterior(names, values, w / w.sum())
+
+
+def test_parameter_recovery_on_synthetic_data(tmp_path, setting):
+    """Data simulated from known parameters: the identifiable ones fall inside their 90% intervals."""
+    truth = {"violations.base_rate_per_day": 0.02, "retaliation.propensity": 0.6,
+             "casualties.killed_top_tier": 2.0, "casualties.tier_ratio": 0.3, "escalation.p_up": 0.1}
+    synthetic = simulated_statistics(apply(truth), np.random.SeedSequence(4242), setting)
+    cal = run_abc(CalibrationSettings(seed=11, population_size=150, max_generations=4), synthetic, setting,
+                  tmp_path / "rec.db", log=quiet)
+    summaries = {s.name: s for s in summarize_parameters(to_posterior(cal))}
+    informed = [n for n, s in summaries.items() if s.informed]
+    assert informed, "the synthetic data should inform at least one parameter"
+    defaults = ModelParams()
+    for name in informed:
+        group, field = name.split(".")
+        true = truth.get(name, getattr(getattr(defaults, group), field))
+        s = summaries[name]
+        assert s.q05 <= true <= s.q95, f"{name}: true {true} outside [{s.q05}, {s.q95}]"
+
+
+def test_observed_statistics_inside_posterior_predictive_intervals(observed, setting):
+    post = Posterior.load()
+    checks, _ = posterior_predictive(post, observed, setting, seed=3, draws=200)
+    outside = [(c.statistic, c.observed, c.q05, c.q95) for c in checks if not c.inside]
+    assert not outside
+
+
+def test_committed_set_is_what_the_code_produces(tmp_path, observed, setting):
+    run = json.loads((RESULTS / "run.json").read_text())
+    settings = CalibrationSettings(**run["settings"])
+    assert settings.sampler == "single", "only the single-core sampler is bit-reproducible"
+    cal = run_abc(settings, observed, setting, tmp_path / "committed.db", log=quiet)
+    committed = Posterior.load(RESULTS / "posterior.csv")
+    fresh = to_posterior(cal)
+    assert committed.names == fresh.names
+    np.testing.assert_allclose(fresh.values, committed.values, rtol=1e-12)
+    np.testing.assert_allclose(fresh.weights, committed.weights, rtol=1e-9)
+    assert [g.simulations for g in cal.generations] == [g["simulations"] for g in run["generations"]]
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("sampler", "gpu", "calibration.sampler='gpu' is not allowed"),
+    ("population_size", 0, "calibration.population_size=0 is out of range"),
+    ("min_acceptance_rate", 1.5, "calibration.min_acceptance_rate=1.5 is out of range"),
+])
+def test_bad_settings_are_named(field, value, message):
+    with pytest.raises(ParameterError, match=message):
+        CalibrationSettings(**{field: value}).validate()

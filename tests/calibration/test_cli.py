@@ -1,0 +1,48 @@
+"""The ceasefire-calibrate command, in a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def calibrate(*args, cwd=ROOT):
+    cmd = [sys.executable, "-c", "from calibration.cli import main; main()", *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "HYDRA_FULL_ERROR": "0"})
+
+
+def test_smoke_calibration_writes_every_output(tmp_path):
+    out = tmp_path / "run"
+    r = calibrate("calibration=smoke", f"hydra.run.dir={out}")
+    assert r.returncode == 0, r.stderr
+    for name in ("history.db", "posterior.csv", "run.json", "report.md", "report.json", "marginals.png",
+                 "pairs.png", "predictive.png"):
+        assert (out / name).is_file(), name
+    assert not list(out.glob(".*.tmp"))
+    run = json.loads((out / "run.json").read_text())
+    assert run["settings"]["population_size"] == 40 and len(run["generations"]) == 2
+    assert "informed" in r.stdout + r.stderr and "simulations in" in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("override,message", [
+    ("calibration.sampler=gpu", "calibration.sampler='gpu' is not allowed; allowed: single, multicore"),
+    ("calibration.population_size=0", "calibration.population_size=0 is out of range"),
+    ("calibration=huge", "calibration: no such option; allowed: committed, full, smoke"),
+    ("foo=1", "unknown key 'foo'"),
+    ("calibration.seed=abc", "calibration.seed has the wrong type"),
+    ("seeds_dir=/nonexistent", "/nonexistent"),
+])
+def test_bad_input_one_line_no_outputs(tmp_path, override, message):
+    out = tmp_path / "run"
+    r = calibrate(override, f"hydra.run.dir={out}")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+    assert not out.exists()
