@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test bench setup clean
 
 run: $(STAMP)
-	$(BIN)/ceasefire-sim
+	$(BIN)/ceasefire-sim +experiment=baseline
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

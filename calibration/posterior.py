@@ -53,6 +53,14 @@ class Posterior:
     def quantile(self, name: str, q: float) -> float:
         return weighted_quantile(self.column(name), self.weights, q)
 
+    def values_of(self, params: ModelParams) -> dict[str, float]:
+        """The free parameters' values in ``params`` (dotted names)."""
+        out = {}
+        for name in self.names:
+            group, field = name.split(".")
+            out[name] = getattr(getattr(params, group), field)
+        return out
+
     def draw(self, rng: np.random.Generator, base: ModelParams | None = None) -> ModelParams:
         """One parameter set drawn from the posterior (by weight) with ``rng``, on top of ``base``."""
         i = int(rng.choice(len(self.weights), p=self.weights))

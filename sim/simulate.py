@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import io
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,11 +122,16 @@ def summarize(model: CeasefireModel, ss: np.random.SeedSequence, scenario: str, 
 
 # -- writing ----------------------------------------------------------------------------------------
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to a unique temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def summary_json(summary: dict) -> bytes:

@@ -16,7 +16,7 @@ from sim.patterns import WINDOW_HOURS
 from sim.record import DEFAULT_SEEDS, LOCAL_TZ, PUBLIC, RecordError, load_record
 from sim.targets import derive_targets, record_window_hours
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 A000 = "000_f6d714250b8b91e2.txt"
 A003 = "003_2a932858fe7ccec7.txt"
 

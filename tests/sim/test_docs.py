@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sim import params
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_odd_parameter_table_matches_the_code():

@@ -1,0 +1,349 @@
+"""N replications of one experiment, their aggregate, and the files they leave in the output folder.
+
+Replication ``i`` of an experiment with seed ``s`` and ``N`` replications runs on
+``numpy.random.SeedSequence(s).spawn(N)[i]`` -- the same stream as ``SeedSequence(s, spawn_key=(i,))``,
+so replication 0 of a 200-run experiment is the single run with the same seed, and any row of
+``replications.csv`` can be re-run alone. Nothing is kept between calls: no global generator,
+no module state.
+
+Files (all written to a temporary name, then renamed; ``summary.json`` last):
+
+- ``replications.csv``: one row per replication;
+- ``incidents.csv``, ``timeline.png``: replication 0 (:func:`sim.simulate.write_run`);
+- ``survival.png``: Kaplan-Meier curve of durability (N >= 2);
+- ``summary.json``: the aggregate (and, with N = 1, the run's own summary fields).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence, TextIO
+
+import numpy as np
+
+from sim.config import ExperimentConfig, check, load_posterior, load_setting
+from sim.params import SIDES, ModelParams
+from sim.simulate import write_atomic
+
+SUMMARY_FILE = "summary.json"
+REPLICATIONS_FILE = "replications.csv"
+SURVIVAL_FILE = "survival.png"
+Z95 = 1.959963984540054
+# run-summary fields that are the same for every replication (they go to summary.json once)
+_CONSTANT_FIELDS = ("seed", "spawn_key", "scenario", "horizon_days")
+
+
+# --- running --------------------------------------------------------------------------------------
+
+def seed_sequences(seed: int, replications: int) -> list[np.random.SeedSequence]:
+    """The generator seed of each replication."""
+    return np.random.SeedSequence(seed).spawn(replications)
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent when disabled or the stream is not a TTY."""
+
+    def __init__(self, total: int, label: str, enabled: bool = True, stream: TextIO | None = None,
+                 min_interval: float = 0.2):
+        self.stream = sys.stderr if stream is None else stream
+        isatty = getattr(self.stream, "isatty", None)
+        self.enabled = bool(enabled and total > 1 and isatty is not None and isatty())
+        self.total, self.label, self.min_interval = total, label, min_interval
+        self.start = time.monotonic()
+        self._last = -math.inf
+        self._shown = False
+
+    def restart(self) -> None:
+        """Start the clock now (after slow imports)."""
+        self.start = time.monotonic()
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if done < self.total and now - self._last < self.min_interval:
+            return
+        self._last = now
+        width = 30
+        filled = int(width * done / self.total)
+        elapsed = now - self.start
+        eta = elapsed / done * (self.total - done) if done else 0.0
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
+                          f"{elapsed:5.1f}s elapsed, ~{eta:4.0f}s left ")
+        self.stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self.enabled and self._shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+PARAMS_STREAM = 0x5041524D  # tags the seed stream that draws parameters from a posterior
+
+
+def run_replications(params: ModelParams, seed: int, replications: int, horizon_days: float, setting: Any,
+                     scenario: str, progress: Progress | None = None,
+                     posterior: Any = None) -> tuple[list[dict], Any]:
+    """Run the replications; return every run's summary and the first run's full result.
+
+    With a ``posterior`` (:class:`calibration.posterior.Posterior`), replication i runs on parameters
+    drawn from it with its own generator (``SeedSequence([seed, PARAMS_STREAM]).spawn(N)[i]``), on
+    top of ``params``; the drawn values go into its summary under ``drawn``.
+    """
+    from sim.simulate import simulate
+
+    summaries: list[dict] = []
+    first = None
+    draws = np.random.SeedSequence([seed, PARAMS_STREAM]).spawn(replications) if posterior is not None else None
+    if progress is not None:
+        progress.restart()
+    try:
+        for i, ss in enumerate(seed_sequences(seed, replications)):
+            run_params = params if draws is None else posterior.draw(np.random.default_rng(draws[i]), params)
+            result = simulate(run_params, ss, horizon_days, setting, scenario)
+            if draws is not None:
+                result.summary["drawn"] = {n: float(v) for n, v in posterior.values_of(run_params).items()}
+            summaries.append(result.summary)
+            if i == 0:
+                first = result
+            if progress is not None:
+                progress.update(i + 1)
+    finally:
+        if progress is not None:
+            progress.close()
+    return summaries, first
+
+
+# --- statistics -----------------------------------------------------------------------------------
+
+def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a proportion k/n."""
+    if n <= 0:
+        raise ValueError("n must be positive")
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def mean_ci(values: Sequence[float]) -> dict:
+    """Mean and its 95% t-interval (``None`` limits with fewer than two values)."""
+    from scipy import stats
+
+    x = np.asarray(values, dtype=float)
+    mean = float(x.mean())
+    if x.size < 2:
+        return {"mean": _r(mean), "ci95": [None, None]}
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.975, x.size - 1)) * sd / math.sqrt(x.size)
+    return {"mean": _r(mean), "ci95": [_r(mean - half), _r(mean + half)]}
+
+
+def _r(x: float | None, ndigits: int = 4) -> float | None:
+    return None if x is None else round(float(x), ndigits)
+
+
+def aggregate(summaries: Sequence[dict], scenario: str, seed: int, horizon_days: float) -> tuple[dict, Any]:
+    """The aggregate for summary.json, and the Kaplan-Meier fit it used."""
+    from sim.survival import kaplan_meier, median_summary
+
+    n = len(summaries)
+    collapsed = [bool(s["collapsed"]) for s in summaries]
+    durations = [float(s["durability_days"]) for s in summaries]
+    k = sum(collapsed)
+    lo, hi = wilson_interval(k, n)
+    km = kaplan_meier(durations, collapsed)
+    per_rep: dict[str, Any] = {
+        "n_violations": mean_ci([s["n_violations"] for s in summaries]),
+    }
+    if all("n_exchanges" in s for s in summaries):
+        per_rep["n_exchanges"] = mean_ci([s["n_exchanges"] for s in summaries])
+    per_rep["killed"] = {side: mean_ci([s["killed"][side] for s in summaries]) for side in SIDES}
+    per_rep["wounded"] = {side: mean_ci([s["wounded"][side] for s in summaries]) for side in SIDES}
+    tiers = sorted({int(s["max_tier"]) for s in summaries})
+    per_rep["max_tier_counts"] = {str(t): sum(int(s["max_tier"]) == t for s in summaries) for t in tiers}
+    per_rep["method"] = "mean over replications with a 95% t-interval (null with one replication)"
+    agg = {
+        "scenario": scenario,
+        "seed": int(seed),
+        "replications": n,
+        "horizon_days": float(horizon_days),
+        "share_collapsed": {
+            "estimate": _r(k / n),
+            "ci95": [_r(lo), _r(hi)],
+            "n_collapsed": k,
+            "method": f"collapsed within {horizon_days:g} days; Wilson score 95% interval",
+        },
+        "median_durability_days": median_summary(km, horizon_days),
+        "per_replication": per_rep,
+    }
+    return agg, km
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+def flatten(summary: dict) -> dict:
+    """A run summary as one flat row (``killed_ARM`` ...), without the fields shared by all runs."""
+    row: dict[str, Any] = {}
+    for key, value in summary.items():
+        if key in _CONSTANT_FIELDS:
+            continue
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                row[f"{key}_{sub}"] = v
+        else:
+            row[key] = value
+    return row
+
+
+def replications_csv(summaries: Sequence[dict]) -> str:
+    rows = [flatten(s) for s in summaries]
+    columns = ["replication"] + list(rows[0]) if rows else ["replication"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for i, row in enumerate(rows):
+        row = {"replication": i, **row}
+        w.writerow([_cell(row.get(c, "")) for c in columns])
+    return buf.getvalue()
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ""
+    return v
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+
+
+def summary_json(summary: dict) -> str:
+    """Indented JSON with short lists (``ci95``) kept on one line."""
+    return _dumps(summary, 0) + "\n"
+
+
+def _dumps(obj: Any, level: int) -> str:
+    if isinstance(obj, dict):
+        if not obj:
+            return "{}"
+        pad = "  " * (level + 1)
+        items = [f"{pad}{json.dumps(str(k))}: {_dumps(v, level + 1)}" for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
+    if isinstance(obj, (list, tuple)) and any(isinstance(v, (dict, list, tuple)) for v in obj):
+        pad = "  " * (level + 1)
+        return "[\n" + ",\n".join(pad + _dumps(v, level + 1) for v in obj) + "\n" + "  " * level + "]"
+    return json.dumps(obj, default=_json_default, allow_nan=False)
+
+
+def write_first_run(first: Any, out_dir: Path, timeline: bool = True) -> None:
+    """``incidents.csv`` and ``timeline.png`` of one run, via write_run (its summary.json is ours)."""
+    from sim.simulate import write_run
+
+    tmp = out_dir / f".first-run.{os.getpid()}.tmp"
+    try:
+        write_run(first, tmp, timeline=timeline)
+        for f in sorted(tmp.iterdir()):
+            if f.name != SUMMARY_FILE and not f.name.startswith("."):
+                os.replace(f, out_dir / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def experiment_summary(exp: ExperimentConfig, summaries: Sequence[dict]) -> tuple[dict, Any]:
+    """summary.json's content: the aggregate, plus the run's own fields with one replication."""
+    agg, km = aggregate(summaries, exp.scenario, exp.seed, exp.horizon_days)
+    if len(summaries) == 1:
+        run = {k: v for k, v in summaries[0].items() if k not in agg}
+        agg = {**{k: agg[k] for k in ("scenario", "seed", "replications", "horizon_days")}, **run, **agg}
+    return agg, km
+
+
+def write_outputs(out_dir: Path, exp: ExperimentConfig, summaries: Sequence[dict], first: Any,
+                  timeline: bool = True) -> dict:
+    """Write every output file into ``out_dir``; return summary.json's content."""
+    from sim.survival import survival_png
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary, km = experiment_summary(exp, summaries)
+    write_atomic(out_dir / REPLICATIONS_FILE, replications_csv(summaries))
+    write_first_run(first, out_dir, timeline=timeline)
+    if len(summaries) >= 2:
+        write_atomic(out_dir / SURVIVAL_FILE, survival_png(km, exp.horizon_days, exp.scenario))
+    write_atomic(out_dir / SUMMARY_FILE, summary_json(summary))  # last: its presence means complete
+    return summary
+
+
+def run_experiment(exp: ExperimentConfig, out_dir: Path, setting: Any = None, stream: TextIO | None = None,
+                   timeline: bool = True) -> dict:
+    """Check the config, run its replications, write the outputs; return summary.json's content.
+
+    Raises :class:`sim.params.ParameterError` or :class:`sim.record.RecordError` (one-line
+    messages) before anything is run or written.
+    """
+    if setting is None:
+        setting = load_setting(exp.seeds_dir)
+    params = check(exp, setting.sector_ids)
+    posterior = load_posterior(exp.params)
+    progress = Progress(exp.replications, f"{exp.scenario}", enabled=exp.progress, stream=stream)
+    summaries, first = run_replications(params, exp.seed, exp.replications, exp.horizon_days, setting,
+                                        exp.scenario, progress, posterior)
+    return write_outputs(out_dir, exp, summaries, first, timeline=timeline)
+
+
+# --- the closing table ----------------------------------------------------------------------------
+
+def _limit(x: float | None, horizon_days: float) -> str:
+    return f">{horizon_days:g}" if x is None else f"{x:.0f}"
+
+
+def table_row(summary: dict) -> dict[str, str]:
+    sc = summary["share_collapsed"]
+    md = summary["median_durability_days"]
+    lo, hi = sc["ci95"]
+    collapsed = f"{100 * sc['estimate']:.0f}% [{100 * lo:.0f}, {100 * hi:.0f}]"
+    if md["estimate"] is None:
+        median = f">{summary['horizon_days']:g} (not reached)"
+    else:
+        h = summary["horizon_days"]
+        median = f"{md['estimate']:.0f}"
+        mlo, mhi = md["ci95"]
+        if mlo is not None or mhi is not None:
+            median += f" [{_limit(mlo, h)}, {_limit(mhi, h)}]"
+    per = summary["per_replication"]
+    return {
+        "scenario": summary["scenario"],
+        "N": str(summary["replications"]),
+        "collapsed [95% CI]": collapsed,
+        "median days [95% CI]": median,
+        "violations": f"{per['n_violations']['mean']:.1f}",
+        **{f"killed {side}": f"{per['killed'][side]['mean']:.1f}" for side in SIDES},
+    }
+
+
+def format_table(summaries: Sequence[dict], labels: Sequence[str] | None = None,
+                 label_header: str = "job") -> str:
+    """A short fixed-width table, one row per experiment summary (optionally labelled)."""
+    rows = [table_row(s) for s in summaries]
+    if labels is not None:
+        rows = [{label_header: label, **row} for label, row in zip(labels, rows)]
+    cols = list(rows[0])
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in cols}
+    lines = ["  ".join(c.ljust(widths[c]) for c in cols)]
+    lines += ["  ".join(r[c].ljust(widths[c]) for c in cols) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)

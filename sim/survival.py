@@ -1,0 +1,131 @@
+"""Durability of the ceasefire across replications: Kaplan-Meier estimate, median and its CI, plot.
+
+A replication ends either with a collapse (an event at ``durability_days``) or still holding at
+the horizon (censored at ``horizon_days``). The median durability is the first time the
+Kaplan-Meier survival curve falls to 0.5 or below; its 95% CI comes from the pointwise
+exponential-Greenwood ("log-log") band (lifelines' ``median_survival_times`` on the band). When the
+curve (or a band limit) never falls to 0.5 within the horizon, the median (or that limit) is not
+reached: ``None`` here, ``null`` in JSON.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class KMResult:
+    """The Kaplan-Meier curve as plain arrays (time 0 first) and the median with its CI."""
+
+    times: np.ndarray
+    survival: np.ndarray
+    ci_lower: np.ndarray
+    ci_upper: np.ndarray
+    median: float | None
+    median_ci: tuple[float | None, float | None]
+    n: int
+    n_events: int
+
+
+def _finite(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def kaplan_meier(durations: Sequence[float], events: Sequence[bool], alpha: float = ALPHA) -> KMResult:
+    """Fit the Kaplan-Meier estimator; ``events[i]`` is True when replication i collapsed."""
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    if d.size == 0:
+        raise ValueError("no replications to estimate survival from")
+    if d.size == 1:  # one run: the curve is a single step, there is no interval
+        t = float(d[0])
+        times = np.array([0.0, t]) if t > 0 else np.array([0.0])
+        surv = np.array([1.0, 0.0 if e[0] else 1.0])[: times.size]
+        return KMResult(times, surv, surv.copy(), surv.copy(), t if e[0] else None, (None, None), 1, int(e[0]))
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    kmf = KaplanMeierFitter(alpha=alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifelines warns on degenerate samples (e.g. no events)
+        kmf.fit(d, event_observed=e)
+        ci = kmf.confidence_interval_
+        bounds = median_survival_times(ci)
+    median = _finite(kmf.median_survival_time_)
+    # lower limit of the median from the lower band, upper limit from the upper band
+    lo, hi = (_finite(bounds.iloc[0, 0]), _finite(bounds.iloc[0, 1]))
+    times = kmf.survival_function_.index.to_numpy(dtype=float)
+    surv = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
+    # the band is undefined where the estimate is 0 or 1: it collapses onto the estimate there
+    ci_lo = ci.iloc[:, 0].to_numpy(dtype=float)
+    ci_hi = ci.iloc[:, 1].to_numpy(dtype=float)
+    ci_lo = np.where(np.isnan(ci_lo), surv, ci_lo)
+    ci_hi = np.where(np.isnan(ci_hi), surv, ci_hi)
+    return KMResult(times, surv, ci_lo, ci_hi, median, (lo, hi), int(d.size), int(e.sum()))
+
+
+def median_summary(km: KMResult, horizon_days: float) -> dict:
+    """The median durability for summary.json (``None`` where not reached within the horizon)."""
+    return {
+        "estimate": _round(km.median),
+        "ci95": [_round(km.median_ci[0]), _round(km.median_ci[1])],
+        "reached": km.median is not None,
+        "method": f"Kaplan-Meier, runs still holding censored at {horizon_days:g} days; "
+                  "95% CI from the exponential Greenwood band; null = not reached within the horizon",
+    }
+
+
+def _round(x: float | None, ndigits: int = 3) -> float | None:
+    return None if x is None else round(float(x), ndigits)
+
+
+def _limit(x: float | None, horizon_days: float) -> str:
+    return f">{horizon_days:g}" if x is None else f"{x:.0f}"
+
+
+def survival_png(km: KMResult, horizon_days: float, scenario: str) -> bytes:
+    """The survival curve with its 95% band, the median and a note on censoring, as PNG bytes."""
+    from matplotlib.figure import Figure
+
+    times = np.append(km.times, horizon_days) if km.times[-1] < horizon_days else km.times
+    pad = len(times) - len(km.times)
+    surv = np.append(km.survival, [km.survival[-1]] * pad)
+    lo = np.append(km.ci_lower, [km.ci_lower[-1]] * pad)
+    hi = np.append(km.ci_upper, [km.ci_upper[-1]] * pad)
+
+    fig = Figure(figsize=(8, 5), dpi=100)
+    ax = fig.add_subplot()
+    ax.fill_between(times, lo, hi, step="post", color="tab:blue", alpha=0.2, linewidth=0,
+                    label="95% confidence band")
+    ax.step(times, surv, where="post", color="tab:blue", linewidth=2, label="Kaplan-Meier estimate")
+    ax.axhline(0.5, color="grey", linestyle=":", linewidth=1)
+    if km.median is not None:
+        lo, hi = km.median_ci
+        ci = "" if lo is None and hi is None else f" (95% CI {_limit(lo, horizon_days)} to {_limit(hi, horizon_days)})"
+        ax.axvline(km.median, color="tab:red", linestyle="--", linewidth=1,
+                   label=f"median durability {km.median:.0f} days{ci}")
+    else:
+        ax.plot([], [], " ", label=f"median durability not reached in {horizon_days:g} days")
+    n_censored = km.n - km.n_events
+    ax.set_title(f"Ceasefire survival: {scenario}, N = {km.n} replications")
+    ax.set_xlabel("days since the ceasefire")
+    ax.set_ylabel("share of replications with the ceasefire holding")
+    ax.set_xlim(0, horizon_days)
+    ax.set_ylim(0, 1.02)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower left")
+    fig.text(0.99, 0.01, f"{km.n_events} of {km.n} collapsed; {n_censored} still holding at day "
+             f"{horizon_days:g} (censored)", ha="right", va="bottom", fontsize=9, color="dimgrey")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()

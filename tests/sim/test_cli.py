@@ -1,0 +1,210 @@
+"""The ``ceasefire-sim`` command, run as a user would (subprocess)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = Path(sys.executable).parent / "ceasefire-sim"
+
+
+def command() -> list[str]:
+    """The installed console script if there is one, else the module."""
+    if SCRIPT.exists():
+        return [str(SCRIPT)]
+    return [sys.executable, "-m", "sim.cli"]
+
+
+def run(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env.pop("HYDRA_FULL_ERROR", None)
+    return subprocess.run([*command(), *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def listing(path: Path) -> set[str]:
+    return {str(p.relative_to(path)) for p in path.rglob("*")}
+
+
+def assert_ok(proc: subprocess.CompletedProcess) -> None:
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+# --- runs -----------------------------------------------------------------------------------------
+
+def test_default_run(tmp_path):
+    out = tmp_path / "run"
+    proc = run(["horizon_days=60", f"hydra.run.dir={out}"], cwd=tmp_path)
+    assert_ok(proc)
+    names = {p.name for p in out.iterdir()}
+    assert {"summary.json", "replications.csv", "incidents.csv", "timeline.png", ".hydra"} <= names
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["scenario"], summary["replications"], summary["horizon_days"]) == ("sept2022", 1, 60.0)
+    for key in ("collapsed", "durability_days", "share_collapsed", "median_durability_days", "per_replication"):
+        assert key in summary
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].split()[:3] == ["scenario", "N", "collapsed"]
+    assert lines[1].startswith("sept2022")
+    assert lines[-1] == "outputs: run"  # relative to the working directory
+    assert proc.stderr == ""  # no progress bar off a terminal
+
+
+def test_replicated_run(tmp_path):
+    out = tmp_path / "run"
+    proc = run(["scenario=observer_mission", "replications=20", "horizon_days=90", "seed=3",
+                f"hydra.run.dir={out}"], cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr == ""
+    names = {p.name for p in out.iterdir()}
+    assert {"summary.json", "replications.csv", "survival.png", "incidents.csv", "timeline.png"} <= names
+    assert not [n for n in names if n.endswith(".tmp")]
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["scenario"], summary["seed"], summary["replications"]) == ("observer_mission", 3, 20)
+    rows = list(csv.DictReader(io.StringIO((out / "replications.csv").read_text())))
+    assert len(rows) == 20
+    assert summary["share_collapsed"]["n_collapsed"] == sum(int(r["collapsed"]) for r in rows)
+    lo, hi = summary["share_collapsed"]["ci95"]
+    assert 0.0 <= lo <= summary["share_collapsed"]["estimate"] <= hi <= 1.0
+    assert "observer_mission  20" in proc.stdout
+
+
+def test_same_command_same_bytes(tmp_path):
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        assert_ok(run(["replications=5", "horizon_days=90", "seed=11", f"hydra.run.dir={out}"], cwd=tmp_path))
+    for name in ("summary.json", "incidents.csv", "replications.csv"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+def test_experiment_from_the_repository_root(tmp_path):
+    out = tmp_path / "smoke"
+    proc = run(["+experiment=smoke", "replications=3", f"hydra.run.dir={out}"], cwd=REPO)
+    assert_ok(proc)
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["scenario"], summary["replications"], summary["horizon_days"]) == ("sept2022", 3, 60.0)
+
+
+def test_multirun(tmp_path):
+    sweep = tmp_path / "sweep"
+    proc = run(["-m", "scenario=sept2022,no_mediation", "replications=3", "horizon_days=30",
+                f"hydra.sweep.dir={sweep}"], cwd=tmp_path)
+    assert_ok(proc)
+    jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir())
+    assert jobs == ["0_sept2022", "1_no_mediation"]
+    for job in jobs:
+        assert (sweep / job / "summary.json").is_file()
+    tail = proc.stdout.strip().splitlines()[-4:]
+    assert tail[0].startswith("job overrides")
+    assert tail[1].startswith("scenario=sept2022") and tail[2].startswith("scenario=no_mediation")
+    assert tail[3] == "outputs: sweep"
+
+
+# --- Hydra's own flags still work -----------------------------------------------------------------
+
+def test_help(tmp_path):
+    proc = run(["--help"], cwd=tmp_path)
+    assert_ok(proc)
+    out = proc.stdout
+    assert "== Scenarios (scenario=NAME" in out
+    assert "no_mediation, observer_mission, peacekeeper_withdrawal, sept2022" in out
+    assert "== Experiments (+experiment=NAME" in out and "baseline, " in out
+    assert "mediation:\n  intensity: 1.0" in out  # the config with its defaults
+    assert listing(tmp_path) == set()
+
+
+def test_cfg_job(tmp_path):
+    proc = run(["--cfg", "job", "+experiment=observer_mission", "seed=3", "observer.strength=40"], cwd=tmp_path)
+    assert_ok(proc)
+    cfg = yaml.safe_load(proc.stdout)
+    assert (cfg["scenario"], cfg["seed"], cfg["replications"], cfg["observer"]["strength"]) == (
+        "observer_mission", 3, 200, 40.0)
+    assert listing(tmp_path) == set()
+
+
+def test_cfg_hydra_override(tmp_path):
+    proc = run(["--cfg", "hydra", "hydra.run.dir=elsewhere/x"], cwd=tmp_path)
+    assert_ok(proc)
+    assert yaml.safe_load(proc.stdout)["hydra"]["run"]["dir"] == "elsewhere/x"
+    proc = run(["--cfg", "hydra", "--resolve"], cwd=tmp_path)
+    assert_ok(proc)
+    assert yaml.safe_load(proc.stdout)["hydra"]["run"]["dir"].startswith("outputs/")
+    assert listing(tmp_path) == set()
+
+
+# --- bad input: one line, exit 2, nothing left behind ---------------------------------------------
+
+BAD = [
+    (["foo=1"], "error: unknown key 'foo'; allowed keys: violations, "),
+    (["observer.strenght=40"], "error: unknown key 'observer.strenght'; allowed keys under 'observer': strength"),
+    (["seed=abc"], "error: seed=abc has the wrong type; allowed: an integer"),
+    (["horizon_days=soon"], "error: horizon_days=soon has the wrong type; allowed: a number"),
+    (["mediation.intensity=5"], "error: mediation.intensity=5.0 is out of range; allowed [0.0, 3.0]"),
+    (["horizon_days=0"], "error: horizon_days=0.0 is out of range"),
+    (["replications=0"], "error: replications=0 is out of range; allowed: an integer >= 1"),
+    (["seed=-1"], "error: seed=-1 is out of range; allowed: an integer >= 0"),
+    (["observer.sectors=[atlantis]"], "error: observer.sectors: unknown sector 'atlantis'; allowed: "),
+    (["scenario=foo"], "error: scenario=foo is not a scenario; allowed: no_mediation, observer_mission, "
+                       "peacekeeper_withdrawal, sept2022"),
+    (["+experiment=foo"], "error: +experiment=foo is not an experiment; allowed: baseline, "),
+    (["experiment=baseline"], "error: experiment=baseline: an experiment is added with a plus: "
+                              "+experiment=baseline"),
+    (["seed=1,2"], "error: seed=1,2 is a sweep; add -m"),
+    (["-m", "seed=1,2", "retaliation.propensity=0.5,1.5"],
+     "error: retaliation.propensity=1.5 is out of range; allowed [0.0, 1.0]"),
+    (["seed=[1"], "error: cannot parse 'seed=[1'"),
+    (["--frobnicate"], "error: unrecognized arguments: --frobnicate"),
+]
+
+
+def assert_rejected(proc: subprocess.CompletedProcess, message: str, tmp_path: Path) -> None:
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(message), lines[0]
+    assert proc.stdout == ""
+    leftovers = {p for p in listing(tmp_path) if not p.startswith("seeds")}
+    assert leftovers == set(), leftovers  # no outputs/, multirun/, run/ or sweep/ folder
+
+
+@pytest.mark.parametrize("args, message", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input(tmp_path, args, message):
+    proc = run([*args, f"hydra.run.dir={tmp_path / 'run'}", f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+               cwd=tmp_path)
+    assert_rejected(proc, message, tmp_path)
+
+
+def test_bad_input_with_default_output_dirs(tmp_path):
+    """Without hydra.run.dir: no outputs/ folder appears in the working directory either."""
+    proc = run(["scenario=foo"], cwd=tmp_path)
+    assert_rejected(proc, "error: scenario=foo is not a scenario", tmp_path)
+
+
+def test_missing_seeds_file(tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(REPO / "seeds", seeds)
+    (seeds / "events.yaml").unlink()
+    proc = run([f"seeds_dir={seeds}", f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    assert_rejected(proc, "error: ", tmp_path)
+    assert "events.yaml" in proc.stderr and "file not found" in proc.stderr
+
+
+def test_malformed_seeds_file(tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(REPO / "seeds", seeds)
+    with open(seeds / "sectors.yaml", "a") as f:
+        f.write("  - {id: [unclosed\n")
+    proc = run([f"seeds_dir={seeds}", f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    assert_rejected(proc, "error: ", tmp_path)
+    assert "sectors.yaml" in proc.stderr

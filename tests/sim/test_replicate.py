@@ -1,0 +1,224 @@
+"""Replications, their aggregate and the files they leave (in-process, on the real model)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.config import ExperimentConfig, model_params
+from sim.params import ParameterError
+from sim.replicate import (REPLICATIONS_FILE, SUMMARY_FILE, SURVIVAL_FILE, Progress, aggregate, format_table,
+                           mean_ci, replications_csv, run_experiment, run_replications, seed_sequences,
+                           summary_json, wilson_interval, write_atomic)
+
+HORIZON = 60.0
+
+
+def experiment(**kw) -> ExperimentConfig:
+    exp = ExperimentConfig(scenario="sept2022", horizon_days=HORIZON, progress=False)
+    for k, v in kw.items():
+        setattr(exp, k, v)
+    return exp
+
+
+def fake_summary(i: int, collapsed: bool, days: float) -> dict:
+    return {"seed": 0, "spawn_key": [i], "scenario": "x", "horizon_days": 365.0, "collapsed": collapsed,
+            "durability_days": days, "n_violations": i, "n_exchanges": 2 * i, "killed": {"ARM": i, "AZE": 1},
+            "wounded": {"ARM": 0, "AZE": 2 * i}, "max_tier": i % 3}
+
+
+# --- seeds ----------------------------------------------------------------------------------------
+
+def test_replication_seeds_are_spawned_children():
+    seqs = seed_sequences(3, 4)
+    assert [s.spawn_key for s in seqs] == [(0,), (1,), (2,), (3,)]
+    for i, s in enumerate(seqs):
+        alone = np.random.SeedSequence(3, spawn_key=(i,))
+        assert (s.generate_state(4) == alone.generate_state(4)).all()
+    # replication 0 does not depend on how many replications there are
+    assert (seed_sequences(3, 1)[0].generate_state(4) == seqs[0].generate_state(4)).all()
+
+
+def test_replications_ignore_the_global_generator(setting):
+    params = model_params(experiment())
+    np.random.seed(1)
+    a, _ = run_replications(params, 5, 3, HORIZON, setting, "sept2022")
+    np.random.seed(2)
+    np.random.random(10)
+    b, _ = run_replications(params, 5, 3, HORIZON, setting, "sept2022")
+    assert a == b
+    assert [s["spawn_key"] for s in a] == [[0], [1], [2]]
+
+
+# --- statistics -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("k, n", [(0, 10), (5, 10), (10, 10), (37, 200), (1, 1)])
+def test_wilson_matches_scipy(k, n):
+    ci = stats.binomtest(k, n).proportion_ci(0.95, method="wilson")
+    lo, hi = wilson_interval(k, n)
+    assert lo == pytest.approx(ci.low, abs=1e-9) and hi == pytest.approx(ci.high, abs=1e-9)
+
+
+def test_mean_ci_is_the_t_interval():
+    x = [3.0, 5.0, 4.0, 10.0, 0.0]
+    lo, hi = stats.t.interval(0.95, len(x) - 1, loc=np.mean(x), scale=stats.sem(x))
+    out = mean_ci(x)
+    assert out["mean"] == pytest.approx(4.4)
+    assert out["ci95"] == [pytest.approx(lo, abs=1e-4), pytest.approx(hi, abs=1e-4)]
+    assert mean_ci([7.0]) == {"mean": 7.0, "ci95": [None, None]}
+    assert mean_ci([2.0, 2.0])["ci95"] == [2.0, 2.0]
+
+
+def test_aggregate_fields():
+    summaries = [fake_summary(i, i < 3, 50.0 * (i + 1) if i < 3 else 365.0) for i in range(8)]
+    agg, km = aggregate(summaries, "observer_mission", 4, 365.0)
+    assert (agg["scenario"], agg["seed"], agg["replications"], agg["horizon_days"]) == (
+        "observer_mission", 4, 8, 365.0)
+    sc = agg["share_collapsed"]
+    assert sc["n_collapsed"] == 3 and sc["estimate"] == 0.375
+    assert 0 <= sc["ci95"][0] < 0.375 < sc["ci95"][1] <= 1
+    md = agg["median_durability_days"]
+    assert md["estimate"] is None and md["reached"] is False  # 5 of 8 hold to the horizon
+    per = agg["per_replication"]
+    assert per["n_violations"]["mean"] == 3.5
+    assert per["killed"]["ARM"]["mean"] == 3.5 and per["killed"]["AZE"]["ci95"] == [1.0, 1.0]
+    assert per["wounded"]["AZE"]["mean"] == 7.0
+    assert per["max_tier_counts"] == {"0": 3, "1": 3, "2": 2}
+    assert km.n == 8
+    json.loads(summary_json(agg))  # JSON without NaN
+
+
+def test_replications_csv_is_one_row_per_replication():
+    text = replications_csv([fake_summary(i, False, 365.0) for i in range(3)])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["replication"] for r in rows] == ["0", "1", "2"]
+    assert {"collapsed", "durability_days", "killed_ARM", "killed_AZE", "wounded_ARM", "max_tier"} <= set(rows[0])
+    assert "seed" not in rows[0] and "scenario" not in rows[0]
+    assert rows[2]["killed_ARM"] == "2" and rows[0]["collapsed"] == "0"
+
+
+def test_format_table():
+    agg, _ = aggregate([fake_summary(i, i == 0, 20.0 if i == 0 else 365.0) for i in range(4)], "sept2022", 0,
+                       365.0)
+    table = format_table([agg])
+    header, row = table.splitlines()
+    for col in ("scenario", "N", "collapsed [95% CI]", "median days [95% CI]", "violations", "killed ARM",
+                "killed AZE"):
+        assert col in header
+    assert row.startswith("sept2022") and "25% [" in row and ">365 (not reached)" in row
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+def test_write_atomic_leaves_no_temporary_files(tmp_path):
+    write_atomic(tmp_path / "a.json", "{}\n")
+    write_atomic(tmp_path / "a.json", b"[]\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+    assert (tmp_path / "a.json").read_text() == "[]\n"
+
+
+def test_replicated_experiment_outputs(tmp_path, setting):
+    summary = run_experiment(experiment(replications=6, seed=2), tmp_path, setting=setting)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([SUMMARY_FILE, REPLICATIONS_FILE, SURVIVAL_FILE, "incidents.csv", "timeline.png"])
+    on_disk = json.loads((tmp_path / SUMMARY_FILE).read_text())
+    assert on_disk == json.loads(summary_json(summary))
+    assert (on_disk["scenario"], on_disk["seed"], on_disk["replications"], on_disk["horizon_days"]) == (
+        "sept2022", 2, 6, HORIZON)
+    for key in ("share_collapsed", "median_durability_days", "per_replication"):
+        assert key in on_disk
+    for side in ("ARM", "AZE"):
+        assert set(on_disk["per_replication"]["killed"][side]) == {"mean", "ci95"}
+        assert set(on_disk["per_replication"]["wounded"][side]) == {"mean", "ci95"}
+    rows = list(csv.DictReader(io.StringIO((tmp_path / REPLICATIONS_FILE).read_text())))
+    assert len(rows) == 6
+    assert on_disk["share_collapsed"]["n_collapsed"] == sum(int(r["collapsed"]) for r in rows)
+
+
+def test_single_run_outputs_and_first_replication(tmp_path, setting):
+    one, six = tmp_path / "one", tmp_path / "six"
+    single = run_experiment(experiment(replications=1, seed=2), one, setting=setting)
+    run_experiment(experiment(replications=6, seed=2), six, setting=setting)
+    assert sorted(p.name for p in one.iterdir()) == sorted(
+        [SUMMARY_FILE, REPLICATIONS_FILE, "incidents.csv", "timeline.png"])
+    # the run's own summary fields and the aggregate, together
+    for key in ("collapsed", "durability_days", "n_violations", "killed", "wounded", "max_tier",
+                "share_collapsed", "median_durability_days", "per_replication", "replications"):
+        assert key in single
+    # replication 0 of six is the single run
+    assert (one / "incidents.csv").read_bytes() == (six / "incidents.csv").read_bytes()
+    row_one = (one / REPLICATIONS_FILE).read_text().splitlines()[1]
+    row_six = (six / REPLICATIONS_FILE).read_text().splitlines()[1]
+    assert row_one == row_six
+
+
+def test_bad_config_raises_before_writing(tmp_path, setting):
+    exp = experiment(replications=3)
+    exp.mediation.intensity = 5.0
+    with pytest.raises(ParameterError, match="mediation.intensity=5.0 is out of range"):
+        run_experiment(exp, tmp_path / "out", setting=setting)
+    assert not (tmp_path / "out").exists()
+
+
+# --- progress -------------------------------------------------------------------------------------
+
+class FakeTTY(io.StringIO):
+    def __init__(self, tty: bool):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_only_on_a_terminal():
+    for tty, enabled, shown in [(True, True, True), (False, True, False), (True, False, False)]:
+        stream = FakeTTY(tty)
+        p = Progress(10, "sept2022", enabled=enabled, stream=stream, min_interval=0.0)
+        for i in range(1, 11):
+            p.update(i)
+        p.close()
+        out = stream.getvalue()
+        assert bool(out) == shown
+        if shown:
+            assert "10/10" in out and out.endswith("\n") and out.count("\n") == 1
+
+
+def test_progress_is_throttled():
+    stream = FakeTTY(True)
+    p = Progress(1000, "x", stream=stream, min_interval=60.0)
+    for i in range(1, 1001):
+        p.update(i)
+    p.close()
+    assert stream.getvalue().count("\r") == 2  # the first update and the last
+
+
+def test_calibrated_parameters_are_drawn_per_replication_reproducibly(setting):
+    from calibration.posterior import Posterior
+    from sim.replicate import run_replications
+
+    post = Posterior.load()
+    a, _ = run_replications(model_params(ExperimentConfig(scenario="sept2022")), 4, 6, 120.0, setting,
+                            "sept2022", posterior=post)
+    b, _ = run_replications(model_params(ExperimentConfig(scenario="sept2022")), 4, 6, 120.0, setting,
+                            "sept2022", posterior=post)
+    assert a == b
+    drawn = [tuple(s["drawn"].values()) for s in a]
+    assert len(set(drawn)) > 1, "each replication draws its own parameters"
+    assert set(a[0]["drawn"]) == set(post.names)
+    for s in a:      # every drawn set is one of the posterior's samples
+        assert any(np.allclose(row, list(s["drawn"].values())) for row in post.values)
+
+
+def test_params_must_name_a_posterior():
+    from sim.config import load_posterior
+
+    assert load_posterior("default") is None
+    assert load_posterior("calibrated") is not None
+    with pytest.raises(ParameterError, match="params=nope.csv: nope.csv: no such posterior file; .*allowed: default, calibrated"):
+        load_posterior("nope.csv")
