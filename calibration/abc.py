@@ -98,14 +98,21 @@ class Calibration:
         return sum(g.simulations for g in self.generations)
 
 
+def show_progress(enabled: bool) -> None:
+    """pyabc's own per-generation lines (tolerance, acceptance, effective sample size) on stderr."""
+    logger = logging.getLogger("ABC")          # pyabc attaches its own handler to it
+    logger.setLevel(logging.INFO if enabled else logging.WARNING)
+    logger.propagate = False                   # not twice through the root logger (Hydra's console)
+
+
 def run_abc(settings: CalibrationSettings, observed: dict[str, float], setting: Setting, db_path: Path,
-            log=print) -> Calibration:
+            log=print, progress: bool = False) -> Calibration:
     """Run ABC-SMC against ``observed`` and return the last generation's weighted posterior."""
     import pyabc
     from pyabc.distance.scale import root_mean_square_deviation
 
     settings.validate()
-    logging.getLogger("ABC").setLevel(logging.WARNING)
+    show_progress(progress)
     np.random.seed(np.random.SeedSequence(settings.seed).generate_state(1)[0])   # pyabc's global draws
     prior = pyabc.Distribution(**{
         p.key: pyabc.RV("uniform", p.prior_bounds()[0], p.prior_bounds()[1] - p.prior_bounds()[0])

@@ -102,7 +102,7 @@ def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
         f"{s.max_generations} generations, sampler {s.sampler} ({s.n_procs if s.sampler == 'multicore' else 1} "
         "core(s)) ...")
     tmp_db = out_dir / ".history.db.tmp"
-    cal = run_abc(s, observed, setting, tmp_db, log=log)
+    cal = run_abc(s, observed, setting, tmp_db, log=log, progress=True)
     tmp_db.replace(out_dir / "history.db")
     write_posterior(cal, out_dir)
     run = run_json(cal)

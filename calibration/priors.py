@@ -8,6 +8,7 @@ A parameter on a ``log`` scale has a prior uniform in log10 (pyabc samples ``log
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -73,10 +74,13 @@ BY_KEY = {p.key: p for p in FREE_PARAMETERS}
 
 def apply(theta: dict[str, float], base: ModelParams | None = None) -> ModelParams:
     """A copy of ``base`` with the free parameters set from ``theta`` (natural-scale dotted names)."""
-    params = copy.deepcopy(base or ModelParams())
+    params = copy.copy(base or ModelParams())          # groups are replaced, never mutated
+    groups: dict[str, dict[str, float]] = {}
     for name, value in theta.items():
         group, field = name.split(".")
-        setattr(getattr(params, group), field, float(value))
+        groups.setdefault(group, {})[field] = float(value)
+    for group, values in groups.items():
+        setattr(params, group, dataclasses.replace(getattr(params, group), **values))
     return params
 
 
