@@ -2,7 +2,7 @@
 
 import sys
 
-from benchmarks import model
+from benchmarks import model, sweep
 
 if __name__ == "__main__":
-    sys.exit(max(bench.main() for bench in (model,)))
+    sys.exit(max(bench.main() for bench in (model, sweep)))

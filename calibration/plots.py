@@ -8,7 +8,9 @@ import numpy as np
 
 from calibration.posterior import Posterior
 from calibration.priors import FREE_PARAMETERS
-from sim.plots import plt, png_bytes
+from matplotlib.figure import Figure
+
+from sim.plots import png_bytes
 
 
 def _axis_values(p, x):
@@ -19,7 +21,8 @@ def marginals_png(post: Posterior, summaries) -> bytes:
     n = len(FREE_PARAMETERS)
     cols = 5
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows))
+    fig = Figure(figsize=(3.2 * cols, 2.6 * rows), dpi=110)
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, p, s in zip(axes.flat, FREE_PARAMETERS, summaries):
         lo, hi = p.prior_bounds()
         x = _axis_values(p, post.column(p.name))
@@ -42,7 +45,8 @@ def marginals_png(post: Posterior, summaries) -> bytes:
 def pairs_png(post: Posterior, summaries, max_points: int = 1500) -> bytes:
     ps = FREE_PARAMETERS
     n = len(ps)
-    fig, axes = plt.subplots(n, n, figsize=(1.6 * n, 1.6 * n))
+    fig = Figure(figsize=(1.6 * n, 1.6 * n), dpi=110)
+    axes = fig.subplots(n, n)
     size = 4 + 40 * post.weights / post.weights.max()
     for i, pi in enumerate(ps):
         for j, pj in enumerate(ps):
@@ -73,7 +77,8 @@ def predictive_png(checks, table) -> bytes:
     n = len(checks)
     cols = 5
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows))
+    fig = Figure(figsize=(3.2 * cols, 2.4 * rows), dpi=110)
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, c in zip(axes.flat, checks):
         ax.hist(table[c.statistic], bins=30, color="#9ecae1")
         ax.axvspan(c.q05, c.q95, color="#4292c6", alpha=0.15, label="90% predictive")

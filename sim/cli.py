@@ -19,11 +19,13 @@ from typing import Any, Sequence
 
 import hydra
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import (CONF_DIR, CONFIG_NAME, ExperimentConfig, check, explain, group_options, load_setting,
                         register_configs, to_experiment, unknown_key_message)
 from sim.params import ParameterError
+from sim.simulate import display_path
 
 log = logging.getLogger("ceasefire-sim")
 
@@ -222,15 +224,6 @@ def _composition_message(e: Exception, overrides: Sequence[str]) -> str:
 
 # --- the Hydra app --------------------------------------------------------------------------------
 
-def _display(path: Path) -> str:
-    """``path`` relative to the working directory when inside it, else absolute."""
-    path = Path(path).absolute()
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     """One job: run the experiment composed in ``cfg`` into ``out_dir``; return summary.json's content."""
     from sim.replicate import run_experiment
@@ -242,7 +235,7 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
 def report(summary: dict, out_dir: Path) -> str:
     from sim.replicate import format_table
 
-    return f"{format_table([summary])}\noutputs: {_display(out_dir)}"
+    return f"{format_table([summary])}\noutputs: {display_path(out_dir)}"
 
 
 def _clean_failed(out_dir: Path) -> None:
@@ -256,12 +249,15 @@ def _clean_failed(out_dir: Path) -> None:
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name=CONFIG_NAME, version_base="1.3")
-def _app(cfg: DictConfig) -> dict:
+def _app(cfg: DictConfig) -> dict | None:
     from hydra.core.hydra_config import HydraConfig
 
     from sim.record import RecordError
 
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    hydra_cfg = HydraConfig.get()
+    out_dir = Path(hydra_cfg.runtime.output_dir)
+    if hydra_cfg.mode == RunMode.MULTIRUN:  # sweep job: resume if finished, record a failure, go on
+        return _sweep_job(cfg, out_dir)
     try:
         summary = run_job(cfg, out_dir)
     except (ParameterError, RecordError) as e:  # preflight normally catches these first
@@ -276,6 +272,22 @@ def _app(cfg: DictConfig) -> dict:
     return summary
 
 
+def _sweep_job(cfg: DictConfig, out_dir: Path) -> dict | None:
+    """One job of a ``-m`` sweep (sim.sweep.jobs): skipped if it finished earlier with the same
+    config; an exception becomes failed.json and ``None``, so that the other jobs and the sweep
+    summary still run (the summary then names it and exits non-zero)."""
+    from sim.sweep.jobs import run_sweep_job
+
+    try:
+        summary = run_sweep_job(cfg, out_dir, lambda: run_job(cfg, out_dir), log)
+    except KeyboardInterrupt:
+        print("\ninterrupted; finished jobs are kept: the same command runs only the others", file=sys.stderr)
+        raise SystemExit(130) from None
+    if summary is not None:
+        log.info(report(summary, out_dir))
+    return summary
+
+
 class SweepTable(Callback):
     """At the end of a ``-m`` sweep, print one table row per job and where the outputs are."""
 
@@ -283,7 +295,7 @@ class SweepTable(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         table = sweep_table(sweep_dir)
         if table:
-            print(f"{table}\noutputs: {_display(sweep_dir)}", flush=True)
+            print(f"{table}\noutputs: {display_path(sweep_dir)}", flush=True)
 
 
 def sweep_table(sweep_dir: Path) -> str:

@@ -5,13 +5,10 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from sim.params import SIDES, TIER_NAMES, TIERS  # noqa: E402
-from sim.rules import HOURS_PER_DAY  # noqa: E402
+from sim.params import SIDES, TIER_NAMES, TIERS
+from sim.rules import HOURS_PER_DAY
 
 if TYPE_CHECKING:
     from sim.simulate import RunResult
@@ -21,10 +18,12 @@ SIDE_COLOURS = {"ARM": "#1f77b4", "AZE": "#2ca02c"}
 MEDIATOR_MARKERS = {"pressure": "v", "talks": "s", "truce": "*", "ceasefire": "D"}
 
 
-def png_bytes(fig) -> bytes:
+def png_bytes(fig: Figure) -> bytes:
+    """A figure as PNG bytes, without a timestamp or version in its metadata (same input, same bytes).
+
+    Figures are ``matplotlib.figure.Figure`` objects, never pyplot's: no global state between runs."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
+    fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -33,8 +32,8 @@ def timeline_png(result: RunResult) -> bytes:
     sectors = list(result.setting.sector_ids)
     horizon = s["horizon_days"]
     end = s["durability_days"]
-    fig, (ax_fire, ax_cas) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True,
-                                          gridspec_kw={"height_ratios": [3, 2]})
+    fig = Figure(figsize=(11, 6.5), dpi=110)
+    ax_fire, ax_cas = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     status = f"collapsed on day {end:.1f}" if s["collapsed"] else f"held to the horizon ({horizon:g} days)"
     fig.suptitle(f"Scenario {s['scenario']}, seed {s['seed']}: {s['n_violations']} violations, "
                  f"{s['n_exchanges']} exchanges; ceasefire {status}", fontsize=11)

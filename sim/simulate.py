@@ -134,6 +134,15 @@ def write_atomic(path: Path, data: bytes | str) -> None:
             tmp.unlink()
 
 
+def display_path(path: Path | str) -> str:
+    """``path`` relative to the working directory when inside it, else absolute (for messages)."""
+    path = Path(path).absolute()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def summary_json(summary: dict) -> bytes:
     return (json.dumps(summary, indent=2, sort_keys=False) + "\n").encode()
 

@@ -10,7 +10,6 @@ reached: ``None`` here, ``null`` in JSON.
 
 from __future__ import annotations
 
-import io
 import math
 import warnings
 from dataclasses import dataclass
@@ -96,6 +95,8 @@ def survival_png(km: KMResult, horizon_days: float, scenario: str) -> bytes:
     """The survival curve with its 95% band, the median and a note on censoring, as PNG bytes."""
     from matplotlib.figure import Figure
 
+    from sim.plots import png_bytes
+
     times = np.append(km.times, horizon_days) if km.times[-1] < horizon_days else km.times
     pad = len(times) - len(km.times)
     surv = np.append(km.survival, [km.survival[-1]] * pad)
@@ -126,6 +127,4 @@ def survival_png(km: KMResult, horizon_days: float, scenario: str) -> bytes:
     fig.text(0.99, 0.01, f"{km.n_events} of {km.n} collapsed; {n_censored} still holding at day "
              f"{horizon_days:g} (censored)", ha="right", va="bottom", fontsize=9, color="dimgrey")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+    return png_bytes(fig)

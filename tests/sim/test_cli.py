@@ -104,7 +104,9 @@ def test_multirun(tmp_path):
     assert jobs == ["0_sept2022", "1_no_mediation"]
     for job in jobs:
         assert (sweep / job / "summary.json").is_file()
-    tail = proc.stdout.strip().splitlines()[-4:]
+    lines = proc.stdout.strip().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("job overrides"))
+    tail = lines[start:start + 4]
     assert tail[0].startswith("job overrides")
     assert tail[1].startswith("scenario=sept2022") and tail[2].startswith("scenario=no_mediation")
     assert tail[3] == "outputs: sweep"

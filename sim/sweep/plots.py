@@ -1,0 +1,333 @@
+"""The sweep's plots, as PNG bytes (matplotlib ``Figure`` objects: no pyplot, no global state).
+
+- :func:`survival_png` -- Kaplan-Meier survival curves, one per value of the first swept
+  parameter, one panel per combination of the other swept values (shared axes);
+- :func:`heatmap_png` -- median durability over the first two swept parameters; cells where the
+  median is beyond the horizon are hatched and read ``>365``, failed jobs are grey;
+- :func:`cox_png` -- the Cox model's hazard ratios with their 95% CIs (log scale).
+
+Beyond :data:`MAX_PANELS` combinations, the other swept parameters are pooled (said on the plot).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import typing
+from typing import Any, Sequence
+
+import numpy as np
+
+from sim.plots import png_bytes
+from sim.sweep.aggregate import Job, Sweep, fit_km, format_value
+
+MAX_PANELS = 12
+RUN_UNITS = {"seed": "", "horizon_days": "days", "replications": "runs", "scenario": "", "experiment": ""}
+
+
+def param_unit(key: str) -> str:
+    """The unit of a config key from :mod:`sim.params` metadata ('' when unknown)."""
+    if key in RUN_UNITS:
+        return RUN_UNITS[key]
+    from sim.config import ExperimentConfig
+
+    t: Any = ExperimentConfig
+    meta: dict = {}
+    for part in key.split("."):
+        if not dataclasses.is_dataclass(t):
+            return ""
+        fields = {f.name: f for f in dataclasses.fields(t)}
+        if part not in fields:
+            return ""
+        f = fields[part]
+        meta = dict(f.metadata)
+        t = typing.get_type_hints(t).get(part)
+    return str(meta.get("unit", ""))
+
+
+def param_label(key: str, wrap: int = 0) -> str:
+    """``key (unit)``; on two lines when longer than ``wrap`` characters (0: never)."""
+    unit = param_unit(key)
+    if not unit or unit == "-":
+        return key
+    sep = "\n" if wrap and len(key) + len(unit) + 3 > wrap else " "
+    return f"{key}{sep}({unit})"
+
+
+def _is_numeric(levels: Sequence[Any]) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in levels)
+
+
+def _colors(levels: Sequence[Any]) -> list:
+    from matplotlib import colormaps
+
+    n = len(levels)
+    if _is_numeric(levels):  # ordered values: an ordered palette, low = dark
+        cmap = colormaps["viridis"]
+        return [cmap(0.9 * i / max(n - 1, 1)) for i in range(n)]
+    cmap = colormaps["tab10"]
+    return [cmap(i % 10) for i in range(n)]
+
+
+def _facets(sweep: Sweep, keys: Sequence[str]) -> tuple[list[dict[str, Any]], str]:
+    """Combinations of the values of ``keys`` (one panel each), or one pooled panel if too many."""
+    if not keys:
+        return [{}], ""
+    combos = [dict(zip(keys, vals)) for vals in itertools.product(*(sweep.levels[k] for k in keys))]
+    if len(combos) > MAX_PANELS:
+        return [{}], f"pooled over {', '.join(keys)} ({len(combos)} combinations)"
+    return combos, ""
+
+
+def _facet_title(facet: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {format_value(v)}" for k, v in facet.items()) or "all jobs"
+
+
+def _grid(n: int) -> tuple[int, int]:
+    cols = min(n, 3)
+    return math.ceil(n / cols), cols
+
+
+def _curve(durations: np.ndarray, collapsed: np.ndarray, horizon: float):
+    km = fit_km(durations, collapsed)
+    t, s, lo, hi = km.times, km.survival, km.ci_lower, km.ci_upper
+    if t[-1] < horizon:
+        t, s, lo, hi = (np.append(t, horizon), np.append(s, s[-1]), np.append(lo, lo[-1]),
+                        np.append(hi, hi[-1]))
+    return km, t, s, lo, hi
+
+
+def label_survival_grid(axes: Any, n_shown: int) -> None:
+    """Axis labels of a grid of survival panels; the last row may be short, so each column's lowest
+    visible panel carries the x label."""
+    rows, cols = axes.shape
+    for r in range(rows):
+        axes[r, 0].set_ylabel("share of runs still holding")
+    for c in range(cols):
+        visible = [r for r in range(rows) if r * cols + c < n_shown]
+        if visible:
+            axes[visible[-1], c].xaxis.set_tick_params(labelbottom=True)
+            axes[visible[-1], c].set_xlabel("days since the ceasefire")
+
+
+def _median_short(km: Any, horizon: float) -> str:
+    return f"median >{horizon:g} d" if km.median is None else f"median {km.median:.0f} d"
+
+
+def _jobs_for(sweep: Sweep, values: dict[str, Any]) -> list[Job]:
+    from sim.sweep.aggregate import same_value
+
+    return [j for j in sweep.jobs if all(same_value(j.values.get(k), v) for k, v in values.items())]
+
+
+def survival_png(sweep: Sweep, title: str | None = None) -> bytes | None:
+    """Kaplan-Meier curves of the sweep (None when no job finished)."""
+    from matplotlib.figure import Figure
+
+    horizon = sweep.horizon_days
+    if horizon is None:
+        return None
+    curve_key = sweep.params[0] if sweep.params else None
+    levels = sweep.levels[curve_key] if curve_key else [None]
+    facets, pooled_note = _facets(sweep, sweep.params[1:])
+    rows, cols = _grid(len(facets))
+    fig = Figure(figsize=(max(8.0, 5.2 * cols), 3.9 * rows + 1.1), dpi=100)
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    colors = _colors(levels)
+    ns: set[int] = set()
+    for ax, facet in zip(axes.flat, facets):
+        missing = []
+        for lv, color in zip(levels, colors):
+            sel = dict(facet)
+            if curve_key:
+                sel[curve_key] = lv
+            jobs = _jobs_for(sweep, sel)
+            done = [j for j in jobs if j.finished]
+            if len(done) < len(jobs) or not done:
+                missing.append(format_value(lv) if curve_key else "job")
+            if not done:
+                continue
+            d = np.concatenate([j.durations for j in done])
+            e = np.concatenate([j.collapsed for j in done])
+            ns.add(int(d.size))
+            km, t, s, lo, hi = _curve(d, e, horizon)
+            name = format_value(lv) if curve_key else "all replications"
+            ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.12, linewidth=0)
+            ax.step(t, s, where="post", color=color, linewidth=1.8,
+                    label=f"{name} ({_median_short(km, horizon)})")
+        ax.axhline(0.5, color="grey", linestyle=":", linewidth=1)
+        ax.set_title(_facet_title(facet), fontsize=10)
+        ax.set_xlim(0, horizon)
+        ax.set_ylim(0, 1.02)
+        ax.grid(True, alpha=0.3)
+        if missing:
+            ax.text(0.98, 0.02, "failed, no curve: " + ", ".join(missing), transform=ax.transAxes,
+                    ha="right", va="bottom", fontsize=8, color="tab:red")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="lower left", fontsize=8, title=param_label(curve_key) if curve_key else None,
+                      title_fontsize=8)
+    for ax in list(axes.flat)[len(facets):]:
+        ax.set_visible(False)
+    n_text = f"N = {ns.pop()} runs per curve" if len(ns) == 1 else "N differs between curves"
+    by = f" by {curve_key}" if curve_key else ""
+    fig.suptitle(title or f"Ceasefire survival (Kaplan-Meier){by}; {n_text}", fontsize=12)
+    for ax in axes[-1, :]:
+        ax.set_xlabel("days since the ceasefire")
+    label_survival_grid(axes, len(facets))
+    note = (f"Shaded: 95% band. Dotted line: half the runs; a curve crosses it at its median durability. "
+            f"Runs holding at day {horizon:g} are censored.")
+    if pooled_note:
+        note += f" Curves {pooled_note}."
+    fig.text(0.5, 0.005, note, ha="center", va="bottom", fontsize=8, color="dimgrey", wrap=True)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return png_bytes(fig)
+
+
+def _cell_stats(sweep: Sweep, values: dict[str, Any]) -> tuple[str, Any]:
+    """("ok", km) | ("failed", None) for the jobs matching ``values`` (pooled when several)."""
+    jobs = _jobs_for(sweep, values)
+    done = [j for j in jobs if j.finished]
+    if not jobs or len(done) < len(jobs):
+        return "failed", None
+    d = np.concatenate([j.durations for j in done])
+    e = np.concatenate([j.collapsed for j in done])
+    return "ok", fit_km(d, e)
+
+
+def heatmap_cells(sweep: Sweep, facet: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The heatmap's cells: position, status, colour value (days), text, and whether censored.
+
+    A cell whose median is beyond the horizon is ``censored``: coloured as the horizon, hatched,
+    and labelled ``>365`` (with the lower CI limit when there is one).
+    """
+    xk, yk = sweep.params[0], sweep.params[1]
+    horizon = sweep.horizon_days
+    cells = []
+    for i, xv in enumerate(sweep.levels[xk]):
+        for j, yv in enumerate(sweep.levels[yk]):
+            status, km = _cell_stats(sweep, {**(facet or {}), xk: xv, yk: yv})
+            cell = {"x": i, "y": j, xk: xv, yk: yv, "status": status, "value": None, "censored": False}
+            if status == "failed":
+                cell["text"] = "failed"
+            else:
+                lo, hi = km.median_ci
+                hi_t = f">{horizon:g}" if hi is None else f"{hi:.0f}"
+                if km.median is not None:
+                    cell["value"] = km.median
+                    cell["text"] = f"{km.median:.0f}\n[{'-' if lo is None else f'{lo:.0f}'}, {hi_t}]"
+                else:  # beyond the horizon; so is the upper limit, perhaps the lower one too
+                    cell["value"], cell["censored"] = horizon, True
+                    cell["text"] = f">{horizon:g}" + ("" if lo is None else f"\n[{lo:.0f}, {hi_t}]")
+            cells.append(cell)
+    return cells
+
+
+def heatmap_png(sweep: Sweep, title: str | None = None) -> bytes | None:
+    """Median durability over the first two swept parameters (None with fewer than two)."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
+
+    horizon = sweep.horizon_days
+    if len(sweep.params) < 2 or horizon is None:
+        return None
+    xk, yk = sweep.params[0], sweep.params[1]
+    xs, ys = sweep.levels[xk], sweep.levels[yk]
+    facets, pooled_note = _facets(sweep, sweep.params[2:])
+    rows, cols = _grid(len(facets))
+    fig = Figure(figsize=(max(7.5, 1.3 * len(xs) + 3.0) * cols, max(3.6, 0.85 * len(ys) + 2.2) * rows + 1.4),
+                 dpi=100)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    cmap = _cmap()
+    norm = Normalize(vmin=0, vmax=horizon)
+    for ax, facet in zip(axes.flat, facets):
+        for c in heatmap_cells(sweep, facet):
+            i, j = c["x"], c["y"]
+            if c["status"] == "failed":
+                ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor="lightgrey", edgecolor="white"))
+                ax.text(i, j, c["text"], ha="center", va="center", fontsize=9, color="black")
+                continue
+            color = cmap(norm(c["value"]))
+            ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor=color, edgecolor="white",
+                                   hatch="//" if c["censored"] else None))
+            ax.text(i, j, c["text"], ha="center", va="center", fontsize=8,
+                    color="white" if _dark(color) and not c["censored"] else "black",
+                    bbox=dict(facecolor="white", alpha=0.75, linewidth=0, pad=1.5) if c["censored"] else None)
+        ax.set_xlim(-0.5, len(xs) - 0.5)
+        ax.set_ylim(-0.5, len(ys) - 0.5)
+        ax.set_xticks(range(len(xs)), [format_value(v) for v in xs])
+        ax.set_yticks(range(len(ys)), [format_value(v) for v in ys])
+        ax.set_xlabel(param_label(xk, wrap=40))
+        ax.set_ylabel(param_label(yk, wrap=30))
+        if facet:
+            ax.set_title(_facet_title(facet), fontsize=10)
+        fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="median durability (days)")
+    for ax in list(axes.flat)[len(facets):]:
+        ax.set_visible(False)
+    fig.suptitle(title or f"Median durability of the ceasefire (days, 95% CI)\nby {xk} and {yk}", fontsize=12)
+    handles = [Patch(facecolor=cmap(1.0), hatch="//", edgecolor="white",
+                     label=f">{horizon:g}: median beyond the horizon (more than half the runs still hold; censored)"),
+               Patch(facecolor="lightgrey", label="failed job: no result")]
+    fig.legend(handles=handles, loc="lower center", ncol=1, fontsize=8, frameon=False)
+    if pooled_note:
+        fig.text(0.99, 0.1, f"cells {pooled_note}", ha="right", fontsize=8, color="dimgrey")
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return png_bytes(fig)
+
+
+def _cmap():
+    from matplotlib import colormaps
+
+    return colormaps["viridis"]
+
+
+def _dark(rgba: Sequence[float]) -> bool:
+    r, g, b = rgba[:3]
+    return 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+
+
+def cox_png(table: Any, title: str | None = None) -> bytes | None:
+    """Forest plot of the hazard ratios (None when nothing was estimated)."""
+    from matplotlib.figure import Figure
+
+    rows = [r for r in table.rows if r.hazard_ratio is not None or r.note]
+    est = [r for r in rows if r.hazard_ratio is not None and r.hazard_ratio > 0]
+    if not est:
+        return None
+    fig = Figure(figsize=(8.5, 0.42 * len(rows) + 1.8), dpi=100)
+    ax = fig.add_subplot()
+    finite = [v for r in est for v in (r.hazard_ratio, r.ci_low, r.ci_high) if v is not None and 0 < v < math.inf]
+    lo_lim, hi_lim = min(finite + [0.5]) / 1.5, max(finite + [2.0]) * 3.0
+    labels = []
+    for y, r in enumerate(reversed(rows)):
+        if r.note == "reference":
+            labels.append(f"{r.factor} = {format_value(r.level)} (reference)")
+            ax.plot([1.0], [y], marker="D", color="black", markersize=5)
+        elif r.hazard_ratio is None:
+            labels.append(f"{r.factor} = {format_value(r.level)}")
+            ax.text(lo_lim * 1.05, y, "no collapse at this value: not estimable (HR -> 0)", va="center",
+                    fontsize=8, color="tab:red")
+        else:
+            labels.append(f"{r.factor} = {format_value(r.level)}")
+            ax.errorbar([r.hazard_ratio], [y], xerr=[[r.hazard_ratio - r.ci_low], [r.ci_high - r.hazard_ratio]],
+                        fmt="o", color="tab:blue", capsize=3)
+            ax.text(r.ci_high * 1.08, y, f"{r.hazard_ratio:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
+                    va="center", fontsize=8)
+    ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlim(lo_lim, hi_lim)
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo_lim <= t <= hi_lim]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_yticks(range(len(rows)), labels)
+    ax.set_xlabel("hazard ratio of collapse vs the reference value, 95% CI (log scale; < 1 = lasts longer)", fontsize=9)
+    ax.set_title(title or f"Cox proportional hazards over {table.replications} replications "
+                          f"({table.collapses} collapses)", fontsize=11)
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.tight_layout()
+    return png_bytes(fig)
