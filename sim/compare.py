@@ -494,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.replicate import write_atomic
+    from sim.simulate import write_atomic
     from sim.sweep.aggregate import rows_csv
 
     if args.seed < 0:

@@ -67,6 +67,8 @@ class CeasefireModel(mesa.Model):
 
         self.positions = self._deploy_positions()
         self.mediators = [Mediator(self, m.name, m.leverage, m.delay_hours) for m in params.mediation.mediators]
+        pressing = [m for m in self.mediators if m.lever > 0.0]
+        self._truce_broker = max(pressing, key=lambda m: m.lever) if pressing else None
         self.peacekeeper = self._deploy_peacekeeper()
         if start != "war":
             self._schedule_record_events()
@@ -233,9 +235,9 @@ class CeasefireModel(mesa.Model):
                 self._by_key[sector, firer.side].join_fight(tier, xid)
 
     def _lead_mediator_push(self) -> None:
-        active = [m for m in self.mediators if m.lever > 0.0]
-        if active:
-            max(active, key=lambda m: m.lever).push_for_truce()
+        """The mediator with the largest lever (levers are fixed for a run) pushes for a truce."""
+        if self._truce_broker is not None:
+            self._truce_broker.push_for_truce()
 
     def _check_collapse(self, sector: str, tier: int, killed: int) -> bool:
         c = self.params.collapse

@@ -47,7 +47,7 @@ def summarize_sweep(sweep_dir: Path | str, out: TextIO | None = None, err: TextI
 
 
 def _summarize(sweep_dir: Path, out: TextIO, err: TextIO, plots: bool) -> int:
-    from sim.replicate import write_atomic
+    from sim.simulate import write_atomic
     from sim.sweep.aggregate import SweepError, read_sweep, sweep_summary_csv
     from sim.sweep.hazards import cox_csv, cox_table, format_cox
 

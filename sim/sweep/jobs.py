@@ -26,6 +26,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
+from sim.simulate import write_atomic
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, SUMMARY_FILE
 
 # Keys of the job config that do not change a job's results (left out of its hash).
@@ -70,12 +71,6 @@ def is_finished(job_dir: Path, digest: str) -> bool:
     return (job_dir / SUMMARY_FILE).is_file() and stored_hash(job_dir) == digest
 
 
-def _write(path: Path, text: str) -> None:
-    from sim.replicate import write_atomic
-
-    write_atomic(path, text)
-
-
 def write_failure(job_dir: Path, exc: BaseException, digest: str | None = None) -> dict:
     """Write ``failed.json`` (the one-line error, the exception type, the traceback); return it."""
     record = {
@@ -85,7 +80,7 @@ def write_failure(job_dir: Path, exc: BaseException, digest: str | None = None) 
         "traceback": "".join(traceback.format_exception(exc)),
     }
     Path(job_dir).mkdir(parents=True, exist_ok=True)
-    _write(Path(job_dir) / FAILED_FILE, json.dumps(record, indent=2) + "\n")
+    write_atomic(Path(job_dir) / FAILED_FILE, json.dumps(record, indent=2) + "\n")
     return record
 
 
@@ -126,7 +121,7 @@ def run_sweep_job(cfg: Any, out_dir: Path, run: Callable[[], dict],
             pass  # unreadable: run it again
     out_dir.mkdir(parents=True, exist_ok=True)
     clear_stale(out_dir)
-    _write(out_dir / CONFIG_HASH_FILE, digest + "\n")
+    write_atomic(out_dir / CONFIG_HASH_FILE, digest + "\n")
     try:
         return run()
     except Exception as e:  # noqa: BLE001 -- the sweep must go on; the callback reports it
