@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration.posterior import Posterior, weighted_quantile
+from calibration.posterior import Posterior
 from calibration.priors import FREE_PARAMETERS, FreeParameter
 from calibration.statistics import FLAREUP, USED, simulated_statistics
 from sim.patterns import STATISTICS

@@ -107,7 +107,10 @@ def claims(initiator: str, other: str, verified: bool, initiator_denies: bool) -
 
 
 def killed_in_window(times_hours: list[float], killed: list[int], now_hours: float, window_hours: float) -> int:
-    """Killed (both sides) in exchanges within ``window_hours`` up to ``now_hours``."""
+    """Killed (both sides) in exchanges within ``window_hours`` up to ``now_hours``.
+
+    The rule's reference definition, as the tests recompute collapse from an incident log; the model
+    keeps the same quantity as a running sum over a deque (O(1) per exchange)."""
     start = now_hours - window_hours
     return sum(k for t, k in zip(times_hours, killed) if t > start)
 
