@@ -40,6 +40,7 @@ class CalibrationSettings:
     sampler: str = "single"               # single (deterministic) | multicore (both cores, not bit-reproducible)
     n_procs: int = 2
     predictive_draws: int = 300           # posterior draws for the predictive check
+    kernel_scaling: float = 2.0           # perturbation kernel covariance x this: wider than pyabc's 1, for robust weights
 
     def validate(self) -> None:
         from sim.params import ParameterError
@@ -48,6 +49,8 @@ class CalibrationSettings:
         for key in ("population_size", "max_generations", "max_simulations", "n_procs", "predictive_draws"):
             if getattr(self, key) < 1:
                 raise ParameterError(f"calibration.{key}={getattr(self, key)} is out of range; allowed >= 1")
+        if not self.kernel_scaling > 0.0:
+            raise ParameterError(f"calibration.kernel_scaling={self.kernel_scaling} is out of range; allowed > 0")
         if not 0.0 <= self.min_acceptance_rate < 1.0:
             raise ParameterError(f"calibration.min_acceptance_rate={self.min_acceptance_rate} is out of range; "
                                  "allowed [0, 1)")
@@ -76,6 +79,7 @@ class Generation:
     epsilon: float
     simulations: int
     accepted: int
+    ess: float            # effective sample size of the generation's importance weights
 
     @property
     def acceptance_rate(self) -> float:
@@ -122,8 +126,9 @@ def run_abc(settings: CalibrationSettings, observed: dict[str, float], setting: 
     distance = pyabc.AdaptivePNormDistance(p=2, scale_function=root_mean_square_deviation)
     sampler = (pyabc.sampler.SingleCoreSampler() if settings.sampler == "single"
                else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.n_procs))
+    transition = pyabc.MultivariateNormalTransition(scaling=settings.kernel_scaling)
     abc = pyabc.ABCSMC(Simulator(setting, settings.seed), prior, distance,
-                       population_size=settings.population_size, sampler=sampler)
+                       population_size=settings.population_size, sampler=sampler, transitions=transition)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if db_path.exists():
         db_path.unlink()
@@ -134,14 +139,26 @@ def run_abc(settings: CalibrationSettings, observed: dict[str, float], setting: 
                       max_total_nr_simulations=settings.max_simulations)
     wall = time.perf_counter() - start
     pops = history.get_all_populations()
-    generations = [Generation(int(r.t), float(r.epsilon), int(r.samples), int(settings.population_size))
+    generations = [Generation(int(r.t), float(r.epsilon), int(r.samples), int(settings.population_size),
+                              effective_sample_size(history.get_distribution(t=int(r.t))[1]))
                    for r in pops.itertuples() if r.t >= 0]
     for g in generations:
         log(f"generation {g.t}: epsilon {g.epsilon:.3g}, {g.simulations} simulations, "
-            f"acceptance {g.acceptance_rate:.3f}")
+            f"acceptance {g.acceptance_rate:.3f}, effective sample size {g.ess:.0f}")
     df, w = history.get_distribution()
     samples = [natural({k: row[k] for k in BY_KEY}) for _, row in df.iterrows()]
     return Calibration(samples, [float(x) for x in w], generations, observed, settings, wall)
+
+
+LOW_ESS = 0.1
+"""A final effective sample size below this share of the population means degenerate weights: a few
+particles carry the posterior, and its intervals and identifiability flags cannot be trusted."""
+
+
+def effective_sample_size(weights) -> float:
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    return float(1.0 / np.sum(w * w))
 
 
 # -- files ----------------------------------------------------------------------------------------

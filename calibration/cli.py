@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from calibration.abc import CalibrationSettings, run_abc, run_json, write_posterior
 from calibration.posterior import RESULTS, Posterior
-from calibration.report import write_report
+from calibration.report import degenerate_warning, write_report
 from calibration.statistics import observed_statistics
 from sim.config import CONF_DIR
 from sim.params import ParameterError
@@ -113,6 +113,9 @@ def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
     log(f"{'parameter':<32} {'median':>9} {'90% CI':>22}  informed")
     for p in params:
         log(f"{p.name:<32} {p.median:>9.3g} {f'[{p.q05:.3g}, {p.q95:.3g}]':>22}  {'yes' if p.informed else 'no'}")
+    warning = degenerate_warning(run)
+    if warning:
+        log(f"warning: {warning}")
     outside = [c.statistic for c in checks if not c.inside]
     log("posterior predictive: " + ("every observed statistic inside its 90% interval" if not outside
                                     else f"outside the 90% interval: {', '.join(outside)}"))

@@ -97,9 +97,14 @@ def report_markdown(params: list[ParameterSummary], checks: list[PredictiveCheck
         lines.append(f"| `{p.name}` | {p.unit} | {_fmt(p.median)} | [{_fmt(p.q05)}, {_fmt(p.q95)}] | "
                      f"[{_fmt(p.prior_q05)}, {_fmt(p.prior_q95)}] | {p.width_ratio:.2f} | "
                      f"{'yes' if p.informed else 'no (prior)'} |")
-    lines += ["", "## Generations", "", "| t | epsilon | simulations | acceptance rate |", "|---|---|---|---|"]
+    lines += ["", "## Generations", "", "| t | epsilon | simulations | acceptance rate | effective sample size |",
+              "|---|---|---|---|---|"]
     for g in run["generations"]:
-        lines.append(f"| {g['t']} | {g['epsilon']:.3g} | {g['simulations']} | {g['acceptance_rate']:.3f} |")
+        lines.append(f"| {g['t']} | {g['epsilon']:.3g} | {g['simulations']} | {g['acceptance_rate']:.3f} | "
+                     f"{g['ess']:.0f} |")
+    warning = degenerate_warning(run)
+    if warning:
+        lines += ["", f"**Warning:** {warning}"]
     lines += ["", "## Posterior predictive check (observed against simulated 90% intervals)", "",
               "| statistic | observed | median | 90% interval | inside | used in the distance |",
               "|---|---|---|---|---|---|"]
@@ -107,6 +112,20 @@ def report_markdown(params: list[ParameterSummary], checks: list[PredictiveCheck
         lines.append(f"| {c.statistic} | {_fmt(c.observed)} | {_fmt(c.q50)} | [{_fmt(c.q05)}, {_fmt(c.q95)}] | "
                      f"{'yes' if c.inside else 'NO'} | {'yes' if c.statistic in USED else 'no'} |")
     return "\n".join(lines) + "\n"
+
+
+def degenerate_warning(run: dict) -> str:
+    """A warning when the last generation's weights are degenerate (effective sample size too low)."""
+    from calibration.abc import LOW_ESS
+
+    last = run["generations"][-1]
+    population = run["settings"]["population_size"]
+    if last["ess"] >= LOW_ESS * population:
+        return ""
+    return (f"the last generation's effective sample size is {last['ess']:.0f} of {population} particles "
+            f"(below {LOW_ESS:.0%}): a few particles carry the posterior, so its intervals and the "
+            "identifiability flags are not reliable; re-run with another seed, a larger population or a wider "
+            "kernel (calibration.kernel_scaling)")
 
 
 def write_report(post: Posterior, run: dict, setting: Setting, out_dir: Path, draws: int,

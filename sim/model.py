@@ -180,8 +180,9 @@ class CeasefireModel(mesa.Model):
             i += 1
         position = self.positions[i]
         if self.rng.random() * bounds[i] < position.opening_rate():
-            position.open_fire()
-        self.reschedule_openings()        # tighten every bound to today's grievances
+            position.open_fire()          # exchange() draws the next candidate
+        else:
+            self.reschedule_openings()    # rejected: tighten every bound to today's grievances
 
     # -- an exchange of fire ----------------------------------------------------------------------
     def exchange(self, firer: BorderPosition, tier: int, kind: str, answers: int) -> None:

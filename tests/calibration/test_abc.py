@@ -90,3 +90,14 @@ def test_committed_set_is_what_the_code_produces(tmp_path, observed, setting):
 def test_bad_settings_are_named(field, value, message):
     with pytest.raises(ParameterError, match=message):
         CalibrationSettings(**{field: value}).validate()
+
+
+def test_effective_sample_size_and_the_degeneracy_warning():
+    from calibration.abc import effective_sample_size
+    from calibration.report import degenerate_warning
+
+    assert effective_sample_size([1, 1, 1, 1]) == pytest.approx(4.0)
+    assert effective_sample_size([1e-9, 1e-9, 1.0]) == pytest.approx(1.0, rel=1e-6)
+    run = {"settings": {"population_size": 1000}, "generations": [{"ess": 2.0}]}
+    assert "effective sample size is 2 of 1000" in degenerate_warning(run)
+    assert degenerate_warning({"settings": {"population_size": 1000}, "generations": [{"ess": 240.0}]}) == ""
