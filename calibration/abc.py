@@ -101,6 +101,14 @@ class Calibration:
     def simulations(self) -> int:
         return sum(g.simulations for g in self.generations)
 
+    def posterior(self):
+        """The weighted samples as a :class:`calibration.posterior.Posterior` (what posterior.csv holds)."""
+        from calibration.posterior import Posterior
+
+        values = np.array([[s[n] for n in NAMES] for s in self.samples])
+        w = np.array(self.weights)
+        return Posterior(tuple(NAMES), values, w / w.sum())
+
 
 def show_progress(enabled: bool) -> None:
     """pyabc's own per-generation lines (tolerance, acceptance, effective sample size) on stderr."""

@@ -20,7 +20,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from calibration.abc import CalibrationSettings, run_abc, run_json, write_posterior
-from calibration.posterior import RESULTS, Posterior
+from calibration.posterior import RESULTS
 from calibration.report import degenerate_warning, write_report
 from calibration.statistics import observed_statistics
 from sim.config import CONF_DIR
@@ -106,7 +106,7 @@ def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
     tmp_db.replace(out_dir / "history.db")
     write_posterior(cal, out_dir)
     run = run_json(cal)
-    params, checks = write_report(Posterior.load(out_dir / "posterior.csv"), run, setting, out_dir,
+    params, checks = write_report(cal.posterior(), run, setting, out_dir,
                                   s.predictive_draws, plots=cfg.plots)
     log(f"{cal.simulations} simulations in {cal.wall_seconds:.1f} s "
         f"({cal.simulations / max(cal.wall_seconds, 1e-9):.0f} per second)")

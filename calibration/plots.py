@@ -17,12 +17,25 @@ def _axis_values(p, x):
     return np.log10(x) if p.scale == "log" else x
 
 
-def marginals_png(post: Posterior, summaries) -> bytes:
-    n = len(FREE_PARAMETERS)
-    cols = 5
+def _panels(n: int, panel_height: float, cols: int = 5):
+    """A figure with ``n`` panels in rows of ``cols``; the unused cells of the last row are hidden."""
     rows = math.ceil(n / cols)
-    fig = Figure(figsize=(3.2 * cols, 2.6 * rows), dpi=110)
+    fig = Figure(figsize=(3.2 * cols, panel_height * rows), dpi=110)
     axes = fig.subplots(rows, cols, squeeze=False)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    return fig, axes
+
+
+def _finish(fig, axes, title: str) -> bytes:
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return png_bytes(fig)
+
+
+def marginals_png(post: Posterior, summaries) -> bytes:
+    fig, axes = _panels(len(FREE_PARAMETERS), 2.6)
     for ax, p, s in zip(axes.flat, FREE_PARAMETERS, summaries):
         lo, hi = p.prior_bounds()
         x = _axis_values(p, post.column(p.name))
@@ -34,12 +47,7 @@ def marginals_png(post: Posterior, summaries) -> bytes:
         ax.set_title(f"{p.name}\n{'informed' if s.informed else 'not identified'}", fontsize=8)
         ax.set_xlabel(("log10 " if p.scale == "log" else "") + p.unit, fontsize=7)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[n:]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle("Posterior marginals (bars) against uniform priors (dashed); red: 90% credible interval")
-    fig.tight_layout()
-    return png_bytes(fig)
+    return _finish(fig, axes, "Posterior marginals (bars) against uniform priors (dashed); red: 90% credible interval")
 
 
 def pairs_png(post: Posterior, summaries, max_points: int = 1500) -> bytes:
@@ -74,20 +82,11 @@ def pairs_png(post: Posterior, summaries, max_points: int = 1500) -> bytes:
 
 
 def predictive_png(checks, table) -> bytes:
-    n = len(checks)
-    cols = 5
-    rows = math.ceil(n / cols)
-    fig = Figure(figsize=(3.2 * cols, 2.4 * rows), dpi=110)
-    axes = fig.subplots(rows, cols, squeeze=False)
+    fig, axes = _panels(len(checks), 2.4)
     for ax, c in zip(axes.flat, checks):
         ax.hist(table[c.statistic], bins=30, color="#9ecae1")
         ax.axvspan(c.q05, c.q95, color="#4292c6", alpha=0.15, label="90% predictive")
         ax.axvline(c.observed, color="#cb181d" if not c.inside else "k", lw=2, label="observed")
         ax.set_title(f"{c.statistic}{'' if c.inside else '  (outside)'}", fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[n:]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle("Posterior predictive check: simulated statistics (histogram) and the record's (line)")
-    fig.tight_layout()
-    return png_bytes(fig)
+    return _finish(fig, axes, "Posterior predictive check: simulated statistics (histogram) and the record's (line)")

@@ -179,7 +179,7 @@ def _days(hs: Sequence[float]) -> str:
 def compare_pair(pair: Pair, horizon: float, rng: np.random.Generator, resamples: int) -> dict[str, Any]:
     """One row of the table: both jobs' median and share collapsed, and their differences B - A."""
     from sim.replicate import wilson_interval
-    from sim.sweep.aggregate import fit_km
+    from sim.survival import kaplan_meier
 
     a, b = pair.a, pair.b
     row: dict[str, Any] = dict(pair.values)
@@ -193,7 +193,7 @@ def compare_pair(pair: Pair, horizon: float, rng: np.random.Generator, resamples
         return row
     na, nb = int(a.durations.size), int(b.durations.size)
     ka, kb = int(a.collapsed.sum()), int(b.collapsed.sum())
-    km_a, km_b = fit_km(a.durations, a.collapsed), fit_km(b.durations, b.collapsed)
+    km_a, km_b = kaplan_meier(a.durations, a.collapsed), kaplan_meier(b.durations, b.collapsed)
     row.update({"n_a": na, "n_b": nb,
                 "median_a": km_a.median, "median_a_ci_low": km_a.median_ci[0], "median_a_ci_high": km_a.median_ci[1],
                 "median_b": km_b.median, "median_b_ci_low": km_b.median_ci[0], "median_b_ci_high": km_b.median_ci[1]})

@@ -32,6 +32,7 @@ import numpy as np
 from sim.config import ExperimentConfig, check, load_posterior, load_setting
 from sim.params import SIDES, ModelParams
 from sim.simulate import write_atomic
+from sim.survival import days_text
 
 SUMMARY_FILE = "summary.json"
 REPLICATIONS_FILE = "replications.csv"
@@ -308,10 +309,6 @@ def run_experiment(exp: ExperimentConfig, out_dir: Path, setting: Any = None, st
 
 # --- the closing table ----------------------------------------------------------------------------
 
-def _limit(x: float | None, horizon_days: float) -> str:
-    return f">{horizon_days:g}" if x is None else f"{x:.0f}"
-
-
 def table_row(summary: dict) -> dict[str, str]:
     sc = summary["share_collapsed"]
     md = summary["median_durability_days"]
@@ -324,7 +321,7 @@ def table_row(summary: dict) -> dict[str, str]:
         median = f"{md['estimate']:.0f}"
         mlo, mhi = md["ci95"]
         if mlo is not None or mhi is not None:
-            median += f" [{_limit(mlo, h)}, {_limit(mhi, h)}]"
+            median += f" [{days_text(mlo, h)}, {days_text(mhi, h)}]"
     per = summary["per_replication"]
     return {
         "scenario": summary["scenario"],

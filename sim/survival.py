@@ -87,7 +87,8 @@ def _round(x: float | None, ndigits: int = 3) -> float | None:
     return None if x is None else round(float(x), ndigits)
 
 
-def _limit(x: float | None, horizon_days: float) -> str:
+def days_text(x: float | None, horizon_days: float) -> str:
+    """Whole days, or ``>horizon`` when the value lies beyond the horizon (censored: ``None``)."""
     return f">{horizon_days:g}" if x is None else f"{x:.0f}"
 
 
@@ -111,7 +112,7 @@ def survival_png(km: KMResult, horizon_days: float, scenario: str) -> bytes:
     ax.axhline(0.5, color="grey", linestyle=":", linewidth=1)
     if km.median is not None:
         lo, hi = km.median_ci
-        ci = "" if lo is None and hi is None else f" (95% CI {_limit(lo, horizon_days)} to {_limit(hi, horizon_days)})"
+        ci = "" if lo is None and hi is None else f" (95% CI {days_text(lo, horizon_days)} to {days_text(hi, horizon_days)})"
         ax.axvline(km.median, color="tab:red", linestyle="--", linewidth=1,
                    label=f"median durability {km.median:.0f} days{ci}")
     else:

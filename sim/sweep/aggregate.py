@@ -30,6 +30,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from sim.survival import days_text, kaplan_meier
 from sim.sweep import (CONFIG_HASH_FILE, FAILED_FILE, MULTIRUN_FILE, REPLICATIONS_FILE,
                        SUMMARY_FILE)
 
@@ -334,23 +335,13 @@ def survival_at(km: Any, day: float) -> tuple[float, float, float]:
     return float(km.survival[i]), float(km.ci_lower[i]), float(km.ci_upper[i])
 
 
-def fit_km(durations: np.ndarray, collapsed: np.ndarray):
-    from sim.survival import kaplan_meier
-
-    return kaplan_meier(durations, collapsed)
-
-
-def _limit_text(x: float | None, horizon: float) -> str:
-    return f">{horizon:g}" if x is None else f"{x:.0f}"
-
-
 def median_text(median: float | None, ci: tuple[float | None, float | None], horizon: float) -> str:
     """``255 [213, 302]``; ``>365 [240, >365]`` or ``>365 (not reached)`` when more than half hold
     to the horizon (the median is beyond it)."""
     lo, hi = ci
     if median is None:
         return f">{horizon:g} (not reached)" if lo is None else f">{horizon:g} [{lo:.0f}, >{horizon:g}]"
-    return f"{median:.0f} [{_limit_text(lo, horizon)}, {_limit_text(hi, horizon)}]"
+    return f"{median:.0f} [{days_text(lo, horizon)}, {days_text(hi, horizon)}]"
 
 
 def job_row(job: Job, keys: Sequence[str]) -> dict[str, Any]:
@@ -376,7 +367,7 @@ def job_row(job: Job, keys: Sequence[str]) -> dict[str, Any]:
         horizon = job.horizon_days
         n, k = int(job.durations.size), int(job.collapsed.sum())
         lo, hi = wilson_interval(k, n)
-        km = fit_km(job.durations, job.collapsed)
+        km = kaplan_meier(job.durations, job.collapsed)
         row.update({
             "replications": n, "n_collapsed": k, "share_collapsed": k / n,
             "share_collapsed_ci_low": lo, "share_collapsed_ci_high": hi,

@@ -20,7 +20,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from sim.plots import png_bytes
-from sim.sweep.aggregate import Job, Sweep, fit_km, format_value
+from sim.survival import days_text, kaplan_meier
+from sim.sweep.aggregate import Job, Sweep, format_value
 
 MAX_PANELS = 12
 RUN_UNITS = {"seed": "", "horizon_days": "days", "replications": "runs", "scenario": "", "experiment": ""}
@@ -90,7 +91,7 @@ def _grid(n: int) -> tuple[int, int]:
 
 
 def _curve(durations: np.ndarray, collapsed: np.ndarray, horizon: float):
-    km = fit_km(durations, collapsed)
+    km = kaplan_meier(durations, collapsed)
     t, s, lo, hi = km.times, km.survival, km.ci_lower, km.ci_upper
     if t[-1] < horizon:
         t, s, lo, hi = (np.append(t, horizon), np.append(s, s[-1]), np.append(lo, lo[-1]),
@@ -192,7 +193,7 @@ def _cell_stats(sweep: Sweep, values: dict[str, Any]) -> tuple[str, Any]:
         return "failed", None
     d = np.concatenate([j.durations for j in done])
     e = np.concatenate([j.collapsed for j in done])
-    return "ok", fit_km(d, e)
+    return "ok", kaplan_meier(d, e)
 
 
 def heatmap_cells(sweep: Sweep, facet: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -212,7 +213,7 @@ def heatmap_cells(sweep: Sweep, facet: dict[str, Any] | None = None) -> list[dic
                 cell["text"] = "failed"
             else:
                 lo, hi = km.median_ci
-                hi_t = f">{horizon:g}" if hi is None else f"{hi:.0f}"
+                hi_t = days_text(hi, horizon)
                 if km.median is not None:
                     cell["value"] = km.median
                     cell["text"] = f"{km.median:.0f}\n[{'-' if lo is None else f'{lo:.0f}'}, {hi_t}]"

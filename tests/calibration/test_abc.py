@@ -11,7 +11,7 @@ import pytest
 
 from calibration.abc import CalibrationSettings, posterior_csv, run_abc
 from calibration.posterior import RESULTS, Posterior
-from calibration.priors import FREE_PARAMETERS, apply
+from calibration.priors import apply
 from calibration.report import posterior_predictive, summarize_parameters
 from calibration.statistics import observed_statistics, simulated_statistics
 from sim.params import ModelParams, ParameterError
@@ -37,13 +37,6 @@ def test_same_seed_same_posterior(tmp_path, observed, setting):
     assert posterior_csv(other) != posterior_csv(runs[0])
 
 
-def to_posterior(cal) -> Posterior:
-    names = tuple(p.name for p in FREE_PARAMETERS)
-    values = np.array([[s[n] for n in names] for s in cal.samples])
-    w = np.array(cal.weights)
-    return Posterior(names, values, w / w.sum())
-
-
 def test_parameter_recovery_on_synthetic_data(tmp_path, setting):
     """Data simulated from known parameters: the identifiable ones fall inside their 90% intervals."""
     truth = {"violations.base_rate_per_day": 0.02, "retaliation.propensity": 0.6,
@@ -51,7 +44,7 @@ def test_parameter_recovery_on_synthetic_data(tmp_path, setting):
     synthetic = simulated_statistics(apply(truth), np.random.SeedSequence(4242), setting)
     cal = run_abc(CalibrationSettings(seed=11, population_size=150, max_generations=4), synthetic, setting,
                   tmp_path / "rec.db", log=quiet)
-    summaries = {s.name: s for s in summarize_parameters(to_posterior(cal))}
+    summaries = {s.name: s for s in summarize_parameters(cal.posterior())}
     informed = [n for n, s in summaries.items() if s.informed]
     assert informed, "the synthetic data should inform at least one parameter"
     defaults = ModelParams()
@@ -75,7 +68,7 @@ def test_committed_set_is_what_the_code_produces(tmp_path, observed, setting):
     assert settings.sampler == "single", "only the single-core sampler is bit-reproducible"
     cal = run_abc(settings, observed, setting, tmp_path / "committed.db", log=quiet)
     committed = Posterior.load(RESULTS / "posterior.csv")
-    fresh = to_posterior(cal)
+    fresh = cal.posterior()
     assert committed.names == fresh.names
     np.testing.assert_allclose(fresh.values, committed.values, rtol=1e-12)
     np.testing.assert_allclose(fresh.weights, committed.weights, rtol=1e-9)
