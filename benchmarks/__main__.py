@@ -2,7 +2,7 @@
 
 import sys
 
-from benchmarks import model, sweep
+from benchmarks import model, sweep, validation
 
 if __name__ == "__main__":
-    sys.exit(max(bench.main() for bench in (model, sweep)))
+    sys.exit(max(bench.main() for bench in (model, sweep, validation)))

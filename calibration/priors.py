@@ -55,6 +55,9 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
                   "would be mortar or artillery"),
     FreeParameter("retaliation.propensity", 0.05, 0.95, "linear", "probability",
                   "record: each ministry says it retaliated; anything but certain either way"),
+    FreeParameter("retaliation.episode_fatigue", 0.0, 0.6, "linear", "fraction per exchange",
+                  "record: the 23 and 28 Sept exchanges stopped within hours; from no fatigue to an answer "
+                  "half as likely after two exchanges and a fifth as likely after four"),
     FreeParameter("retaliation.delay_mean_hours", 0.1, 12.0, "log", "hours",
                   "record: fire 'silenced by retaliation' (ARM) to nine hours of intermittent fire (AZE)"),
     FreeParameter("escalation.p_up", 0.0, 0.4, "linear", "probability",

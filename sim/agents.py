@@ -1,4 +1,4 @@
-"""The model's agents: border positions, peacekeeper contingents and mediators.
+"""The model's agents: border positions, each side's command, peacekeeper contingents and mediators.
 
 Each agent keeps its own state and schedules its own behaviour on the model's event list
 (bound methods: Mesa's events hold weak references). Time is in hours since the ceasefire.
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from sim import rules
+from sim.params import TOP_TIER
 from sim.rules import HOURS_PER_DAY
 
 if TYPE_CHECKING:
@@ -52,6 +53,14 @@ class BorderPosition(mesa.Agent):
         self._grievance = self.grievance() + amount
         self._grievance_at = self.model.time
 
+    def remember(self, killed: float, wounded: float, hours: float) -> None:
+        """Fire received at ``hours`` before the forecast starts (from the record): grievance only,
+        no answer is drawn (what happened next is in the record too). Call in time order."""
+        g = self.model.params.grievance
+        past = rules.decayed(self._grievance, hours - self._grievance_at, g.half_life_days)
+        self._grievance = past + g.per_killed * killed + g.per_wounded * wounded + g.per_exchange
+        self._grievance_at = hours
+
     def opening_rate_bound(self) -> float:
         """Upper bound (1/hour) of this position's unprovoked fire until its grievance next rises.
 
@@ -72,8 +81,15 @@ class BorderPosition(mesa.Agent):
     def open_fire(self, tier: int = 0) -> None:
         """Fire without being fired upon: a new episode, at ``tier`` or an opening tier drawn from the ladder."""
         if tier == 0:
-            tier = 1 + int(self.model.rng.binomial(3, self.model.params.violations.opening_escalation))
+            tier = 1 + int(self.model.rng.binomial(TOP_TIER - 2, self.model.params.violations.opening_escalation))
         self.model.exchange(self, tier, kind="unprovoked", answers=-1)
+
+    def attack(self, answers: int = -1) -> int:
+        """Fire a barrage of a deliberate offensive at the top of the ladder; return the exchange's id.
+        The first barrage opens an episode; later ones continue it (``answers`` = the previous barrage)."""
+        xid = len(self.model.incidents)
+        self.model.exchange(self, TOP_TIER, kind="offensive", answers=answers)
+        return xid
 
     def suffer(self, killed: int, wounded: int) -> None:
         """Take casualties from fire received and remember them as grievance."""
@@ -82,13 +98,14 @@ class BorderPosition(mesa.Agent):
         self.wounded += wounded
         self.add_grievance(g.per_killed * killed + g.per_wounded * wounded + g.per_exchange)
 
-    def consider_retaliation(self, tier_received: int, exchange_id: int) -> None:
-        """Decide whether to answer fire, and at which tier; the answer comes after a delay."""
+    def consider_retaliation(self, tier_received: int, exchange_id: int, fatigue: float = 1.0) -> None:
+        """Decide whether to answer fire, and at which tier; the answer comes after a delay.
+        ``fatigue``: the episode's factor on the probability of answering (1 = fresh)."""
         m = self.model
         r, e = m.params.retaliation, m.params.escalation
         g, pressure = self.grievance(), m.pressure()
         p = rules.retaliation_probability(r.propensity, g, r.grievance_slope, tier_received, r.tier_slope,
-                                          pressure, m.interposition(self.sector))
+                                          pressure, m.interposition(self.sector)) * fatigue
         if m.rng.random() >= p:
             return
         up, down = rules.escalation_probabilities(e.p_up, e.p_down, g, e.grievance_gain, pressure)
@@ -121,6 +138,79 @@ class BorderPosition(mesa.Agent):
             self._pending.cancel()
             self._pending = None
         self.tier = 0
+
+
+class Command(mesa.Agent):
+    """One side's political and military leadership: it may decide to resume war (Fortna's deliberate
+    breakdown), apart from the spirals its positions are drawn into.
+
+    The decision is a Poisson process whose rate falls with mediation pressure and with the share of
+    the border under observers (sampled by thinning against the unpressured, unobserved rate).
+    """
+
+    def __init__(self, model: CeasefireModel, side: str):
+        super().__init__(model)
+        self.side = side
+        self._next = None
+        self.attacking_until = -1.0        # hours: the offensive under way ends then
+        self._barrages: dict = {}          # position -> id of its last barrage in this offensive
+
+    def rate_bound(self) -> float:
+        """The decision rate with no pressure and no observers (1/hour): bounds the rate at any time."""
+        return rules.offensive_rate_per_hour(self.model.params.offensive.rate_per_year, 0.0, 0.0)
+
+    def rate(self) -> float:
+        """The decision rate now (1/hour)."""
+        return rules.offensive_rate_per_hour(self.model.params.offensive.rate_per_year,
+                                             self.model.pressure(), self.model.border_deterrence())
+
+    def plan(self) -> None:
+        """Draw the next moment this command weighs an offensive."""
+        bound = self.rate_bound()
+        if bound <= 0.0 or self.model.collapsed:
+            return
+        at = self.model.time + self.model.rng.exponential(1.0 / bound)
+        if at < self.model.horizon_hours:
+            self._next = self.model.schedule_event(self.weigh_offensive, at=at)
+
+    def weigh_offensive(self) -> None:
+        """Decide (with probability rate now / bound) to launch an offensive; plan the next moment either way."""
+        self._next = None
+        if self.model.collapsed:
+            return
+        if self.model.rng.random() * self.rate_bound() < self.rate():
+            self.launch_offensive()
+        self.plan()
+
+    def launch_offensive(self) -> None:
+        """Every position of this side fires at the top tier, again every barrage interval, for up to
+        ``offensive.max_days`` or until the command accepts a brokered truce."""
+        m = self.model
+        m.log_action(f"command {self.side}", "offensive")
+        m.note_offensive()
+        self.attacking_until = m.time + m.params.offensive.max_days * HOURS_PER_DAY
+        self._barrages = {}
+        self.barrage()
+
+    def is_attacking(self) -> bool:
+        return self.model.time < self.attacking_until
+
+    def barrage(self) -> None:
+        """One barrage from every position of this side; the next one after the interval."""
+        m = self.model
+        if m.collapsed or not self.is_attacking():
+            return
+        for position in m.positions_of(self.side):
+            if m.collapsed:
+                return
+            self._barrages[position] = position.attack(self._barrages.get(position, -1))
+        m.schedule_event(self.barrage, after=m.params.offensive.barrage_interval_hours)
+
+    def accept_truce(self, lever: float) -> None:
+        """A mediator brokers a truce: the offensive stops with probability ``lever``."""
+        if self.is_attacking() and self.model.rng.random() < lever:
+            self.attacking_until = self.model.time
+            self.model.log_action(f"command {self.side}", "truce accepted")
 
 
 class Peacekeeper(mesa.Agent):
@@ -180,6 +270,13 @@ class Mediator(mesa.Agent):
         if self.lever > 0.0 and self._reacting is None:
             self._reacting = self.model.schedule_event(self.apply_pressure, after=self.delay_hours)
 
+    def recall_reaction(self, hours: float) -> None:
+        """Casualties at ``hours`` before the forecast origin (the record): the pressure this mediator
+        would have applied after its delay is in force for its usual duration."""
+        if self.lever > 0.0:
+            duration = self.model.params.mediation.pressure_duration_days * HOURS_PER_DAY
+            self.active_until = max(self.active_until, hours + self.delay_hours + duration)
+
     def apply_pressure(self) -> None:
         self._reacting = None
         self.press("pressure")
@@ -209,4 +306,6 @@ class Mediator(mesa.Agent):
         for position in self.model.positions:
             if self.model.rng.random() < self.lever:
                 position.stand_down()
+        for command in self.model.commands:
+            command.accept_truce(self.lever)
         self.press("truce")

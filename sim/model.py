@@ -15,10 +15,10 @@ import mesa
 import numpy as np
 
 from sim import rules
-from sim.agents import BorderPosition, Mediator, Peacekeeper
+from sim.agents import BorderPosition, Command, Mediator, Peacekeeper
 from sim.params import SIDES, TOP_TIER, ModelParams
 from sim.rules import HOURS_PER_DAY
-from sim.setting import Setting
+from sim.setting import FireReceived, Setting
 
 INCIDENT_FIELDS = ("id", "time_hours", "sector", "initiator", "target", "kind", "tier",
                    "killed_ARM", "killed_AZE", "wounded_ARM", "wounded_AZE",
@@ -36,23 +36,33 @@ class EpisodeReport:
     initiator: str
     claims: dict[str, str]      # side -> whom that side says fired first ("" = no claim)
     verified: bool              # a peacekeeper established the initiator
+    kind: str = "unprovoked"    # how it opened: "unprovoked" fire (a local incident) or an "offensive"
 
 
 class CeasefireModel(mesa.Model):
     """Border positions, peacekeepers and mediators from the ceasefire to collapse or the horizon."""
 
     def __init__(self, params: ModelParams, setting: Setting, horizon_days: float,
-                 rng: np.random.Generator, start: str = "ceasefire"):
+                 rng: np.random.Generator, start: str = "ceasefire", origin_hours: float = 0.0,
+                 history: tuple[FireReceived, ...] = ()):
         """``start``: "ceasefire" (t = 0 is the ceasefire; the default) or "war" (t = 0 is the outbreak
-        of a flare-up: every position opens fire at the top tier, no ceasefire and no scheduled talks)."""
+        of a flare-up: every position opens fire at the top tier, no ceasefire and no scheduled talks).
+
+        ``origin_hours`` > 0 starts the forecast later than the ceasefire, from the state the record
+        implies then: ``history`` (fire received before the origin, from the record) sets grievances
+        and mediators' pressure, talks before the origin are held on their dates, and the model's own
+        fire begins at the origin. The run lasts ``horizon_days`` from the origin."""
         super().__init__(rng=rng)
         # Event-driven: stop Mesa's default step every 1.0 time units (as Mesa's own DEVS simulator does).
         self._default_schedule.stop()
         self.params = params
         self.setting = setting
-        self.horizon_hours = horizon_days * HOURS_PER_DAY
+        self.origin_hours = float(origin_hours)
+        self.horizon_hours = self.origin_hours + horizon_days * HOURS_PER_DAY
         self.collapsed = False
         self.collapse_hours: float | None = None
+        self.collapse_cause = ""                             # "spiral" or "offensive" once collapsed
+        self._offensives: list[float] = []                   # hours at which a command launched one
         self.incidents: list[tuple] = []
         self.episodes: list[EpisodeReport] = []
         self.actions: list[tuple[float, str, str]] = []   # (hours, who, what)
@@ -64,17 +74,25 @@ class CeasefireModel(mesa.Model):
         self._pressure_cache: tuple[float, float] = (-1.0, 0.0)
         self._opening = None
         self._bounds: list[float] = []
+        self._episode_size: list[int] = []                  # exchanges so far in each episode
 
         self.positions = self._deploy_positions()
         self.mediators = [Mediator(self, m.name, m.leverage, m.delay_hours) for m in params.mediation.mediators]
         pressing = [m for m in self.mediators if m.lever > 0.0]
         self._truce_broker = max(pressing, key=lambda m: m.lever) if pressing else None
         self.peacekeeper = self._deploy_peacekeeper()
-        if start != "war":
-            self._schedule_record_events()
-        self.reschedule_openings()
+        self.commands = [Command(self, side) for side in SIDES]
         if start == "war":
-            self.open_hostilities()
+            self.reschedule_openings()
+            for command in self.commands:
+                command.launch_offensive()
+            return
+        self._schedule_record_events()
+        self._remember(history)
+        if self.origin_hours > 0.0:
+            self.schedule_event(self.open_forecast, at=self.origin_hours)
+        else:
+            self.open_forecast()
 
     # -- set-up -----------------------------------------------------------------------------------
     def _deploy_positions(self) -> list[BorderPosition]:
@@ -116,16 +134,24 @@ class CeasefireModel(mesa.Model):
             if mediator is not None and 0.0 <= talk.hours < self.horizon_hours:
                 self.schedule_event(mediator.hold_talks, at=talk.hours)
 
+    def _remember(self, history: tuple[FireReceived, ...]) -> None:
+        """Grievances and mediators' reactions from fire received before the origin (the record)."""
+        for fire in sorted(history, key=lambda f: f.hours):
+            self._by_key[fire.sector, fire.side].remember(fire.killed, fire.wounded, fire.hours)
+            if fire.killed + fire.wounded > 0:
+                for mediator in self.mediators:
+                    mediator.recall_reaction(fire.hours)
+
+    def open_forecast(self) -> None:
+        """The model's own fire starts: unprovoked openings and each command's deliberations."""
+        self.reschedule_openings()
+        for command in self.commands:
+            command.plan()
+
     def schedule_event(self, function, *, at=None, after=None, **kwargs):
         """Mesa's ``schedule_event``, counted (the engine's cost is per scheduled event)."""
         self.n_scheduled += 1
         return super().schedule_event(function, at=at, after=after, **kwargs)
-
-    def open_hostilities(self) -> None:
-        """War: every position opens fire at the top of the ladder at once."""
-        for position in self.positions:
-            if not self.collapsed:
-                position.open_fire(TOP_TIER)
 
     # -- state the agents read -------------------------------------------------------------------
     def pressure(self) -> float:
@@ -144,6 +170,22 @@ class CeasefireModel(mesa.Model):
         pk = self.peacekeeper
         return pk.interposition if pk is not None and pk.covers(sector) else 0.0
 
+    def border_deterrence(self) -> float:
+        """Observers' deterrence averaged over every sector of the border (0 where none are)."""
+        pk = self.peacekeeper
+        if pk is None or not pk.deployed:
+            return 0.0
+        covered = sum(1 for s in self.setting.sector_ids if pk.covers(s))
+        return pk.deterrence * covered / len(self.setting.sector_ids)
+
+    def positions_of(self, side: str) -> list[BorderPosition]:
+        """This side's positions, north to south."""
+        return [p for p in self.positions if p.side == side]
+
+    def note_offensive(self) -> None:
+        """A command launched an offensive now (the collapse it leads to is read as deliberate)."""
+        self._offensives.append(self.time)
+
     def log_action(self, who: str, what: str) -> None:
         self.actions.append((self.time, who, what))
 
@@ -157,7 +199,7 @@ class CeasefireModel(mesa.Model):
         if self._opening is not None:
             self._opening.cancel()
             self._opening = None
-        if self.collapsed:
+        if self.collapsed or self.time < self.origin_hours:   # no fire of the model's own before the origin
             return
         if changed is None:
             self._bounds = [p.opening_rate_bound() for p in self.positions]
@@ -190,8 +232,9 @@ class CeasefireModel(mesa.Model):
         p = self.params
         target = firer.opponent
         xid = len(self.incidents)
-        episode = self.incidents[answers][EPISODE] if answers >= 0 else self._open_episode(firer)
+        episode = self.incidents[answers][EPISODE] if answers >= 0 else self._open_episode(firer, kind)
         report = self.episodes[episode]
+        self._episode_size[episode] += 1
 
         mean_k = rules.mean_killed(tier, p.casualties.killed_top_tier, p.casualties.tier_ratio)
         killed = int(self.rng.poisson(mean_k)) if mean_k > 0 else 0
@@ -208,7 +251,9 @@ class CeasefireModel(mesa.Model):
 
         if self._check_collapse(firer.sector, tier, killed):
             return
-        target.consider_retaliation(tier, xid)
+        fatigue = 1.0 if report.kind == "offensive" else \
+            rules.episode_fatigue_factor(p.retaliation.episode_fatigue, self._episode_size[episode])
+        target.consider_retaliation(tier, xid, fatigue)
         self._spill_over(firer, tier, xid)
         if killed + wounded > 0:
             for mediator in self.mediators:
@@ -217,14 +262,16 @@ class CeasefireModel(mesa.Model):
             self._lead_mediator_push()
         self.reschedule_openings(target)
 
-    def _open_episode(self, initiator: BorderPosition) -> int:
+    def _open_episode(self, initiator: BorderPosition, kind: str) -> int:
         p = self.params
         pk = self.peacekeeper
         verified = pk is not None and pk.covers(initiator.sector) and self.rng.random() < pk.verification
         denies = self.rng.random() < p.reporting.deny_prob
         claims = rules.claims(initiator.side, initiator.opponent.side, verified, denies)
         eid = len(self.episodes)
-        self.episodes.append(EpisodeReport(eid, self.time, initiator.sector, initiator.side, claims, verified))
+        self.episodes.append(EpisodeReport(eid, self.time, initiator.sector, initiator.side, claims, verified,
+                                           "offensive" if kind == "offensive" else "unprovoked"))
+        self._episode_size.append(0)
         return eid
 
     def _spill_over(self, firer: BorderPosition, tier: int, xid: int) -> None:
@@ -255,6 +302,7 @@ class CeasefireModel(mesa.Model):
         if rules.collapse_fires(c.rule, self._window_killed, c.killed_threshold, top_sectors, c.top_tier_sectors):
             self.collapsed = True
             self.collapse_hours = now
+            self.collapse_cause = "offensive" if any(t > start for t in self._offensives) else "spiral"
             self.running = False
             self.log_action("ceasefire", "collapse")
             if self._opening is not None:

@@ -23,7 +23,11 @@ SIDES = ("ARM", "AZE")
 TIERS = (1, 2, 3, 4)
 TIER_NAMES = {0: "quiet", 1: "small arms", 2: "large-calibre", 3: "mortar", 4: "artillery/drones"}
 TOP_TIER = TIERS[-1]
-COLLAPSE_RULES = ("killed_window", "top_tier_sectors", "either")
+COLLAPSE_RULES = ("killed_window", "killed_and_sectors")
+RETIRED_COLLAPSE_RULES = {
+    "either": "it fired on three sectors at the top tier, far below war scale; use killed_window",
+    "top_tier_sectors": "artillery in three sectors without war-scale losses is not war; use killed_and_sectors",
+}
 
 A_ART = "seeds: 000_f6d714250b8b91e2.txt, 003_2a932858fe7ccec7.txt"
 
@@ -53,7 +57,8 @@ class ViolationParams:
         "stated reasoning: rate multiplier 1 + gain x grievance; calibrated", lo=0.0)
     opening_escalation: float = param(
         0.2, "probability", "record: 23 Sept opened with small arms, 28 Sept with mortars and large calibre; "
-        "opening tier = 1 + Binomial(3, p); calibrated", lo=0.0, hi=1.0)
+        "opening tier = 1 + Binomial(2, p), small arms to mortar: artillery and drones open fire only by "
+        "escalation or a deliberate offensive (OffensiveParams); calibrated", lo=0.0, hi=1.0)
 
 
 @dataclass
@@ -92,6 +97,10 @@ class RetaliationParams:
     delay_mean_hours: float = param(
         1.0, "hours", "record: ARM says enemy fire was silenced by retaliation (same episode); "
         "AZE reports nine hours of intermittent fire on 23 Sept", lo=0.0, lo_open=True)
+    episode_fatigue: float = param(
+        0.2, "fraction per exchange", "Berman et al. 2024: episodes de-escalate; record: the 23 and 28 Sept "
+        "exchanges stopped within hours with at most 3 killed. An answer's probability is multiplied by "
+        "(1 - fatigue)^(exchanges already in the episode); not in offensives; calibrated", lo=0.0, hi=1.0)
 
 
 @dataclass
@@ -113,7 +122,7 @@ class CasualtyParams:
     """Casualties inflicted on the side fired upon, Poisson per exchange and tier."""
 
     killed_top_tier: float = param(
-        3.0, "killed per exchange", "public reporting: ~287 killed in 48 h of artillery and drone fire "
+        1.2, "killed per exchange", "public reporting: ~287 killed in 48 h of artillery and drone fire "
         "(both sides' own counts); calibrated on the flare-up scale", lo=0.0)
     tier_ratio: float = param(
         0.2, "ratio per tier step", "record: 3 killed by mortar and large-calibre fire on 28 Sept, 1 wounded "
@@ -212,19 +221,39 @@ class ReportingParams:
 
 
 @dataclass
+class OffensiveParams:
+    """A side's deliberate decision to resume war (Fortna 2004), apart from spirals out of incidents."""
+
+    rate_per_year: float = param(
+        0.23, "offensives per year per side", "public reporting: three war-scale offensives on this line in "
+        "6.5 years (April 2016, Sept 2020, Sept 2022), ~0.46/year for the pair, split equally because each "
+        "side blames the other; lowered by mediation pressure and by observers' deterrence; not identified "
+        "by the 14-day record, so not calibrated", lo=0.0)
+    barrage_interval_hours: float = param(
+        3.0, "hours", "public reporting: the flare-up's shelling went on through two nights and the day "
+        "between; stated reasoning: each attacking position renews its barrage every few hours", lo=0.0,
+        lo_open=True)
+    max_days: float = param(
+        2.0, "days", "public reporting: the flare-up lasted about 48 h before a ceasefire held; an offensive "
+        "ends then unless a brokered truce stops it sooner", lo=0.0, lo_open=True)
+
+
+@dataclass
 class CollapseParams:
     """When violence returns to war scale, the ceasefire has collapsed."""
 
-    rule: str = param("either", "one of killed_window, top_tier_sectors, either", "stated reasoning",
+    rule: str = param("killed_window", "one of killed_window, killed_and_sectors", "stated reasoning: war "
+                      "scale is measured by losses; killed_and_sectors also asks for breadth",
                       choices=COLLAPSE_RULES)
     window_hours: float = param(
         48.0, "hours", "public reporting: the flare-up lasted about 48 h", lo=0.0, lo_open=True)
     killed_threshold: float = param(
         100.0, "killed (both sides) within the window", "public reporting: ~287 killed in 48 h of the "
-        "flare-up; a third of that is war scale", lo=1.0)
+        "flare-up; a third of that is war scale, some 30 times the deadliest incident after the "
+        "ceasefire (3 killed on 28 Sept)", lo=1.0)
     top_tier_sectors: int = param(
-        3, "sectors at the top tier within the window", "public reporting: the flare-up hit four directions "
-        "per side", lo=1)
+        3, "sectors at the top tier within the window (killed_and_sectors only)", "public reporting: the "
+        "flare-up hit four directions per side", lo=1)
 
 
 @dataclass
@@ -240,6 +269,7 @@ class ModelParams:
     mediation: MediationParams = field(default_factory=MediationParams)
     observer: ObserverParams = field(default_factory=ObserverParams)
     reporting: ReportingParams = field(default_factory=ReportingParams)
+    offensive: OffensiveParams = field(default_factory=OffensiveParams)
     collapse: CollapseParams = field(default_factory=CollapseParams)
 
 
@@ -249,7 +279,9 @@ def _check(key: str, value: Any, meta: dict) -> None:
     choices = meta.get("choices")
     if choices is not None:
         if value not in choices:
-            raise ParameterError(f"{key}={value!r} is not allowed; allowed: {', '.join(map(str, choices))}")
+            why = RETIRED_COLLAPSE_RULES.get(value) if key.endswith("collapse.rule") else None
+            retired = f" ({value!r} was retired: {why})" if why else ""
+            raise ParameterError(f"{key}={value!r} is not allowed{retired}; allowed: {', '.join(map(str, choices))}")
         return
     lo, hi = meta.get("lo"), meta.get("hi")
     if lo is None and hi is None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 from sim.record import SIDES
 
 if TYPE_CHECKING:
-    from sim.record import Record
+    from sim.record import Event, Record
 
 WINDOW_HOURS = 340.0
 """Observation window, hours: from the ceasefire (14 Sept 2022 20:00 local) to the end of 28 Sept."""
@@ -38,20 +38,24 @@ class Episode:
 
 
 def record_episodes(record: Record, ceasefire: datetime | None = None) -> list[Episode]:
-    """One episode per violation in the record, in time order.
+    """One episode per violation in the record, in time order (see :func:`episodes_from_events`);
+    ``ceasefire`` defaults to the ceasefire per public reporting, 14 Sept 2022 20:00+04:00."""
+    return episodes_from_events(record.violations(), ceasefire or record.ceasefire_time())
+
+
+def episodes_from_events(events: Sequence[Event], ceasefire: datetime) -> list[Episode]:
+    """One episode per violation among ``events``, in time order.
 
     - start: the earliest time any claim gives (approximate times are taken at face value; a violation
-      with no claimed time starts at local midnight of its date), in hours after ``ceasefire``
-      (default: the ceasefire per public reporting, 14 Sept 2022 20:00+04:00);
+      with no claimed time starts at local midnight of its date), in hours after ``ceasefire``;
     - killed/wounded: each side's own claim about its own losses; ``None`` (not stated) counts as 0;
       if one side has several claims (several sources), the largest figure is used;
     - max_tier: the highest ladder tier in either side's claim;
     - blamed: whom each side's claim says fired first (None if that side made no claim or did not say);
     - retaliated: per the side's own claim; ``None`` (not stated) counts as False.
     """
-    t0 = ceasefire or record.ceasefire_time()
     episodes = []
-    for ev in record.violations():
+    for ev in sorted((e for e in events if e.kind == "violation"), key=lambda e: e.start):
         killed = {s: 0 for s in SIDES}
         wounded = {s: 0 for s in SIDES}
         blamed: dict[str, str | None] = {s: None for s in SIDES}
@@ -62,7 +66,7 @@ def record_episodes(record: Record, ceasefire: datetime | None = None) -> list[E
             blamed[c.side] = blamed[c.side] or c.fired_first
             retaliated[c.side] = retaliated[c.side] or bool(c.retaliated)
         episodes.append(Episode(
-            start_hours=(ev.start - t0).total_seconds() / 3600.0,
+            start_hours=(ev.start - ceasefire).total_seconds() / 3600.0,
             killed=killed, wounded=wounded,
             max_tier=max((c.tier for c in ev.claims), default=0),
             blamed=blamed, retaliated=retaliated))

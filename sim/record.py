@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 SIDES = ("ARM", "AZE")
-KINDS = ("flare_up", "truce", "ceasefire", "violation", "mediation", "statement")
+KINDS = ("flare_up", "truce", "ceasefire", "violation", "mediation", "monitoring", "statement")
 MEDIATORS = ("Russia", "CSTO", "EU", "US")
 PUBLIC = "public reporting"
 LOCAL_TZ = timezone(timedelta(hours=4))  # Armenia and Azerbaijan, UTC+4 (003: 07:40 local = 03:40 GMT)
@@ -127,10 +127,13 @@ class Event:
     summary: str                 # our own words
     claims: tuple[Claim, ...] = ()
     time_claims: tuple[TimeClaim, ...] = ()
-    mediator: str | None = None  # Russia | CSTO | EU | US: who mediated or brokered it
+    mediator: str | None = None  # Russia | CSTO | EU | US: who mediated, brokered or sent monitors
     side: str | None = None      # for statements: whose
     place: str | None = None
     note: str | None = None
+    references: tuple[str, ...] = ()   # where the facts come from (outlet, date, title), in detail
+    personnel: int | None = None       # monitoring missions: monitors deployed
+    outside_sectors: bool = False      # on the state border, but outside the modelled sectors
 
     @property
     def start(self) -> datetime | None:
@@ -246,19 +249,20 @@ class _Doc:
 _TOP = {"events.yaml": "events", "sectors.yaml": "sectors", "ladder.yaml": "ladder", "context.yaml": "context"}
 
 
-def _read(path: Path) -> _Doc:
-    label, key = _label(path), _TOP[path.name]
+def _read(path: Path, key: str | None = None) -> _Doc:
+    """Read one seeds file strictly (:mod:`sim.yamlfile`): a repeated key, binary or non-UTF-8
+    content, nesting deeper than :data:`sim.yamlfile.MAX_DEPTH` or a number no float can hold is a
+    one-line :class:`RecordError` naming the file."""
+    from sim.yamlfile import YamlFileError, load
+
+    label, key = _label(path), key or _TOP[path.name]
     if not path.is_file():
         raise RecordError(label, "-", "-", f"file not found; the seeds directory must hold {', '.join(FILES)}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise RecordError(label, "-", "-", f"malformed YAML{where}: {getattr(exc, 'problem', None) or exc}; "
-                                           "expected valid YAML") from None
-    except (ValueError, UnicodeDecodeError) as exc:  # e.g. an impossible unquoted date such as 2022-13-40
-        raise RecordError(label, "-", "-", f"unreadable value: {exc}; expected valid YAML") from None
+        data = load(path, "safe", name=label)
+    except YamlFileError as exc:
+        raise RecordError(label, "-", exc.key or "-", exc.problem.removeprefix(f"{exc.key}: ") if exc.key
+                          else exc.problem) from None
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise RecordError(label, "-", key, f"missing top-level list; expected a mapping with a list under {key!r}")
     return _Doc(label, data[key])
@@ -446,10 +450,13 @@ _CLAIM_REQUIRED = ("side", "source", "claimant", "fired_first", "location", "sec
                    "weapons_as_named", "own_killed", "own_wounded", "retaliated")
 _CLAIM_OPTIONAL = {"time_approx": False, "duration_hours": None, "enemy_killed": None, "note": None}
 _EVENT_OPTIONAL = {"date_approx": False, "time": None, "time_approx": False, "end": None, "when_as_stated": None,
-                   "claims": [], "time_claims": [], "mediator": None, "side": None, "place": None, "note": None}
+                   "claims": [], "time_claims": [], "mediator": None, "side": None, "place": None, "note": None,
+                   "references": [], "personnel": None, "outside_sectors": False}
 
 
-def _load_events(doc: _Doc, sector_ids: set[str], ladder: dict[str, int]) -> list[Event]:
+def _load_events(doc: _Doc, sector_ids: set[str], ladder: dict[str, int], ceasefires: tuple[int, ...] = (1,)
+                 ) -> list[Event]:
+    """The events of one file; ``ceasefires``: how many ceasefire events it may hold."""
     events = []
     for eid, item in _entries(doc, "events"):
         e = _Entry(doc.label, eid, item, ("id", "kind", "date", "sources", "summary"), _EVENT_OPTIONAL)
@@ -464,8 +471,12 @@ def _load_events(doc: _Doc, sector_ids: set[str], ladder: dict[str, int]) -> lis
         if start and end and end < start:
             raise e.error("end", f"{end.isoformat()} is before time {start.isoformat()}")
         mediator = e.choice("mediator", MEDIATORS, nullable=True)
-        if kind == "mediation" and mediator is None:
-            raise e.error("mediator", f"missing for a mediation event; allowed: {', '.join(MEDIATORS)}")
+        if kind in ("mediation", "monitoring") and mediator is None:
+            raise e.error("mediator", f"missing for a {kind} event; allowed: {', '.join(MEDIATORS)}")
+        personnel = e.count("personnel")
+        if kind == "monitoring" and not personnel:
+            raise e.error("personnel", f"{personnel!r} is not allowed for a monitoring event; expected the "
+                                       "number of monitors, a whole number >= 1")
         claims = tuple(_claim(doc.label, eid, i, c, sources, sector_ids, ladder)
                        for i, c in enumerate(_list(e, "claims")))
         time_claims = tuple(_time_claim(doc.label, eid, i, c, sources) for i, c in enumerate(_list(e, "time_claims")))
@@ -478,11 +489,31 @@ def _load_events(doc: _Doc, sector_ids: set[str], ladder: dict[str, int]) -> lis
         events.append(Event(eid, kind, day, e.flag("date_approx"), start, e.flag("time_approx"), end,
                             when_as_stated, sources, e.text("summary"), claims, time_claims, mediator,
                             e.choice("side", SIDES, nullable=True), e.text("place", nullable=True),
-                            e.text("note", nullable=True)))
+                            e.text("note", nullable=True), _references(e), personnel, e.flag("outside_sectors")))
     n = sum(ev.kind == "ceasefire" for ev in events)
-    if n != 1:
-        raise RecordError(doc.label, "-", "kind", f"{n} ceasefire events; expected exactly one")
+    if n not in ceasefires:
+        expected = "exactly one" if ceasefires == (1,) else "at most one"
+        raise RecordError(doc.label, "-", "kind", f"{n} ceasefire events; expected {expected}")
     return events
+
+
+def _references(e: _Entry) -> tuple[str, ...]:
+    v = e.data["references"]
+    if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+        raise e.error("references", f"{v!r} is not allowed; expected a list of non-empty strings "
+                                    "(outlet, date, title)")
+    return tuple(x.strip() for x in v)
+
+
+def load_events_file(path: str | Path, record: Record) -> tuple[Event, ...]:
+    """Load a further events file (e.g. the validation record) with the same schema and checks as
+    ``events.yaml``, against ``record``'s sectors and weapon ladder; it holds no ceasefire or one.
+    Events come in time order. Raises :class:`RecordError` (one line naming the file) on any problem."""
+    path = Path(path)
+    doc = _read(path, "events")
+    events = _load_events(doc, set(record.sector_ids()), record.ladder, ceasefires=(0, 1))
+    undated = datetime.min.replace(tzinfo=timezone.utc)
+    return tuple(sorted(events, key=lambda ev: ev.start or undated))
 
 
 def _list(e: _Entry, key: str) -> list:

@@ -50,6 +50,12 @@ def retaliation_probability(propensity: float, grievance: float, grievance_slope
     return p * (1.0 - pressure) * (1.0 - interposition)
 
 
+def episode_fatigue_factor(fatigue: float, exchanges_so_far: int) -> float:
+    """How much likelier an answer is than the first one, ``exchanges_so_far`` exchanges into an episode
+    of incidents: (1 - fatigue)^(n - 1). Local episodes wear out (Berman et al. 2024)."""
+    return (1.0 - fatigue) ** max(exchanges_so_far - 1, 0)
+
+
 def escalation_probabilities(p_up: float, p_down: float, grievance: float, grievance_gain: float,
                              pressure: float) -> tuple[float, float]:
     """(probability of answering one tier higher, one tier lower).
@@ -117,11 +123,16 @@ def killed_in_window(times_hours: list[float], killed: list[int], now_hours: flo
 
 def collapse_fires(rule: str, killed_window: int, killed_threshold: float,
                    top_tier_sectors_window: int, top_tier_sectors: int) -> bool:
-    """Whether the ceasefire has collapsed under the configured rule."""
+    """Whether the ceasefire has collapsed: war-scale losses within the window (``killed_window``),
+    and with ``killed_and_sectors`` also fire at the top tier in enough sectors. Breadth alone never
+    counts: a local clash with heavy weapons is an incident, not war."""
     by_killed = killed_window >= killed_threshold
-    by_sectors = top_tier_sectors_window >= top_tier_sectors
-    if rule == "killed_window":
-        return by_killed
-    if rule == "top_tier_sectors":
-        return by_sectors
-    return by_killed or by_sectors
+    if rule == "killed_and_sectors":
+        return by_killed and top_tier_sectors_window >= top_tier_sectors
+    return by_killed
+
+
+def offensive_rate_per_hour(rate_per_year: float, pressure: float, deterrence: float) -> float:
+    """Rate (1/hour) at which one side decides to resume war: its base rate lowered by mediation
+    pressure and by the deterrence of observers on the border (both fractions in [0, 1])."""
+    return rate_per_year / (365.0 * HOURS_PER_DAY) * (1.0 - pressure) * (1.0 - deterrence)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sim.record import Record, load_record
+from sim.record import SIDES, Event, Record, load_record
 
 DATE_ONLY_HOUR = 12.0                  # hours after local midnight for events dated without a time
 CEASEFIRE_SOURCE = "public reporting"   # 14 Sept 20:00 local; article 000's "September 23" stays a recorded claim
@@ -19,6 +19,50 @@ class ScheduledTalk:
     hours: float
     mediator: str
     event_id: str
+
+
+@dataclass(frozen=True)
+class FireReceived:
+    """Fire a side's position took in one sector before a forecast starts (from the record)."""
+
+    hours: float        # since the ceasefire
+    sector: str
+    side: str           # the side fired upon
+    killed: float       # that side's own killed, per its own claim, shared among the sectors named
+    wounded: float
+
+
+def fire_received(events: tuple[Event, ...], ceasefire: datetime, sector_ids: tuple[str, ...],
+                  until_hours: float) -> tuple[FireReceived, ...]:
+    """What each side says it took in the violations before ``until_hours``.
+
+    A side was fired upon when its own claim blames the other side or reports own losses. Its losses
+    (the largest figure among its claims; not stated = 0) are shared equally among the sectors its
+    claims name, else those the other side's claims name, else the whole border.
+    """
+    out = []
+    for ev in events:
+        if ev.kind != "violation" or ev.start is None:
+            continue
+        hours = (ev.start - ceasefire).total_seconds() / 3600.0
+        if not 0.0 <= hours < until_hours:
+            continue
+        for side in SIDES:
+            own = [c for c in ev.claims if c.side == side]
+            hit = [c for c in own if (c.fired_first not in (None, side)) or (c.own_killed or c.own_wounded)]
+            if not hit:
+                continue
+            others = [c for c in ev.claims if c.side != side]
+            sectors = (_named(own) or _named(others) or sector_ids)
+            killed = max((c.own_killed or 0) for c in own)
+            wounded = max((c.own_wounded or 0) for c in own)
+            out += [FireReceived(hours, sector, side, killed / len(sectors), wounded / len(sectors))
+                    for sector in sectors]
+    return tuple(out)
+
+
+def _named(claims) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s for c in claims for s in c.sectors))
 
 
 @dataclass(frozen=True)

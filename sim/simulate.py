@@ -20,7 +20,7 @@ from sim.model import INCIDENT_FIELDS, CeasefireModel, EpisodeReport
 from sim.params import SIDES, CollapseParams, ModelParams
 from sim.patterns import Episode
 from sim.rules import HOURS_PER_DAY
-from sim.setting import Setting
+from sim.setting import FireReceived, Setting
 
 _COL = {name: i for i, name in enumerate(INCIDENT_FIELDS)}
 
@@ -70,13 +70,24 @@ def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
 
 
 def simulate(params: ModelParams, seed: int | np.random.SeedSequence, horizon_days: float,
-             setting: Setting, scenario: str = "custom") -> RunResult:
-    """Run the model from the ceasefire to collapse or ``horizon_days`` with a generator seeded by ``seed``."""
+             setting: Setting, scenario: str = "custom", origin: Origin | None = None) -> RunResult:
+    """Run the model to collapse or ``horizon_days`` with a generator seeded by ``seed``: from the
+    ceasefire, or from ``origin`` (a later start in the state the record implies then)."""
     ss = seed_sequence(seed)
-    model = CeasefireModel(params, setting, horizon_days, rng=np.random.default_rng(ss))
+    origin = origin or Origin()
+    model = CeasefireModel(params, setting, horizon_days, rng=np.random.default_rng(ss),
+                           origin_hours=origin.hours, history=origin.history)
     model.run()
     return RunResult(summarize(model, ss, scenario, horizon_days), model.incidents, model.episodes,
                      model.actions, setting, model.n_scheduled)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a run starts: hours after the ceasefire, and the fire received before then (the record)."""
+
+    hours: float = 0.0
+    history: tuple[FireReceived, ...] = ()
 
 
 FLAREUP_HOURS = 48.0   # the 13-14 Sept flare-up lasted about two days (public reporting)
@@ -104,13 +115,17 @@ def summarize(model: CeasefireModel, ss: np.random.SeedSequence, scenario: str, 
         killed[side] = sum(p.killed for p in model.positions if p.side == side)
         wounded[side] = sum(p.wounded for p in model.positions if p.side == side)
     max_tier = max((row[_COL["tier"]] for row in model.incidents), default=0)
-    durability = model.collapse_hours / HOURS_PER_DAY if model.collapsed else float(horizon_days)
+    if model.collapsed:
+        durability = (model.collapse_hours - model.origin_hours) / HOURS_PER_DAY
+    else:
+        durability = float(horizon_days)
     return {
         "seed": ss.entropy if isinstance(ss.entropy, int) else [int(x) for x in ss.entropy],
         "spawn_key": list(ss.spawn_key),
         "scenario": scenario,
         "horizon_days": float(horizon_days),
         "collapsed": bool(model.collapsed),
+        "collapse_cause": model.collapse_cause,
         "durability_days": round(float(durability), 6),
         "n_violations": len(model.episodes),
         "n_exchanges": len(model.incidents),
@@ -127,11 +142,16 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+        with open(tmp, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())   # on disk before the rename: a crash leaves the old file or the new one
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
+        try:
             tmp.unlink()
+        except OSError:
+            pass
 
 
 def display_path(path: Path | str) -> str:

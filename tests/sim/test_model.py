@@ -59,10 +59,15 @@ def test_invariants_over_many_seeds(baseline, setting):
                 assert answered < i and a[C["episode"]] == r[C["episode"]]
                 if r[C["kind"]] == "retaliation":
                     assert r[C["initiator"]] == a[C["target"]] and r[C["sector"]] == a[C["sector"]]
+                elif r[C["kind"]] == "offensive":   # the next barrage of the same position
+                    assert r[C["initiator"]] == a[C["initiator"]] and r[C["sector"]] == a[C["sector"]]
+                    assert r[C["tier"]] == TIERS[-1]
                 else:
                     assert r[C["kind"]] == "spillover" and r[C["sector"]] in setting.adjacency[a[C["sector"]]]
             else:
-                assert r[C["kind"]] == "unprovoked"
+                assert r[C["kind"]] in ("unprovoked", "offensive")
+                # artillery and drones open fire only in an offensive
+                assert r[C["kind"]] == "offensive" or r[C["tier"]] < TIERS[-1]
         # collapse exactly when its rule fires, and never before
         fired = [i for i in range(len(rows)) if rule_fires_at(rows, i, params)]
         if s["collapsed"]:
@@ -119,15 +124,27 @@ def test_observer_mission_lengthens_durability(baseline, setting):
     params = ModelParams()
     params.observer = dataclasses.replace(params.observer, strength=100.0)
     base, obs = durabilities(baseline), durabilities(runs(setting, params))
-    assert np.median(obs) > np.median(base)
+    assert np.mean(obs) > np.mean(base)      # restricted mean: most runs hold to the horizon
     assert stats.mannwhitneyu(obs, base, alternative="greater").pvalue < 0.01
 
 
-def test_removing_mediation_shortens_durability(baseline, setting):
-    params = ModelParams()
-    params.mediation = dataclasses.replace(params.mediation, intensity=0.0)
-    base, none = durabilities(baseline), durabilities(runs(setting, params))
-    assert np.median(none) < np.median(base)
+def spiral_prone() -> ModelParams:
+    """No deliberate offensives; eager, escalating, untiring retaliation: ceasefires break by spirals."""
+    p = ModelParams()
+    p.offensive = dataclasses.replace(p.offensive, rate_per_year=0.0)
+    p.retaliation = dataclasses.replace(p.retaliation, propensity=0.9, episode_fatigue=0.0)
+    p.escalation = dataclasses.replace(p.escalation, p_up=0.4)
+    p.spillover = dataclasses.replace(p.spillover, prob_top_tier=0.8)
+    p.violations = dataclasses.replace(p.violations, opening_escalation=0.5)
+    return p
+
+
+def test_removing_mediation_shortens_durability(setting):
+    """Mediators' pressure and truces stop spirals (with the defaults, deliberate offensives dominate)."""
+    params = spiral_prone()
+    none = dataclasses.replace(params, mediation=dataclasses.replace(params.mediation, intensity=0.0))
+    base, none = durabilities(runs(setting, params)), durabilities(runs(setting, none))
+    assert np.mean(none) < np.mean(base)
     assert stats.mannwhitneyu(none, base, alternative="less").pvalue < 0.01
 
 
@@ -136,3 +153,78 @@ def test_collapse_rule_is_configurable(setting):
     params.collapse.rule = "killed_window"
     params.collapse.killed_threshold = 1e9
     assert not any(r.collapsed for r in runs(setting, params, range(50)))
+
+
+def episode_killed(result):
+    out = {}
+    for r in result.incidents:
+        out[r[C["episode"]]] = out.get(r[C["episode"]], 0) + r[C["killed_ARM"]] + r[C["killed_AZE"]]
+    return out
+
+
+def test_a_war_like_the_flareup_collapses_the_ceasefire(setting):
+    """Both commands attack at once, as on 13-14 Sept: war scale (>= 100 killed in 48 h) in most runs."""
+    from sim.model import CeasefireModel
+
+    collapsed = 0
+    for seed in range(40):
+        model = CeasefireModel(ModelParams(), setting, 2.0, rng=np.random.default_rng(seed), start="war")
+        model.run()
+        collapsed += model.collapsed and model.collapse_cause == "offensive"
+    assert collapsed >= 30
+
+
+def test_deadly_local_incidents_do_not_collapse_it(baseline):
+    """Heavy weapons and several killed in one episode, yet local: not a collapse."""
+    local = [(res, k) for res in baseline for e, k in episode_killed(res).items()
+             if k >= 3 and res.episodes[e].kind == "unprovoked"]
+    assert local, "the baseline has no deadly local incident to check"
+    assert sum(1 for res, _ in local if not res.collapsed) >= len(local) // 2
+    for res in baseline:
+        if res.collapsed:   # the rule looks at 48 h of losses: war scale, whatever the episode
+            assert sum(episode_killed(res).values()) >= ModelParams().collapse.killed_threshold
+
+
+def test_two_ways_to_break(setting):
+    """Fortna's distinction: deliberate offensives and spirals out of incidents both break ceasefires."""
+    causes = {r.summary["collapse_cause"] for r in runs(setting, spiral_prone(), range(100)) if r.collapsed}
+    assert causes <= {"spiral"} and causes
+    eager = ModelParams()
+    eager.offensive = dataclasses.replace(eager.offensive, rate_per_year=5.0)
+    results = runs(setting, eager, range(100))
+    assert {r.summary["collapse_cause"] for r in results if r.collapsed} >= {"offensive"}
+    assert np.mean([r.collapsed for r in results]) > 0.8
+
+
+def test_observers_deter_offensives(setting):
+    eager = ModelParams()
+    eager.offensive = dataclasses.replace(eager.offensive, rate_per_year=2.0)
+    watched = dataclasses.replace(eager, observer=dataclasses.replace(eager.observer, strength=200.0))
+    a = np.mean([r.collapsed for r in runs(setting, eager, range(200))])
+    b = np.mean([r.collapsed for r in runs(setting, watched, range(200))])
+    assert b < a
+
+
+def test_forecast_from_the_record_state(setting):
+    """From the end of 28 Sept: no fire of the model's own before the origin, grievances from the record."""
+    from sim.model import CeasefireModel
+    from sim.record import load_record
+    from sim.rules import decayed
+    from sim.setting import fire_received
+
+    record = load_record()
+    history = fire_received(record.events, setting.ceasefire, setting.sector_ids, 340.0)
+    params = ModelParams()
+    model = CeasefireModel(params, setting, 30.0, rng=np.random.default_rng(1), origin_hours=340.0,
+                           history=history)
+    model.run_until(340.0)
+    assert model.incidents == []
+    g = params.grievance
+    arm_sotk = next(p for p in model.positions if p.side == "ARM" and p.sector == "sotk")
+    initial = g.flareup_weight * (g.per_killed * 207 + g.per_wounded * 293) / len(setting.sector_ids)
+    at_196 = decayed(initial, 196.0, g.half_life_days) + g.per_wounded / 3 + g.per_exchange
+    at_334 = decayed(at_196, 334.0 - 196.0, g.half_life_days) + g.per_killed * 1.0 + g.per_exchange
+    assert arm_sotk.grievance() == pytest.approx(decayed(at_334, 6.0, g.half_life_days))
+    assert model.pressure() > 0.0        # casualties on 28 Sept: the mediators are still pressing
+    model.run()
+    assert all(r[C["time_hours"]] >= 340.0 for r in model.incidents)

@@ -15,7 +15,11 @@ def test_defaults_are_valid():
     ("retaliation.propensity", 1.5, "retaliation.propensity=1.5 is out of range; allowed [0.0, 1.0]"),
     ("grievance.half_life_days", 0.0, "grievance.half_life_days=0.0 is out of range; allowed (0.0, inf]"),
     ("violations.base_rate_per_day", -1.0, "violations.base_rate_per_day=-1.0 is out of range"),
-    ("collapse.rule", "never", "collapse.rule='never' is not allowed; allowed: killed_window, top_tier_sectors, either"),
+    ("collapse.rule", "never", "collapse.rule='never' is not allowed; allowed: killed_window, killed_and_sectors"),
+    ("collapse.rule", "either", "collapse.rule='either' is not allowed ('either' was retired: it fired on three"),
+    ("collapse.rule", "top_tier_sectors", "'top_tier_sectors' was retired"),
+    ("offensive.rate_per_year", -0.1, "offensive.rate_per_year=-0.1 is out of range"),
+    ("retaliation.episode_fatigue", 1.5, "retaliation.episode_fatigue=1.5 is out of range; allowed [0.0, 1.0]"),
     ("mediation.intensity", float("nan"), "mediation.intensity=nan must be a finite number"),
     ("observer.sectors", ["atlantis"], "observer.sectors: unknown sector 'atlantis'; allowed: vardenis, sotk"),
 ])

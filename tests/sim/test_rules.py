@@ -102,9 +102,27 @@ def test_killed_in_window():
 
 
 @pytest.mark.parametrize("rule,killed,sectors,expected", [
+    ("killed_window", 287, 4, True),     # the 13-14 Sept flare-up: 207 + 80 killed in 48 h, four directions
     ("killed_window", 100, 0, True), ("killed_window", 99, 5, False),
-    ("top_tier_sectors", 0, 3, True), ("top_tier_sectors", 500, 2, False),
-    ("either", 100, 0, True), ("either", 0, 3, True), ("either", 99, 2, False),
+    ("killed_window", 3, 1, False),      # 28 Sept: 3 killed by mortar and large-calibre fire
+    ("killed_window", 12, 3, False),     # several killed in a few hours, heavy weapons in three sectors
+    ("killed_and_sectors", 287, 4, True), ("killed_and_sectors", 287, 2, False),
+    ("killed_and_sectors", 0, 5, False),  # breadth alone is never war
 ])
-def test_collapse_rules(rule, killed, sectors, expected):
+def test_collapse_means_war_scale(rule, killed, sectors, expected):
     assert rules.collapse_fires(rule, killed, 100, sectors, 3) is expected
+
+
+def test_episode_fatigue_factor():
+    assert rules.episode_fatigue_factor(0.2, 1) == 1.0
+    assert rules.episode_fatigue_factor(0.2, 3) == pytest.approx(0.64)
+    assert rules.episode_fatigue_factor(0.0, 50) == 1.0
+    factors = [rules.episode_fatigue_factor(0.3, n) for n in range(1, 10)]
+    assert factors == sorted(factors, reverse=True)
+
+
+def test_offensive_rate():
+    per_hour = rules.offensive_rate_per_hour(0.5, 0.0, 0.0)
+    assert per_hour * 365 * 24 == pytest.approx(0.5)
+    assert rules.offensive_rate_per_hour(0.5, 0.5, 0.0) == pytest.approx(per_hour / 2)
+    assert rules.offensive_rate_per_hour(0.5, 0.0, 1.0) == 0.0

@@ -7,7 +7,7 @@ from sim.model import INCIDENT_FIELDS
 from sim.params import ModelParams
 from sim.simulate import simulate, write_run
 
-SUMMARY_KEYS = {"seed", "scenario", "horizon_days", "collapsed", "durability_days", "n_violations",
+SUMMARY_KEYS = {"seed", "scenario", "horizon_days", "collapsed", "collapse_cause", "durability_days", "n_violations",
                 "killed", "wounded", "max_tier"}
 
 

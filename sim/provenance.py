@@ -1,0 +1,120 @@
+"""What produced a result: the parameter source, the code version, the record's digest, the config.
+
+Every output of ``ceasefire-sim`` carries these (summary.json's ``params`` and ``provenance``,
+constant columns of replications.csv and sweep_summary.csv, the plot titles and the closing table),
+so that a number can always be traced to the parameters, code and data that produced it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import subprocess
+from pathlib import Path
+from typing import Any, Iterable
+
+from sim.config import REPO_ROOT, ExperimentConfig
+
+PACKAGE = "ceasefire-sim"
+SOURCE_TEXT = {
+    "default": "hand-set defaults (sim/params.py, docs/ODD.md)",
+    "calibrated": "drawn per replication from the committed posterior (calibration/results/posterior.csv)",
+    "posterior file": "drawn per replication from a posterior file",
+}
+FIXED_NOTE = ("fixed: held at the value set explicitly (command line, experiment file or Python call) "
+              "while the other posterior parameters are drawn; this ignores their posterior correlation "
+              "with the fixed ones")
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """``git describe --always --dirty`` of the checkout, else the installed package's version."""
+    if (REPO_ROOT / ".git").exists():
+        try:
+            out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO_ROOT, capture_output=True,
+                                 text=True, timeout=10)
+            if out.returncode == 0 and out.stdout.strip():
+                return f"git {out.stdout.strip()}"
+        except (OSError, subprocess.SubprocessError):
+            pass
+    try:
+        from importlib.metadata import version
+
+        return f"{PACKAGE} {version(PACKAGE)}"
+    except Exception:  # noqa: BLE001 -- not installed
+        return "unknown"
+
+
+def record_sha256(seeds_dir: str | Path | None = None) -> str:
+    """sha256 over the seeds files (name and bytes of each, in the loader's order)."""
+    from sim.record import DEFAULT_SEEDS, FILES
+
+    root = Path(seeds_dir) if seeds_dir else DEFAULT_SEEDS
+    h = hashlib.sha256()
+    for name in FILES:
+        h.update(name.encode() + b"\0")
+        try:
+            h.update((root / name).read_bytes())
+        except OSError:
+            h.update(b"<missing>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def params_source(params: str) -> str:
+    """``default``, ``calibrated`` or ``posterior file``."""
+    return params if params in ("default", "calibrated") else "posterior file"
+
+
+def params_info(exp: ExperimentConfig, posterior: Any = None, fixed: Iterable[str] = ()) -> dict:
+    """summary.json's ``params``: where the parameters came from."""
+    source = params_source(exp.params)
+    info: dict[str, Any] = {"source": source, "description": SOURCE_TEXT[source]}
+    if posterior is not None:
+        from calibration.posterior import RESULTS
+
+        path = RESULTS / "posterior.csv" if exp.params == "calibrated" else Path(exp.params)
+        try:
+            shown = str(path.resolve().relative_to(REPO_ROOT))
+        except ValueError:
+            shown = str(path)
+        fixed = list(fixed)
+        info.update({
+            "posterior": shown,
+            "posterior_sha256": posterior.sha256 or None,
+            "drawn": [n for n in posterior.names if n not in fixed],
+            "fixed": fixed,
+        })
+        if fixed:
+            info["fixed_note"] = FIXED_NOTE
+    return info
+
+
+def params_label(info: dict | None) -> str:
+    """One short phrase for tables and plot titles."""
+    if not info:
+        return "parameters: unknown"
+    source = info.get("source")
+    if source == "default":
+        return "parameters: defaults"
+    digest = (info.get("posterior_sha256") or "")[:12]
+    what = "committed posterior" if source == "calibrated" else f"posterior {Path(str(info.get('posterior'))).name}"
+    text = f"parameters: {what} (sha256 {digest})" if digest else f"parameters: {what}"
+    if info.get("fixed"):
+        text += f", fixed {', '.join(info['fixed'])}"
+    return text
+
+
+def resolved_config(exp: ExperimentConfig) -> dict:
+    """The fully resolved config of a run (plain containers)."""
+    return dataclasses.asdict(exp)
+
+
+def provenance(exp: ExperimentConfig) -> dict:
+    """summary.json's ``provenance``: code version, record digest, the resolved config."""
+    return {
+        "code_version": code_version(),
+        "record_sha256": record_sha256(exp.seeds_dir or None),
+        "config": resolved_config(exp),
+    }

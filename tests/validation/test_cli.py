@@ -1,0 +1,69 @@
+"""The ceasefire-validate command, in a subprocess: outputs, reproducibility, the committed report, bad input."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "validation" / "results"
+
+
+def validate(*args, cwd=ROOT):
+    cmd = [sys.executable, "-c", "from validation.cli import main; main()", *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "HYDRA_FULL_ERROR": "0"})
+
+
+def test_small_validation_writes_its_report_and_same_seed_same_bytes(tmp_path):
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        r = validate("validation.paths=60", "validation.bootstrap=200", f"hydra.run.dir={out}", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+    for name in ("report.md", "scores.csv", "fan_charts.png", "scores.png", "pit.png"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    assert (outs[0] / "run.json").is_file() and not list(outs[0].glob(".*.tmp"))
+    report = (outs[0] / "report.md").read_text()
+    for text in ("## Verdict", "negative-binomial rate", "Hawkes process", "window events", "Coverage"):
+        assert text in report
+    assert "CRPS killed" in r.stdout + r.stderr
+
+
+def test_the_committed_report_regenerates_from_its_settings(tmp_path):
+    """validation/results/ is what `ceasefire-validate publish=true` writes with the committed settings."""
+    out = tmp_path / "run"
+    r = validate(f"hydra.run.dir={out}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for name in ("report.md", "scores.csv"):
+        assert (out / name).read_text() == (RESULTS / name).read_text(), f"{name}: re-publish the report"
+
+
+def test_a_researchers_own_record(tmp_path):
+    own = tmp_path / "mine.yaml"
+    own.write_text((ROOT / "seeds" / "validation" / "events.yaml").read_text())
+    r = validate(f"validation.record={own}", "validation.paths=20", "validation.bootstrap=100",
+                 f"hydra.run.dir={tmp_path / 'out'}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert str(own) in (tmp_path / "out" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("override,message", [
+    ("validation.paths=1", "paths=1 is out of range"),
+    ("validation.paths=10000000", "paths=10000000 is out of range"),
+    ("validation.start=tomorrow", "start='tomorrow' is not allowed; allowed: record, ceasefire"),
+    ("validation.until=someday", "until='someday' is not a date"),
+    ("validation.until=2022-09-01", "is not after the forecast origin"),
+    ("validation.record=/nonexistent/events.yaml", "/nonexistent/events.yaml"),
+    ("validation.posterior=/nonexistent.csv", "/nonexistent.csv"),
+    ("validation.paths=many", "validation.paths has the wrong type"),
+    ("foo=1", "unknown key 'foo'"),
+])
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, override, message):
+    out = tmp_path / "out"
+    r = validate(override, f"hydra.run.dir={out}", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()

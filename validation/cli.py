@@ -1,0 +1,176 @@
+"""The ``ceasefire-validate`` command: out-of-sample validation as a Hydra app.
+
+``main()`` composes and checks the command line first (one line on stderr and exit 2 on bad input,
+before Hydra creates an output folder); the Hydra task then runs :func:`validation.run.run_validation`
+and writes the report (:mod:`validation.report`) plus ``run.json`` (code version, digests, wall time).
+``publish=true`` also copies the report into ``validation/results/``, where the committed one lives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from sim.config import CONF_DIR, REPO_ROOT
+from sim.params import ParameterError
+from sim.record import RecordError
+from validation.report import FILES, write_report
+from validation.run import DEFAULT_VALIDATION_RECORD, ValidationSettings, run_validation, total_runs
+
+CONFIG_NAME = "validate"
+EXIT_USAGE = 2
+RESULTS = Path(__file__).resolve().parent / "results"
+"""The committed report (``ceasefire-validate publish=true`` regenerates it)."""
+
+
+@dataclass
+class ValidateConfig:
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
+    publish: bool = False
+    progress: bool = True
+
+
+def register_configs() -> None:
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(name="validate_schema", node=ValidateConfig)
+
+
+def compose(overrides: Sequence[str]) -> ValidateConfig:
+    """The composed, type-checked config; one-line :class:`ParameterError` on a bad override."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    from calibration.cli import _explain
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-validate"):
+        try:
+            cfg = hydra_compose(config_name=CONFIG_NAME, overrides=list(overrides))
+            return OmegaConf.to_object(cfg)
+        except Exception as e:  # Hydra/OmegaConf composition errors: one line
+            raise ParameterError(_explain(e).replace("calibration.", "validation.")) from None
+
+
+def preflight(overrides: Sequence[str]) -> ValidateConfig:
+    """Compose and check every input the run will read; raise a one-line error on the first problem."""
+    from sim.config import load_posterior
+    from sim.record import load_events_file, load_record
+
+    from sim.patterns import WINDOW_HOURS
+    from sim.setting import Setting
+    from validation.window import window_for
+
+    cfg = compose(overrides)
+    s = cfg.validation
+    until = s.validate()
+    record = load_record(s.seeds_dir or None)
+    window_for(Setting.from_record(record), WINDOW_HOURS, until)
+    load_events_file(Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD, record)
+    load_posterior(s.posterior)
+    return cfg
+
+
+def provenance(s: ValidationSettings) -> str:
+    """One line for the report: what the parameters and records were, by digest (no clock, no machine)."""
+    from sim.provenance import record_sha256
+
+    post = (REPO_ROOT / "calibration" / "results" / "posterior.csv" if s.posterior == "calibrated"
+            else Path(s.posterior))
+    record = Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD
+    return (f"Parameters: the posterior `{'calibration/results/posterior.csv' if s.posterior == 'calibrated' else post}` "
+            f"(sha256 {_sha256(post)[:16]}) and the hand-set defaults; calibration record sha256 "
+            f"{record_sha256(s.seeds_dir or None)[:16]}; validation record sha256 {_sha256(record)[:16]}.")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def validate(cfg: ValidateConfig, out_dir: Path, log=print) -> None:
+    """Run the validation and write its report into ``out_dir`` (and ``validation/results/`` if publishing)."""
+    from sim.provenance import code_version
+    from sim.simulate import write_atomic
+
+    s = cfg.validation
+    log(f"forecasting the end of 28 Sept 2022 to the end of {s.until}: {total_runs(s)} model runs and two references ...")
+    start = time.perf_counter()
+    bar = _progress_bar(total_runs(s), cfg.progress)
+    try:
+        v = run_validation(s, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    wall = time.perf_counter() - start
+    write_report(v, out_dir, provenance(s))
+    run = {"settings": asdict(s), "code_version": code_version(), "wall_seconds": round(wall, 1),
+           "model_runs": total_runs(s)}
+    write_atomic(out_dir / "run.json", json.dumps(run, indent=2) + "\n")
+    for line in summary_lines(v):
+        log(line)
+    log(f"{total_runs(s)} model runs in {wall:.1f} s")
+    if cfg.publish:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        for name in FILES:
+            shutil.copyfile(out_dir / name, RESULTS / f".{name}.tmp")
+            (RESULTS / f".{name}.tmp").replace(RESULTS / name)
+        log(f"published to {RESULTS}")
+    log(f"outputs: {out_dir}")
+
+
+def summary_lines(v) -> list[str]:
+    from validation.scoring import HEADLINE
+
+    lines = [f"{'forecaster':<36} {'CRPS killed':>12} {'CRPS w/ casualties':>19} {'P(war)':>7}"]
+    for f in v.forecasts:
+        crps = {r.quantity: r.crps for r in v.rows if r.forecaster == f.name}
+        war = next(w.probability for w in v.war if w.forecaster == f.name)
+        lines.append(f"{f.name:<36} {crps[HEADLINE[0]]:>12.3f} {crps[HEADLINE[1]]:>19.3f} {war:>7.3f}")
+    return lines
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="model runs", unit="run", file=sys.stderr)
+
+
+@hydra.main(config_path=str(CONF_DIR), config_name=CONFIG_NAME, version_base="1.3")
+def _app(cfg: DictConfig) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    validate(OmegaConf.to_object(cfg), Path(HydraConfig.get().runtime.output_dir))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: preflight, then the Hydra app."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    overrides = [a for a in argv if not a.startswith("-")]
+    if not any(a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c") for a in argv):
+        try:
+            preflight(overrides)
+        except (ParameterError, RecordError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
+    sys.argv = [sys.argv[0] if sys.argv else "ceasefire-validate", *argv]
+    register_configs()
+    try:
+        _app()
+    except KeyboardInterrupt:
+        print("\ninterrupted; no report written", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
