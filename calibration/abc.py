@@ -42,20 +42,50 @@ class CalibrationSettings:
     predictive_draws: int = 300           # posterior draws for the predictive check
     kernel_scaling: float = 2.0           # perturbation kernel covariance x this: wider than pyabc's 1, for robust weights
 
+    # the largest value each count may take: beyond these a run would not end in any useful time
+    LIMITS = {"population_size": 1_000_000, "max_generations": 1_000, "max_simulations": 1_000_000_000,
+              "n_procs": 256, "predictive_draws": 1_000_000}
+
     def validate(self) -> None:
+        """Raise :class:`sim.params.ParameterError` (one line) on the first setting out of range:
+        every count an integer within :attr:`LIMITS`, every rate and tolerance a finite number."""
+        import math
+
         from sim.params import ParameterError
         if self.sampler not in SAMPLERS:
             raise ParameterError(f"calibration.sampler={self.sampler!r} is not allowed; allowed: {', '.join(SAMPLERS)}")
-        for key in ("population_size", "max_generations", "max_simulations", "n_procs", "predictive_draws"):
-            if getattr(self, key) < 1:
-                raise ParameterError(f"calibration.{key}={getattr(self, key)} is out of range; allowed >= 1")
-        if not self.kernel_scaling > 0.0:
-            raise ParameterError(f"calibration.kernel_scaling={self.kernel_scaling} is out of range; allowed > 0")
+        for key, hi in self.LIMITS.items():
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
+                raise ParameterError(f"calibration.{key}={_short(v)} is out of range; allowed: an integer from 1 "
+                                     f"to {hi}")
+        for key in ("kernel_scaling", "min_acceptance_rate", "min_epsilon"):
+            v = getattr(self, key)
+            try:
+                finite = not isinstance(v, bool) and math.isfinite(v)
+            except (TypeError, OverflowError):
+                finite = False
+            if not finite:
+                raise ParameterError(f"calibration.{key}={_short(v)} is not a finite number; allowed: "
+                                     + {"kernel_scaling": "(0, 100]", "min_acceptance_rate": "[0, 1)",
+                                        "min_epsilon": "[0, 1e300]"}[key])
+        if not 0.0 < self.kernel_scaling <= 100.0:
+            raise ParameterError(f"calibration.kernel_scaling={self.kernel_scaling} is out of range; allowed (0, 100]")
         if not 0.0 <= self.min_acceptance_rate < 1.0:
             raise ParameterError(f"calibration.min_acceptance_rate={self.min_acceptance_rate} is out of range; "
                                  "allowed [0, 1)")
-        if self.seed < 0:
-            raise ParameterError(f"calibration.seed={self.seed} is out of range; allowed >= 0")
+        if not 0.0 <= self.min_epsilon <= 1e300:
+            raise ParameterError(f"calibration.min_epsilon={self.min_epsilon} is out of range; allowed [0, 1e300]")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= 2 ** 63 - 1:
+            raise ParameterError(f"calibration.seed={_short(self.seed)} is out of range; allowed: an integer from 0 "
+                                 f"to {2 ** 63 - 1}")
+
+
+def _short(v) -> str:
+    text = str(v)
+    if isinstance(v, int) and not isinstance(v, bool) and len(text) > 24:
+        return f"{text[:6]}...({len(text.lstrip('-'))} digits)"
+    return text
 
 
 class Simulator:

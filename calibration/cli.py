@@ -62,6 +62,7 @@ def preflight(overrides: Sequence[str]) -> CalibrateConfig:
     from hydra import compose, initialize_config_dir
 
     register_configs()
+    _check_files(overrides)
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-calibrate"):
         try:
             cfg = to_config(compose(config_name=CONFIG_NAME, overrides=list(overrides)))
@@ -70,6 +71,24 @@ def preflight(overrides: Sequence[str]) -> CalibrateConfig:
     cfg.calibration.validate()
     load_record(cfg.seeds_dir or None)
     return cfg
+
+
+def _check_files(overrides: Sequence[str]) -> None:
+    """Read the primary config and the chosen calibration file strictly (sim.yamlfile): a repeated
+    key, binary content, deep nesting or a number no float can hold is one line naming the file."""
+    from sim.config import read_config_file
+
+    choice = "committed"
+    for o in overrides:
+        key, sep, value = o.lstrip("+~").partition("=")
+        if sep and key == "calibration" and value and "," not in value:
+            choice = value
+    files = [CONF_DIR / f"{CONFIG_NAME}.yaml"]
+    path = CONF_DIR / "calibration" / f"{choice}.yaml"
+    if path.exists():
+        files.append(path)
+    for f in files:
+        read_config_file(f)
 
 
 def _explain(e: Exception) -> str:
@@ -102,8 +121,15 @@ def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
         f"{s.max_generations} generations, sampler {s.sampler} ({s.n_procs if s.sampler == 'multicore' else 1} "
         "core(s)) ...")
     tmp_db = out_dir / ".history.db.tmp"
-    cal = run_abc(s, observed, setting, tmp_db, log=log, progress=True)
-    tmp_db.replace(out_dir / "history.db")
+    try:
+        cal = run_abc(s, observed, setting, tmp_db, log=log, progress=True)
+        tmp_db.replace(out_dir / "history.db")
+    finally:  # failed or interrupted: no temporary database is left behind
+        for leftover in out_dir.glob(".history.db.tmp*"):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass
     write_posterior(cal, out_dir)
     run = run_json(cal)
     params, checks = write_report(cal.posterior(), run, setting, out_dir,
@@ -138,7 +164,15 @@ def _app(cfg: DictConfig) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: preflight (one line, exit 2 on bad input), then the Hydra app; a fault while
+    running is one line too (exit 1; 130 when interrupted), never a traceback unless
+    HYDRA_FULL_ERROR=1 asks for it."""
+    import os
+
+    from sim.config import register_resolvers
+
     argv = list(sys.argv[1:] if argv is None else argv)
+    register_resolvers()
     overrides = [a for a in argv if not a.startswith("-")]
     if not any(a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c") for a in argv):
         try:
@@ -148,7 +182,27 @@ def main(argv: Sequence[str] | None = None) -> None:
             sys.exit(EXIT_USAGE)
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-calibrate", *argv]
     register_configs()
-    _app()
+    full_error = bool(os.environ.get("HYDRA_FULL_ERROR"))
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        _app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        print("\ninterrupted; no calibration written", file=sys.stderr, flush=True)
+        sys.exit(130)
+    except (ParameterError, RecordError) as e:
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        sys.exit(EXIT_USAGE)
+    except Exception as e:  # noqa: BLE001 -- one line; the traceback on request
+        if full_error:
+            raise
+        from sim.cli import os_error_line
+        from sim.sweep.jobs import one_line
+
+        line = os_error_line(e) if isinstance(e, OSError) else f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)"
+        print(f"error: {line}", file=sys.stderr, flush=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
+import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from calibration.priors import FREE_PARAMETERS, apply
-from sim.params import ModelParams
+from sim.params import ModelParams, ParameterError, validate
 
 RESULTS = Path(__file__).resolve().parent / "results"
 """The committed calibrated set: ``posterior.csv``, ``run.json``, ``report.md``."""
@@ -24,28 +28,80 @@ class Posterior:
     names: tuple[str, ...]
     values: np.ndarray        # (n_samples, n_parameters), natural scale
     weights: np.ndarray       # (n_samples,), sums to 1
+    sha256: str = ""          # of the file it was read from ("" when built in memory)
 
     @classmethod
     def load(cls, path: str | Path = RESULTS / "posterior.csv") -> Posterior:
-        """Read weighted samples; a bad file raises a one-line error naming it."""
+        """Read weighted samples; a bad file raises a one-line error naming it.
+
+        Checked: a text (UTF-8) CSV file; a header of distinct free parameters (calibration/priors.py)
+        and ``weight`` last; every row as long as the header; every value a finite number inside both
+        the model's allowed range (sim/params.py) and the parameter's prior (a posterior sample
+        cannot lie outside its prior); weights >= 0 with a positive sum.
+        """
         path = Path(path)
         if not path.is_file():
-            raise PosteriorError(f"{path}: no such posterior file; run ceasefire-calibrate first")
-        with path.open() as f:
-            rows = list(csv.reader(f))
-        known = {p.name for p in FREE_PARAMETERS}
-        header = rows[0] if rows else []
-        if not header or header[-1] != "weight" or not set(header[:-1]) <= known or len(rows) < 2:
-            raise PosteriorError(f"{path}: not a posterior (expected a header of free parameters and 'weight', "
-                              "then samples)")
+            what = "is a folder, not" if path.is_dir() else "no such"
+            raise PosteriorError(f"{path}: {what} posterior file; run ceasefire-calibrate first")
         try:
-            data = np.array([[float(x) for x in r] for r in rows[1:]])
-        except ValueError as e:
-            raise PosteriorError(f"{path}: a value is not a number ({e})") from None
+            raw = path.read_bytes()
+        except OSError as e:
+            raise PosteriorError(f"{path}: cannot be read ({e.strerror or e})") from None
+        if b"\x00" in raw:
+            raise PosteriorError(f"{path}: binary content; expected a posterior.csv (text) written by "
+                                 "ceasefire-calibrate")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise PosteriorError(f"{path}: not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); "
+                                 "expected a posterior.csv written by ceasefire-calibrate") from None
+        try:
+            rows = [r for r in csv.reader(io.StringIO(text)) if r]
+        except csv.Error as e:
+            raise PosteriorError(f"{path}: not a CSV file ({e})") from None
+        by_name = {p.name: p for p in FREE_PARAMETERS}
+        header = [h.strip() for h in rows[0]] if rows else []
+        expected = ("expected a header of free parameters and 'weight', then samples; free parameters: "
+                    + ", ".join(by_name))
+        if not header or header[-1] != "weight":
+            raise PosteriorError(f"{path}: not a posterior ({expected})")
+        names = header[:-1]
+        unknown = [n for n in names if n not in by_name]
+        if unknown or not names:
+            what = f"unknown column {unknown[0]!r}" if unknown else "no parameter column"
+            raise PosteriorError(f"{path}: not a posterior: {what}; {expected}")
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise PosteriorError(f"{path}: column {repeated[0]!r} appears more than once; each parameter "
+                                 "may have one column")
+        if len(rows) < 2:
+            raise PosteriorError(f"{path}: no samples; {expected}")
+        data = np.empty((len(rows) - 1, len(header)))
+        for i, r in enumerate(rows[1:]):
+            line = i + 2
+            if len(r) != len(header):
+                raise PosteriorError(f"{path}: line {line} has {len(r)} values; expected {len(header)} "
+                                     "(one per column of the header)")
+            for j, x in enumerate(r):
+                try:
+                    v = float(x)
+                except ValueError:
+                    raise PosteriorError(f"{path}: line {line}, {header[j]}: {x.strip()[:40]!r} is not a number"
+                                         ) from None
+                if not math.isfinite(v):
+                    raise PosteriorError(f"{path}: line {line}, {header[j]}: {x.strip()[:40]} is not a finite "
+                                         "number; allowed: finite numbers")
+                data[i, j] = v
+        for j, name in enumerate(names):
+            _check_column(path, name, data[:, j])
         w = data[:, -1]
-        if (w < 0).any() or not np.isfinite(data).all() or w.sum() <= 0:
+        if (w < 0).any():
+            line = int(np.argmax(w < 0)) + 2
+            raise PosteriorError(f"{path}: line {line}, weight: {w[line - 2]:g} is negative; weights must be "
+                                 "finite and non-negative, with a positive sum")
+        if not w.sum() > 0 or not np.isfinite(w.sum()):
             raise PosteriorError(f"{path}: weights must be finite and non-negative, with a positive sum")
-        return cls(tuple(header[:-1]), data[:, :-1], w / w.sum())
+        return cls(tuple(names), data[:, :-1], w / w.sum(), hashlib.sha256(raw).hexdigest())
 
     def column(self, name: str) -> np.ndarray:
         return self.values[:, self.names.index(name)]
@@ -61,10 +117,34 @@ class Posterior:
             out[name] = getattr(getattr(params, group), field)
         return out
 
-    def draw(self, rng: np.random.Generator, base: ModelParams | None = None) -> ModelParams:
-        """One parameter set drawn from the posterior (by weight) with ``rng``, on top of ``base``."""
+    def draw(self, rng: np.random.Generator, base: ModelParams | None = None,
+             fixed: tuple[str, ...] | frozenset[str] = ()) -> ModelParams:
+        """One parameter set drawn from the posterior (by weight) with ``rng``, on top of ``base``.
+
+        Parameters in ``fixed`` keep their value in ``base``; the others take the drawn sample's
+        values (which ignores their posterior correlation with the fixed ones). The same sample is
+        drawn whatever ``fixed`` is, so runs with and without fixed parameters share their draws.
+        """
         i = int(rng.choice(len(self.weights), p=self.weights))
-        return apply(dict(zip(self.names, self.values[i])), base)
+        return apply({n: v for n, v in zip(self.names, self.values[i]) if n not in fixed}, base)
+
+
+def _check_column(path: Path, name: str, values: np.ndarray) -> None:
+    """Every value of a parameter column inside the model's range and the parameter's prior."""
+    p = next(fp for fp in FREE_PARAMETERS if fp.name == name)
+    group, field = name.split(".")
+    base = ModelParams()
+    tol = 1e-9 * max(abs(p.lo), abs(p.hi), 1.0)   # the log-scale bounds round-trip through 10**x
+    for k, v in enumerate(values):
+        line = k + 2
+        try:
+            validate(dataclasses.replace(getattr(base, group), **{field: float(v)}), prefix=f"{group}.")
+        except ParameterError as e:
+            raise PosteriorError(f"{path}: line {line}, {e}") from None
+        if not p.lo - tol <= v <= p.hi + tol:
+            raise PosteriorError(f"{path}: line {line}, {name}={v:g} is outside the prior of the calibration "
+                                 f"[{p.lo:g}, {p.hi:g}] (calibration/priors.py); a posterior sample cannot lie "
+                                 "outside its prior")
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

@@ -9,10 +9,13 @@ is thin and the work lives in plain functions (:mod:`sim.replicate`) that tests 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import re
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -22,7 +25,8 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import (CONF_DIR, CONFIG_NAME, ExperimentConfig, check, explain, group_options, load_setting,
+from sim.config import (CONF_DIR, CONFIG_NAME, EXTRA_CONFIG_DIRS, ExperimentConfig, check, check_scenario,
+                        explain, explicit_keys, group_file, group_options, load_setting, read_config_file,
                         register_configs, to_experiment, unknown_key_message)
 from sim.params import ParameterError
 from sim.simulate import display_path
@@ -30,6 +34,9 @@ from sim.simulate import display_path
 log = logging.getLogger("ceasefire-sim")
 
 EXIT_USAGE = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+MAIN_PID_ENV = "CEASEFIRE_MAIN_PID"   # set by main(): sweep workers watch that process
 # Beyond this many jobs, a sweep is checked one swept value at a time instead of job by job.
 MAX_CHECKED_JOBS = 100
 GRAMMAR_URL = "https://hydra.cc/docs/advanced/override_grammar/basic/"
@@ -58,8 +65,16 @@ def preflight(argv: Sequence[str]) -> list[ExperimentConfig]:
 
     parser.error = _fail  # type: ignore[method-assign]  # argparse would print usage and exit
     args = parser.parse_args(list(argv))
-    if (args.help or args.hydra_help or args.info or args.shell_completion
-            or args.experimental_rerun or args.config_path or args.config_dir):
+    if args.help or args.hydra_help or args.info or args.shell_completion or args.experimental_rerun \
+            or args.config_path:
+        return []
+    if args.config_dir:
+        extra = Path(args.config_dir).absolute()
+        if not extra.is_dir():
+            raise UsageError(f"--config-dir {args.config_dir}: no such folder")
+        EXTRA_CONFIG_DIRS[:] = [extra]
+    if args.cfg:  # --cfg job|hydra|all prints the config without running: only the files are checked
+        check_config_files(args.overrides)
         return []
     return check_overrides(args.overrides, multirun=args.multirun,
                            config_name=args.config_name or CONFIG_NAME)
@@ -169,29 +184,132 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
 
     overrides = list(overrides)
     jobs = job_overrides(overrides, multirun)
+    check_config_files(overrides, config_name)
     register_configs()
     settings: dict[str, Any] = {}
     checked: list[ExperimentConfig] = []
+    search = [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"] \
+        if EXTRA_CONFIG_DIRS else []
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
         if multirun:  # an experiment may sweep through hydra.sweeper.params
-            cfg = _compose(compose, config_name, jobs[0])
+            cfg = _compose(compose, config_name, [*jobs[0], *search])
             params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
             if params:
                 sweeper = [f"{k}={v}" for k, v in OmegaConf.to_container(params).items()]
                 jobs = job_overrides(overrides, multirun, sweeper)
-        for job in jobs:
-            cfg = _compose(compose, config_name, job)
+        for i, job in enumerate(jobs):
+            cfg = _compose(compose, config_name, [*job, *search])
+            if i == 0:
+                key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+                try:
+                    folder = str(OmegaConf.select(cfg, key))
+                except Exception as e:  # noqa: BLE001 -- an interpolation that does not resolve
+                    raise UsageError(f"{key}: {explain(e, job)}") from None
+                check_writable(folder, key)
             try:
-                exp = to_experiment(cfg)
+                experiments = [OmegaConf.select(cfg, "hydra.runtime.choices.experiment", default=None) or ""]
+                exp = to_experiment(cfg, explicit=explicit_keys(job, experiments))
                 if exp.seeds_dir not in settings:
                     settings[exp.seeds_dir] = load_setting(exp.seeds_dir)
                 check(exp, settings[exp.seeds_dir].sector_ids)
+                check_scenario(exp)
             except (ParameterError, RecordError) as e:
                 raise UsageError(str(e)) from None
             except Exception as e:  # OmegaConf conversion errors
                 raise UsageError(explain(e, job)) from None
             checked.append(exp)
     return checked
+
+
+def check_config_files(overrides: Sequence[str], config_name: str = CONFIG_NAME) -> None:
+    """Read every config file the command line uses strictly -- the primary config, the chosen
+    scenario and experiment files and the scenarios those experiments choose -- so that a repeated
+    key, binary content, deep nesting or a number no float can hold is one line naming the file."""
+    try:
+        _check_config_files(overrides, config_name)
+    except ParameterError as e:
+        raise UsageError(str(e)) from None
+
+
+def _check_config_files(overrides: Sequence[str], config_name: str) -> None:
+    files: list[Path] = []
+    primary = group_file(".", config_name)
+    if primary is not None:
+        files.append(primary)
+    scenarios: set[str] = set()
+    experiments: set[str] = set()
+    for ov in parse_overrides(list(overrides)):
+        if ov.is_hydra_override() or ov.is_delete():
+            continue
+        target = {"scenario": scenarios, "experiment": experiments}.get(ov.key_or_group)
+        if target is not None:
+            target.update(_values(ov))
+    if not scenarios:
+        scenarios.add(_default_choice(primary, "scenario"))
+    for name in sorted(experiments):
+        path = group_file("experiment", name)
+        if path is None:
+            continue
+        files.append(path)
+        data = read_config_file(path)
+        chosen = _defaults_choice(data.get("defaults"), "scenario")
+        if chosen:
+            scenarios.add(chosen)
+    for name in sorted(n for n in scenarios if n):
+        path = group_file("scenario", name)
+        if path is not None:
+            files.append(path)
+    for path in files:
+        try:
+            read_config_file(path)
+        except ParameterError as e:
+            raise UsageError(str(e)) from None
+
+
+def _defaults_choice(defaults: Any, group: str) -> str | None:
+    """The option a defaults list picks for ``group`` (``- scenario: x`` or ``- override /scenario: x``)."""
+    if not isinstance(defaults, list):
+        return None
+    for item in defaults:
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if str(k).replace("override", "").strip().lstrip("/") == group and isinstance(v, str):
+                    return v
+    return None
+
+
+def _default_choice(primary: Path | None, group: str) -> str:
+    if primary is None:
+        return ""
+    try:
+        return _defaults_choice(read_config_file(primary).get("defaults"), group) or ""
+    except ParameterError as e:
+        raise UsageError(str(e)) from None
+
+
+def check_writable(folder: str | Path, what: str) -> None:
+    """Raise :class:`UsageError` if ``folder`` cannot be created or written (checked on its nearest
+    existing parent: nothing is created here)."""
+    path = Path(folder).absolute()
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise UsageError(f"{what}={folder}: {display_path(probe)} is a file, not a folder; give a folder "
+                         "that can be created")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        reason = "read-only file system" if _read_only_fs(probe) else "permission denied"
+        raise UsageError(f"{what}={folder}: cannot write into {display_path(probe)} ({reason}); give a "
+                         "writable folder")
+
+
+def _read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
 
 
 def _compose(compose: Any, config_name: str, overrides: list[str]) -> DictConfig:
@@ -224,12 +342,24 @@ def _composition_message(e: Exception, overrides: Sequence[str]) -> str:
 
 # --- the Hydra app --------------------------------------------------------------------------------
 
+def job_explicit_keys() -> frozenset[str]:
+    """The keys this job's user set: the task overrides of the command line (or of this sweep job)
+    and the keys of the chosen experiment file (Hydra's record of the running job)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    hc = HydraConfig.get()
+    task = [str(o) for o in (OmegaConf.select(hc, "overrides.task", default=None) or [])]
+    experiment = OmegaConf.select(hc, "runtime.choices.experiment", default=None)
+    return explicit_keys(task, [str(experiment)] if experiment else [])
+
+
 def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     """One job: run the experiment composed in ``cfg`` into ``out_dir``; return summary.json's content."""
     from sim.replicate import run_experiment
 
-    exp = to_experiment(cfg)
-    return run_experiment(exp, out_dir)
+    explicit = job_explicit_keys()
+    exp = to_experiment(cfg, explicit=explicit)
+    return run_experiment(exp, out_dir, explicit=explicit)
 
 
 def report(summary: dict, out_dir: Path) -> str:
@@ -258,31 +388,66 @@ def _app(cfg: DictConfig) -> dict | None:
     out_dir = Path(hydra_cfg.runtime.output_dir)
     if hydra_cfg.mode == RunMode.MULTIRUN:  # sweep job: resume if finished, record a failure, go on
         return _sweep_job(cfg, out_dir)
+    from sim.replicate import FolderInUse, clear_outputs
+
     try:
         summary = run_job(cfg, out_dir)
     except (ParameterError, RecordError) as e:  # preflight normally catches these first
         print(f"error: {e}", file=sys.stderr)
         _clean_failed(out_dir)
         raise SystemExit(EXIT_USAGE) from None
+    except FolderInUse as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
     except KeyboardInterrupt:  # results are written only at the end: nothing half-written to keep
         print("\ninterrupted; no results written", file=sys.stderr)
-        _clean_failed(out_dir)
-        raise SystemExit(130) from None
+        _clean_partial(out_dir, clear_outputs)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except OSError as e:  # a full disk, a read-only or vanished folder: the run's files are removed
+        print(f"error: {os_error_line(e, out_dir)}; no results written", file=sys.stderr)
+        _clean_partial(out_dir, clear_outputs)
+        raise SystemExit(EXIT_FAILED) from None
     log.info(report(summary, out_dir))
     return summary
+
+
+def _clean_partial(out_dir: Path, clear: Any) -> None:
+    try:
+        clear(out_dir)
+    except OSError:
+        pass
+    _clean_failed(out_dir)
+
+
+def os_error_line(e: OSError, where: Path | str | None = None) -> str:
+    """One line for an operating-system error, naming the file and what to do."""
+    name = e.filename or where
+    place = f"{display_path(name)}: " if name else ""
+    advice = {
+        errno.ENOSPC: "the disk is full; free some space and run again",
+        errno.EDQUOT: "the disk quota is exceeded; free some space and run again",
+        errno.EROFS: "read-only file system; give a writable folder (hydra.run.dir=... or hydra.sweep.dir=...)",
+        errno.EACCES: "permission denied; give a writable folder (hydra.run.dir=... or hydra.sweep.dir=...)",
+        errno.EPERM: "operation not permitted; give a writable folder",
+    }.get(e.errno or 0, e.strerror or str(e))
+    return f"cannot write {place}{advice}"
 
 
 def _sweep_job(cfg: DictConfig, out_dir: Path) -> dict | None:
     """One job of a ``-m`` sweep (sim.sweep.jobs): skipped if it finished earlier with the same
     config; an exception becomes failed.json and ``None``, so that the other jobs and the sweep
     summary still run (the summary then names it and exits non-zero)."""
-    from sim.sweep.jobs import run_sweep_job
+    from sim.sweep.jobs import run_sweep_job, watch_parent
 
+    worker = _in_worker()
+    if worker:
+        watch_parent(int(os.environ[MAIN_PID_ENV]))
     try:
-        summary = run_sweep_job(cfg, out_dir, lambda: run_job(cfg, out_dir), log)
+        summary = run_sweep_job(cfg, out_dir, lambda: run_job(cfg, out_dir), log, explicit=job_explicit_keys())
     except KeyboardInterrupt:
-        print("\ninterrupted; finished jobs are kept: the same command runs only the others", file=sys.stderr)
-        raise SystemExit(130) from None
+        if worker:  # the main process reports the interruption, once
+            os._exit(EXIT_INTERRUPTED)
+        raise
     if summary is not None:
         log.info(report(summary, out_dir))
     return summary
@@ -331,18 +496,64 @@ def register_resolvers() -> None:
     OmegaConf.register_new_resolver("ceasefire_options", _options_resolver, replace=True)
 
 
+def _in_worker() -> bool:
+    """True in a sweep's pool worker (a process the command started, not the command itself)."""
+    main_pid = os.environ.get(MAIN_PID_ENV, "")
+    return main_pid.isdigit() and int(main_pid) != os.getpid() and os.getppid() == int(main_pid)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of ``ceasefire-sim``: preflight, then the Hydra app."""
+    """Entry point of ``ceasefire-sim``: preflight, then the Hydra app.
+
+    Anything that goes wrong is one line on stderr: bad input (exit 2) before anything is created;
+    a fault while running (full disk, read-only folder: exit 1); Ctrl-C or SIGTERM (exit 130,
+    finished sweep jobs kept). ``HYDRA_FULL_ERROR=1`` adds the traceback for whoever debugs it.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     register_resolvers()
+    register_configs()
     try:
         preflight(argv)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        print("\ninterrupted; nothing was run", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-sim", *argv]
-    register_configs()
-    _app()
+    full_error = bool(os.environ.get("HYDRA_FULL_ERROR"))
+    os.environ["HYDRA_FULL_ERROR"] = "1"        # Hydra re-raises; the lines below report it once
+    os.environ[MAIN_PID_ENV] = str(os.getpid())
+    multirun = "-m" in argv or "--multirun" in argv
+    try:
+        signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        _app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        print("\ninterrupted; " + ("finished jobs are kept: the same command (with the same "
+                                   "hydra.sweep.dir) runs only the others" if multirun else "no results written"),
+              file=sys.stderr, flush=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except OSError as e:
+        if full_error:
+            raise
+        print(f"error: {os_error_line(e)}", file=sys.stderr, flush=True)
+        sys.exit(EXIT_FAILED)
+    except Exception as e:  # noqa: BLE001 -- never a traceback: one line, and the traceback on request
+        if full_error:
+            raise
+        from sim.sweep.jobs import one_line
+
+        print(f"error: {one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)", file=sys.stderr, flush=True)
+        sys.exit(EXIT_FAILED)
 
 
 if __name__ == "__main__":

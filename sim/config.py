@@ -15,10 +15,12 @@ Nothing here needs a running Hydra app: :func:`compose_config` uses the compose 
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 
@@ -37,6 +39,8 @@ class ExperimentConfig(ModelParams):
     seed: int = 0
     horizon_days: float = 365.0
     replications: int = 1
+    # The label of the chosen scenario file (conf/scenario/NAME.yaml): filled in from Hydra's choice
+    # of the config group (hydra.runtime.choices.scenario), never written in the files.
     scenario: str = MISSING
     seeds_dir: str = ""
     progress: bool = True
@@ -44,26 +48,74 @@ class ExperimentConfig(ModelParams):
 
 
 PARAMS_CHOICES = ("default", "calibrated")
+MAX_REPLICATIONS = 1_000_000
+MAX_HORIZON_DAYS = 36_500.0          # a hundred years
+MAX_SEED = 2 ** 63 - 1
+EXPLICIT_ATTR = "_explicit_keys"     # on an ExperimentConfig: the keys its caller set (see explicit_keys)
+# Extra config folders (ceasefire-sim --config-dir DIR); searched after conf/.
+EXTRA_CONFIG_DIRS: list[Path] = []
 
 
 def register_configs() -> None:
-    """Store the schema in Hydra's ConfigStore (idempotent: storing again replaces it)."""
+    """Store the schema in Hydra's ConfigStore (idempotent: storing again replaces it) and
+    register the resolvers the configs use."""
     from hydra.core.config_store import ConfigStore
 
     ConfigStore.instance().store(name=SCHEMA_NAME, node=ExperimentConfig)
+    register_resolvers()
+
+
+def register_resolvers() -> None:
+    """``${ceasefire_pid:}``: the process id of the command, which makes run folders unique (cached,
+    so that a sweep's workers resolve the main process's value)."""
+    from omegaconf import OmegaConf
+
+    if not OmegaConf.has_resolver("ceasefire_pid"):
+        OmegaConf.register_new_resolver("ceasefire_pid", lambda: str(os.getpid()), use_cache=True)
 
 
 # --- from a composed config to checked objects ---------------------------------------------------
 
-def to_experiment(cfg: DictConfig) -> ExperimentConfig:
-    """The composed config (with or without its ``hydra`` node) as an :class:`ExperimentConfig`."""
+def chosen_scenario(cfg: DictConfig | None = None) -> str | None:
+    """The scenario chosen in the config group: ``cfg.hydra.runtime.choices.scenario`` when ``cfg``
+    has its hydra node, else that of the running Hydra app; None outside both."""
+    if cfg is not None and "hydra" in cfg:
+        choice = OmegaConf.select(cfg, "hydra.runtime.choices.scenario", default=None)
+        if choice is not None:
+            return str(choice)
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        choice = OmegaConf.select(HydraConfig.get(), "runtime.choices.scenario", default=None)
+        return None if choice is None else str(choice)
+    return None
+
+
+def to_experiment(cfg: DictConfig, explicit: Iterable[str] | None = None,
+                  scenario: str | None = None) -> ExperimentConfig:
+    """The composed config (with or without its ``hydra`` node) as an :class:`ExperimentConfig`.
+
+    The scenario label is the scenario chosen in the config group (``scenario``, else
+    :func:`chosen_scenario`), never a value a file repeats. ``explicit``: the keys the user set
+    (:func:`explicit_keys`), kept on the object for :func:`sim.replicate.run_experiment`.
+    """
+    label = scenario or chosen_scenario(cfg)
     cfg = cfg.copy()
-    if "hydra" in cfg:
-        with _open(cfg):
+    with _open(cfg):
+        if "hydra" in cfg:
             del cfg["hydra"]
+        if label is not None:
+            written = OmegaConf.select(cfg, "scenario", default=None, throw_on_missing=False)
+            if not OmegaConf.is_missing(cfg, "scenario") and written not in (None, label):
+                raise ParameterError(f"scenario: the config says {written!r} but the scenario chosen is "
+                                     f"{label!r}; choose a scenario with scenario=NAME only (the label is "
+                                     "the file's name)")
+            cfg.scenario = label
     exp = OmegaConf.to_object(cfg)
     if not isinstance(exp, ExperimentConfig):  # a config not built on the schema
         raise ParameterError("the configuration does not extend ceasefire_schema")
+    if explicit is not None:
+        setattr(exp, EXPLICIT_ATTR, frozenset(explicit))
     return exp
 
 
@@ -74,13 +126,31 @@ def model_params(exp: ExperimentConfig) -> ModelParams:
 
 def check_run(exp: ExperimentConfig) -> None:
     """Range checks on the run settings (the model's own come from :func:`sim.params.validate`)."""
-    if isinstance(exp.seed, bool) or not isinstance(exp.seed, int) or exp.seed < 0:
-        raise ParameterError(f"seed={exp.seed} is out of range; allowed: an integer >= 0")
-    if not (exp.horizon_days > 0) or exp.horizon_days == float("inf"):
-        raise ParameterError(f"horizon_days={exp.horizon_days} is out of range; allowed (0.0, inf) days")
-    if exp.replications < 1:
-        raise ParameterError(f"replications={exp.replications} is out of range; allowed: an integer >= 1")
+    if isinstance(exp.seed, bool) or not isinstance(exp.seed, int) or not 0 <= exp.seed <= MAX_SEED:
+        raise ParameterError(f"seed={_short(exp.seed)} is out of range; allowed: an integer from 0 to {MAX_SEED}")
+    h = exp.horizon_days
+    if isinstance(h, bool) or not isinstance(h, (int, float)) or not _finite(h) or not 0 < h <= MAX_HORIZON_DAYS:
+        raise ParameterError(f"horizon_days={_short(h)} is out of range; allowed (0.0, {MAX_HORIZON_DAYS:g}] days")
+    n = exp.replications
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
+        raise ParameterError(f"replications={_short(n)} is out of range; allowed: an integer from 1 to "
+                             f"{MAX_REPLICATIONS}")
     load_posterior(exp.params)
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _short(v: Any) -> str:
+    """A value for a message: a 400-digit integer as its first digits and length."""
+    text = str(v)
+    if isinstance(v, int) and not isinstance(v, bool) and len(text) > 24:
+        return f"{text[:6]}...({len(text.lstrip('-'))} digits)"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def load_posterior(params: str):
@@ -102,8 +172,33 @@ def check(exp: ExperimentConfig, sectors: Sequence[str] | None = None) -> ModelP
     """Raise :class:`ParameterError` (one line) on the first bad value; return the model params."""
     check_run(exp)
     params = model_params(exp)
-    validate(params, sectors=tuple(sectors) if sectors is not None else None)
+    try:
+        validate(params, sectors=tuple(sectors) if sectors is not None else None)
+    except OverflowError:  # an integer too large for a float in a ranged parameter
+        bad = next((k for k, v in _leaves(dataclasses.asdict(params)) if not _fits_float(v)), "a parameter")
+        raise ParameterError(f"{bad}: the number is too large; allowed: a finite number") from None
+    if sectors is not None:
+        check_collapse(params, len(sectors))
     return params
+
+
+def _fits_float(v: Any) -> bool:
+    if isinstance(v, int) and not isinstance(v, bool):
+        try:
+            float(v)
+        except OverflowError:
+            return False
+    return True
+
+
+def check_collapse(params: ModelParams, n_sectors: int) -> None:
+    """Refuse a collapse rule that can never fire: a rule that needs fire at the top tier in more
+    sectors than the record has (it would report "0% collapsed" as if that were a finding)."""
+    c = params.collapse
+    if c.rule != "killed_window" and c.top_tier_sectors > n_sectors:
+        raise ParameterError(f"collapse.top_tier_sectors={_short(c.top_tier_sectors)} can never be reached with "
+                             f"collapse.rule={c.rule}: the record has {n_sectors} sectors; allowed: 1 to "
+                             f"{n_sectors} (or collapse.rule=killed_window)")
 
 
 def load_setting(seeds_dir: str):
@@ -117,21 +212,232 @@ def load_setting(seeds_dir: str):
 
 def compose_config(overrides: Iterable[str] = (), return_hydra_config: bool = False,
                    config_name: str = CONFIG_NAME) -> DictConfig:
-    """Compose the repository's config with command-line style overrides (no app, no output dir)."""
+    """Compose the repository's config with command-line style overrides (no app, no output dir);
+    ``scenario`` is filled in with the chosen scenario's name."""
     from hydra import compose, initialize_config_dir
 
     register_configs()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
-        return compose(config_name=config_name, overrides=list(overrides),
-                       return_hydra_config=return_hydra_config)
+        cfg = compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
+    label = chosen_scenario(cfg)
+    with _open(cfg):
+        if label is not None and OmegaConf.is_missing(cfg, "scenario"):
+            cfg.scenario = label         # the label of the chosen scenario file
+        if not return_hydra_config:
+            del cfg["hydra"]
+    return cfg
+
+
+def config_dirs() -> list[Path]:
+    """Where config files are looked up: conf/, then any --config-dir."""
+    return [CONF_DIR, *EXTRA_CONFIG_DIRS]
 
 
 def group_options(group: str) -> list[str]:
     """The options of a config group, e.g. the scenario names (sorted)."""
-    path = CONF_DIR / group
-    if not path.is_dir():
-        return []
-    return sorted(p.stem for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+    names: set[str] = set()
+    for root in config_dirs():
+        path = root / group
+        if path.is_dir():
+            names |= {p.stem for p in path.iterdir()
+                      if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")}
+    return sorted(names)
+
+
+def group_file(group: str, name: str) -> Path | None:
+    """The file of option ``name`` of a config group (None if there is none)."""
+    for root in config_dirs():
+        for suffix in (".yaml", ".yml"):
+            path = root / group / f"{name}{suffix}"
+            if path.is_file() or (path.exists() and not path.is_dir()):
+                return path
+    return None
+
+
+# --- config files read strictly, scenarios, explicit settings ----------------------------------------
+
+def read_config_file(path: Path) -> dict:
+    """A config file's content, read strictly (:mod:`sim.yamlfile`: repeated keys, binary content,
+    deep nesting, numbers no float can hold); raise :class:`ParameterError` naming the file."""
+    from sim.yamlfile import YamlFileError, load
+
+    try:
+        data = load(path, "omegaconf")
+    except YamlFileError as e:
+        raise ParameterError(str(e)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParameterError(f"{path}: expected a mapping of keys to values, got {type(data).__name__}")
+    return data
+
+
+def _leaves(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, value) of every leaf of nested mappings; lists are leaves."""
+    if isinstance(data, Mapping) and data:
+        out = []
+        for k, v in data.items():
+            out.extend(_leaves(v, f"{prefix}{k}."))
+        return out
+    return [(prefix[:-1], data)] if prefix else []
+
+
+def file_keys(data: dict) -> list[tuple[str, Any]]:
+    """The settings a scenario or experiment file sets (its defaults list and hydra node aside)."""
+    return [(k, v) for k, v in _leaves({k: v for k, v in data.items() if k not in ("defaults", "hydra")})]
+
+
+def scenario_values(name: str) -> dict[str, Any]:
+    """``{dotted key: value}`` that the scenario file ``name`` sets."""
+    path = group_file("scenario", name)
+    if path is None:
+        raise ParameterError(f"scenario={name} is not a scenario; allowed: {', '.join(group_options('scenario'))}")
+    return {k: v for k, v in file_keys(read_config_file(path)) if k != "scenario"}
+
+
+def explicit_keys(overrides: Iterable[str] = (), experiments: Iterable[str] = ()) -> frozenset[str]:
+    """The keys a user set: those of the command line's overrides (Hydra's settings and the config
+    groups aside) and every key an experiment file sets."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    keys: set[str] = set()
+    parser = OverridesParser.create()
+    for text in overrides:
+        try:
+            parsed = parser.parse_overrides([str(text)])
+        except Exception:  # noqa: BLE001 -- preflight reports syntax errors
+            continue
+        for ov in parsed:
+            if ov.is_hydra_override() or ov.is_delete():
+                continue
+            key = ov.key_or_group
+            if key in ("scenario", "experiment") or "/" in key:
+                continue
+            keys.add(key)
+    for name in experiments:
+        path = group_file("experiment", name) if name else None
+        if path is not None:
+            keys |= {k for k, _ in file_keys(read_config_file(path))}
+    return frozenset(keys)
+
+
+def is_explicit(key: str, explicit: Iterable[str]) -> bool:
+    """``key`` or one of its parents (``retaliation`` for ``retaliation.propensity``) was set."""
+    explicit = set(explicit)
+    parts = key.split(".")
+    return any(".".join(parts[:i]) in explicit for i in range(1, len(parts) + 1))
+
+
+def select(obj: Any, key: str) -> Any:
+    """The value at dotted ``key`` of a dataclass (list items by index)."""
+    for part in key.split("."):
+        obj = obj[int(part)] if isinstance(obj, list) and part.isdigit() else getattr(obj, part)
+    return obj
+
+
+def _plain(v: Any) -> Any:
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return dataclasses.asdict(v)
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = _plain(a), _plain(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
+            and not isinstance(b, bool):
+        return float(a) == float(b)
+    return a == b
+
+
+def default_differences(exp: ExperimentConfig) -> frozenset[str]:
+    """Keys of the model parameters whose value differs from the schema's default."""
+    base = dict(_leaves(dataclasses.asdict(ModelParams())))
+    now = dict(_leaves(dataclasses.asdict(model_params(exp))))
+    return frozenset(k for k, v in now.items() if k not in base or not _same(v, base[k]))
+
+
+def experiment_explicit(exp: ExperimentConfig) -> frozenset[str]:
+    """The keys set explicitly on ``exp``: those its builder recorded (command line, experiment file,
+    :func:`experiment_config`), else those whose value differs from the default."""
+    recorded = getattr(exp, EXPLICIT_ATTR, None)
+    return frozenset(recorded) if recorded is not None else default_differences(exp)
+
+
+def check_scenario(exp: ExperimentConfig, explicit: Iterable[str] | None = None) -> None:
+    """Refuse a config whose values disagree with its scenario's label: every value the scenario
+    file sets must be in ``exp`` unless the user set that key explicitly."""
+    name = exp.scenario
+    options = group_options("scenario")
+    if not isinstance(name, str) or name not in options:
+        raise ParameterError(f"scenario={name} is not a scenario; allowed: {', '.join(options)}")
+    explicit = experiment_explicit(exp) if explicit is None else frozenset(explicit)
+    for key, want in scenario_values(name).items():
+        if is_explicit(key, explicit):
+            continue
+        try:
+            have = select(exp, key)
+        except (AttributeError, IndexError, KeyError):
+            continue
+        if not _same(have, want):
+            raise ParameterError(
+                f"scenario={name} sets {key}={want} but this config has {key}={_plain(have)}: its values are "
+                f"not the scenario's; build it with sim.config.experiment_config(scenario={name!r}, ...) or "
+                f"set {key} explicitly")
+
+
+def experiment_config(scenario: str | None = None, experiment: str | None = None,
+                      **overrides: Any) -> ExperimentConfig:
+    """An :class:`ExperimentConfig` composed through Hydra as the command line would: the scenario
+    (default: the experiment's, else sept2022), an experiment (``experiments/NAME.yaml``), then
+    ``overrides`` (dotted keys as ``**{"observer.strength": 40}`` or nested mappings such as
+    ``observer={"strength": 40}``). The keys given (and those the experiment sets) count as
+    explicitly set: they win over a posterior draw (``params=calibrated``)."""
+    for group, name in (("scenario", scenario), ("experiment", experiment)):
+        if name is not None and name not in group_options(group):
+            noun = "a scenario" if group == "scenario" else "an experiment"
+            raise ParameterError(f"{group}={name} is not {noun}; allowed: {', '.join(group_options(group))}")
+    args = []
+    if scenario is not None:
+        args.append(f"scenario={scenario}")
+    if experiment is not None:
+        args.append(f"+experiment={experiment}")
+    for k in ("scenario", "experiment"):
+        if k in overrides:
+            raise ParameterError(f"{k}: give it as experiment_config({k}=NAME)")
+    try:
+        cfg = compose_config(args, return_hydra_config=True)
+    except ParameterError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- unknown scenario or experiment: one line
+        raise ParameterError(explain(e, args)) from None
+    flat = dict(_leaves(overrides)) if overrides else {}
+    from omegaconf.errors import OmegaConfBaseException
+
+    for key, value in flat.items():
+        message = unknown_key_message(key)
+        if message:
+            raise ParameterError(message)
+        try:
+            OmegaConf.update(cfg, key, value, merge=False)
+        except OmegaConfBaseException as e:
+            raise ParameterError(explain(e, [f"{key}={value}"])) from None
+    keys = set(flat) | set(explicit_keys((), [experiment] if experiment else []))
+    try:
+        return to_experiment(cfg, explicit=keys)
+    except ParameterError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- conversion errors: one line
+        raise ParameterError(explain(e, [f"{k}={v}" for k, v in flat.items()])) from None
+
+
+def fixed_parameters(exp: ExperimentConfig, names: Iterable[str],
+                     explicit: Iterable[str] | None = None) -> tuple[str, ...]:
+    """Which of a posterior's parameters ``names`` stay at the configured value: those set
+    explicitly (``explicit``, default :func:`experiment_explicit`) or differing from the default."""
+    explicit = (experiment_explicit(exp) if explicit is None else frozenset(explicit)) | default_differences(exp)
+    return tuple(n for n in names if is_explicit(n, explicit))
 
 
 # --- one-line explanations -----------------------------------------------------------------------
@@ -228,6 +534,18 @@ def explain(exc: BaseException, overrides: Sequence[str] = ()) -> str:
     while e is not None and e not in chain:
         chain.append(e)
         e = e.__cause__ or e.__context__
+    if any(isinstance(e, OverflowError) or "too large to convert" in str(e) for e in chain):
+        key = next((_full_key(e) for e in chain if _full_key(e)), "")
+        value = _override_value(overrides, key) if key else None
+        if not key:  # the override whose value no float can hold
+            for o in overrides:
+                k, sep, v = str(o).lstrip("+~").partition("=")
+                if sep and _too_large(v):
+                    key, value = k, v
+                    break
+        shown = _short(int(value)) if value is not None and value.strip("-").isdigit() else value
+        return (f"{key or 'a value'}={shown} is too large for a number; allowed: a finite number up to 1.8e308"
+                if key else "a number is too large for a float; allowed: finite numbers up to 1.8e308")
     for e in chain:
         if isinstance(e, ParameterError):
             return str(e)
@@ -251,6 +569,16 @@ def explain(exc: BaseException, overrides: Sequence[str] = ()) -> str:
         if isinstance(e, OmegaConfBaseException) and getattr(e, "msg", None):
             return _first_line(e.msg)
     return _first_line(str(exc))
+
+
+def _too_large(text: str) -> bool:
+    try:
+        float(int(text))
+    except ValueError:
+        return False
+    except OverflowError:
+        return True
+    return False
 
 
 def _full_key(e: BaseException) -> str:

@@ -27,7 +27,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 SIDES = ("ARM", "AZE")
 KINDS = ("flare_up", "truce", "ceasefire", "violation", "mediation", "monitoring", "statement")

@@ -21,7 +21,6 @@ import io
 import json
 import math
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,8 @@ from typing import Any, Sequence, TextIO
 
 import numpy as np
 
-from sim.config import ExperimentConfig, check, load_posterior, load_setting
+from sim.config import (ExperimentConfig, check, check_scenario, experiment_explicit, fixed_parameters,
+                        load_posterior, load_setting)
 from sim.params import SIDES, ModelParams
 from sim.simulate import write_atomic
 from sim.survival import days_text
@@ -37,6 +37,9 @@ from sim.survival import days_text
 SUMMARY_FILE = "summary.json"
 REPLICATIONS_FILE = "replications.csv"
 SURVIVAL_FILE = "survival.png"
+LOCK_FILE = ".ceasefire-sim.lock"
+# Every file a run writes into its folder (summary.json first: removed first, written last).
+OUTPUT_FILES = (SUMMARY_FILE, REPLICATIONS_FILE, SURVIVAL_FILE, "incidents.csv", "timeline.png")
 Z95 = 1.959963984540054
 # run-summary fields that are the same for every replication (they go to summary.json once)
 _CONSTANT_FIELDS = ("seed", "spawn_key", "scenario", "horizon_days")
@@ -93,13 +96,15 @@ PARAMS_STREAM = 0x5041524D  # tags the seed stream that draws parameters from a 
 
 def run_replications(params: ModelParams, seed: int, replications: int, horizon_days: float, setting: Any,
                      scenario: str, progress: Progress | None = None,
-                     posterior: Any = None) -> tuple[list[dict], Any]:
+                     posterior: Any = None, fixed: Sequence[str] = ()) -> tuple[list[dict], Any]:
     """Run the replications; return every run's summary and the first run's full result.
 
     With a ``posterior`` (:class:`calibration.posterior.Posterior`), replication i runs on parameters
     drawn from it with its own generator (``SeedSequence([seed, PARAMS_STREAM]).spawn(N)[i]``), on
-    top of ``params``; the drawn values go into its summary under ``drawn``.
+    top of ``params``; the drawn values go into its summary under ``drawn``. Parameters named in
+    ``fixed`` keep their value in ``params`` (set explicitly by the user) and are not drawn.
     """
+    fixed = tuple(fixed)
     from sim.simulate import simulate
 
     summaries: list[dict] = []
@@ -109,10 +114,11 @@ def run_replications(params: ModelParams, seed: int, replications: int, horizon_
         progress.restart()
     try:
         for i, ss in enumerate(seed_sequences(seed, replications)):
-            run_params = params if draws is None else posterior.draw(np.random.default_rng(draws[i]), params)
+            run_params = params if draws is None else posterior.draw(np.random.default_rng(draws[i]), params, fixed)
             result = simulate(run_params, ss, horizon_days, setting, scenario)
             if draws is not None:
-                result.summary["drawn"] = {n: float(v) for n, v in posterior.values_of(run_params).items()}
+                result.summary["drawn"] = {n: float(v) for n, v in posterior.values_of(run_params).items()
+                                           if n not in fixed}
             summaries.append(result.summary)
             if i == 0:
                 first = result
@@ -207,8 +213,10 @@ def flatten(summary: dict) -> dict:
     return row
 
 
-def replications_csv(summaries: Sequence[dict]) -> str:
-    rows = [flatten(s) for s in summaries]
+def replications_csv(summaries: Sequence[dict], constant: dict[str, Any] | None = None) -> str:
+    """One row per replication; ``constant`` columns (provenance) are appended to every row."""
+    constant = constant or {}
+    rows = [{**flatten(s), **constant} for s in summaries]
     columns = ["replication"] + list(rows[0]) if rows else ["replication"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -251,60 +259,158 @@ def _dumps(obj: Any, level: int) -> str:
     return json.dumps(obj, default=_json_default, allow_nan=False)
 
 
-def write_first_run(first: Any, out_dir: Path, timeline: bool = True) -> None:
-    """``incidents.csv`` and ``timeline.png`` of one run, via write_run (its summary.json is ours)."""
-    from sim.simulate import write_run
+def write_first_run(first: Any, out_dir: Path, timeline: bool = True, params_info: dict | None = None) -> None:
+    """``incidents.csv`` and (optionally) ``timeline.png`` of replication 0 (summary.json is the aggregate's)."""
+    from sim.simulate import incidents_csv
 
-    tmp = out_dir / f".first-run.{os.getpid()}.tmp"
-    try:
-        write_run(first, tmp, timeline=timeline)
-        for f in sorted(tmp.iterdir()):
-            if f.name != SUMMARY_FILE and not f.name.startswith("."):
-                os.replace(f, out_dir / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    write_atomic(out_dir / "incidents.csv", incidents_csv(first))
+    if timeline:
+        from sim.plots import timeline_png
+
+        write_atomic(out_dir / "timeline.png", timeline_png(first, params_info=params_info))
 
 
-def experiment_summary(exp: ExperimentConfig, summaries: Sequence[dict]) -> tuple[dict, Any]:
-    """summary.json's content: the aggregate, plus the run's own fields with one replication."""
+def experiment_summary(exp: ExperimentConfig, summaries: Sequence[dict], params_info: dict | None = None,
+                       provenance: dict | None = None) -> tuple[dict, Any]:
+    """summary.json's content: the aggregate, plus the run's own fields with one replication, then
+    where the parameters came from (``params``) and what produced the result (``provenance``)."""
     agg, km = aggregate(summaries, exp.scenario, exp.seed, exp.horizon_days)
     if len(summaries) == 1:
         run = {k: v for k, v in summaries[0].items() if k not in agg}
         agg = {**{k: agg[k] for k in ("scenario", "seed", "replications", "horizon_days")}, **run, **agg}
+    if params_info is not None:
+        agg["params"] = params_info
+    if provenance is not None:
+        agg["provenance"] = provenance
     return agg, km
 
 
+class FolderInUse(OSError):
+    """Another live run is writing into this folder."""
+
+
+def claim_folder(out_dir: Path) -> Path:
+    """Mark ``out_dir`` as this process's (``.ceasefire-sim.lock`` holding its pid, created
+    exclusively); refuse if another live process holds it. Returns the lock's path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = out_dir / LOCK_FILE
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid == os.getpid():
+                return lock
+            if pid > 0 and _alive(pid):
+                raise FolderInUse(f"{out_dir}: another run (pid {pid}) is writing into this folder; "
+                                  "use another folder (hydra.run.dir=...)") from None
+            lock.unlink(missing_ok=True)   # left by a run that died: take it over
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{os.getpid()}\n")
+        return lock
+    raise FolderInUse(f"{out_dir}: cannot claim the folder ({LOCK_FILE} keeps reappearing)")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clear_outputs(out_dir: Path) -> None:
+    """Remove the files an earlier run of this tool left in ``out_dir`` (summary.json first, so the
+    folder never looks finished meanwhile); nothing else in the folder is touched."""
+    for name in OUTPUT_FILES:
+        path = Path(out_dir) / name
+        if path.is_file() or path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
 def write_outputs(out_dir: Path, exp: ExperimentConfig, summaries: Sequence[dict], first: Any,
-                  timeline: bool = True) -> dict:
-    """Write every output file into ``out_dir``; return summary.json's content."""
+                  timeline: bool = True, params_info: dict | None = None,
+                  provenance: dict | None = None) -> dict:
+    """Write every output file into ``out_dir``; return summary.json's content.
+
+    Files an earlier run left in the folder are removed first (a reused folder never mixes two
+    runs' files); every file is written to a temporary name and renamed, summary.json last.
+    """
+    from sim.provenance import params_label
     from sim.survival import survival_png
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    summary, km = experiment_summary(exp, summaries)
-    write_atomic(out_dir / REPLICATIONS_FILE, replications_csv(summaries))
-    write_first_run(first, out_dir, timeline=timeline)
-    if len(summaries) >= 2:
-        write_atomic(out_dir / SURVIVAL_FILE, survival_png(km, exp.horizon_days, exp.scenario))
-    write_atomic(out_dir / SUMMARY_FILE, summary_json(summary))  # last: its presence means complete
+    lock = claim_folder(out_dir)
+    try:
+        clear_outputs(out_dir)
+        summary, km = experiment_summary(exp, summaries, params_info, provenance)
+        write_atomic(out_dir / REPLICATIONS_FILE, replications_csv(summaries, _constant_columns(summary)))
+        write_first_run(first, out_dir, timeline=timeline, params_info=params_info)
+        if len(summaries) >= 2:
+            label = exp.scenario if params_info is None else f"{exp.scenario} ({params_label(params_info)})"
+            write_atomic(out_dir / SURVIVAL_FILE, survival_png(km, exp.horizon_days, label))
+        write_atomic(out_dir / SUMMARY_FILE, summary_json(summary))  # last: its presence means complete
+    except BaseException:
+        try:  # a full disk, an interruption: no partial set of files is left to be mistaken for results
+            clear_outputs(out_dir)
+        except OSError:
+            pass
+        raise
+    finally:
+        lock.unlink(missing_ok=True)
     return summary
 
 
+def _constant_columns(summary: dict) -> dict[str, Any]:
+    """The provenance columns repeated on every row of replications.csv."""
+    info, prov = summary.get("params"), summary.get("provenance")
+    if info is None and prov is None:
+        return {}
+    out: dict[str, Any] = {}
+    if info is not None:
+        out["params_source"] = info.get("source", "")
+        out["posterior_sha256"] = info.get("posterior_sha256") or ""
+        out["params_fixed"] = " ".join(info.get("fixed") or [])
+    if prov is not None:
+        out["code_version"] = prov.get("code_version", "")
+        out["record_sha256"] = prov.get("record_sha256", "")
+    return out
+
+
 def run_experiment(exp: ExperimentConfig, out_dir: Path, setting: Any = None, stream: TextIO | None = None,
-                   timeline: bool = True) -> dict:
+                   timeline: bool = True, explicit: Sequence[str] | None = None) -> dict:
     """Check the config, run its replications, write the outputs; return summary.json's content.
+
+    ``explicit``: the keys the user set (default: those recorded on ``exp`` by
+    :func:`sim.config.experiment_config` or the command line, else those differing from the
+    defaults). A value the scenario file sets must be in ``exp`` unless its key is explicit (so a
+    config labelled ``observer_mission`` runs the observer mission); with a posterior
+    (``params=calibrated`` or a file) the explicit parameters stay fixed and the others are drawn.
 
     Raises :class:`sim.params.ParameterError` or :class:`sim.record.RecordError` (one-line
     messages) before anything is run or written.
     """
+    from sim.provenance import params_info, provenance
+
     if setting is None:
         setting = load_setting(exp.seeds_dir)
     params = check(exp, setting.sector_ids)
+    explicit = experiment_explicit(exp) if explicit is None else frozenset(explicit)
+    check_scenario(exp, explicit)
     posterior = load_posterior(exp.params)
+    fixed = fixed_parameters(exp, posterior.names, explicit) if posterior is not None else ()
+    info = params_info(exp, posterior, fixed)
+    prov = provenance(exp)
     progress = Progress(exp.replications, f"{exp.scenario}", enabled=exp.progress, stream=stream)
     summaries, first = run_replications(params, exp.seed, exp.replications, exp.horizon_days, setting,
-                                        exp.scenario, progress, posterior)
-    return write_outputs(out_dir, exp, summaries, first, timeline=timeline)
+                                        exp.scenario, progress, posterior, fixed)
+    return write_outputs(out_dir, exp, summaries, first, timeline=timeline, params_info=info, provenance=prov)
 
 
 # --- the closing table ----------------------------------------------------------------------------
@@ -323,6 +429,7 @@ def table_row(summary: dict) -> dict[str, str]:
         if mlo is not None or mhi is not None:
             median += f" [{days_text(mlo, h)}, {days_text(mhi, h)}]"
     per = summary["per_replication"]
+    info = summary.get("params")
     return {
         "scenario": summary["scenario"],
         "N": str(summary["replications"]),
@@ -330,7 +437,21 @@ def table_row(summary: dict) -> dict[str, str]:
         "median days [95% CI]": median,
         "violations": f"{per['n_violations']['mean']:.1f}",
         **{f"killed {side}": f"{per['killed'][side]['mean']:.1f}" for side in SIDES},
+        "params": _params_cell(info),
     }
+
+
+def _params_cell(info: dict | None) -> str:
+    """The closing table's ``params`` column: default, calibrated or a posterior file, its digest, fixed."""
+    if not info:
+        return "?"
+    source = info.get("source", "?")
+    text = {"default": "default", "calibrated": "calibrated"}.get(source, f"file:{Path(str(info.get('posterior'))).name}")
+    if source != "default" and info.get("posterior_sha256"):
+        text += f"@{info['posterior_sha256'][:8]}"
+    if info.get("fixed"):
+        text += f" fixed:{','.join(info['fixed'])}"
+    return text
 
 
 def format_table(summaries: Sequence[dict], labels: Sequence[str] | None = None,

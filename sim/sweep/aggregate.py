@@ -226,14 +226,14 @@ def read_replications(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def job_config_matches(job_dir: Path) -> bool:
     """False only when the job stored a config hash and ``.hydra/config.yaml`` hashes differently."""
-    from sim.sweep.jobs import config_hash, stored_hash
+    from sim.sweep.jobs import config_hash, saved_explicit, stored_hash
 
     stored = stored_hash(job_dir)
     config = job_dir / ".hydra" / "config.yaml"
     if stored is None or not config.is_file():
         return True
     try:
-        return config_hash(_load_yaml(config)) == stored
+        return config_hash(_load_yaml(config), saved_explicit(job_dir)) == stored
     except Exception:  # noqa: BLE001
         return False
 
@@ -250,13 +250,18 @@ def load_job(job: Job) -> Job:
             job.error = (f"{SUMMARY_FILE} is from an earlier config of this folder "
                          f"({CONFIG_HASH_FILE} differs from .hydra/config.yaml); re-run the sweep")
             return job
+        from sim.sweep.jobs import check_results
+
+        damage = check_results(d)
         try:
+            if damage is not None:
+                raise ValueError(damage)
             job.summary = json.loads((d / SUMMARY_FILE).read_text())
             job.durations, job.collapsed = read_replications(d / REPLICATIONS_FILE)
             float(job.summary["horizon_days"])
         except Exception as e:  # noqa: BLE001
             job.status, job.summary = "failed", None
-            job.error = f"cannot read its results: {_first_line(e)}"
+            job.error = f"cannot read its results: {_first_line(e)} (re-run the sweep to run it again)"
             return job
         job.status = FINISHED
         return job
@@ -360,8 +365,14 @@ def job_row(job: Job, keys: Sequence[str]) -> dict[str, Any]:
     for day in SURVIVAL_DAYS:
         stats.update({f"survival_{day}d": None, f"survival_{day}d_ci_low": None,
                       f"survival_{day}d_ci_high": None})
-    stats.update({"horizon_days": None, "seed": None})
+    stats.update({"horizon_days": None, "seed": None, "params_source": None, "posterior_sha256": None,
+                  "params_fixed": None, "code_version": None, "record_sha256": None})
     row.update(stats)
+    if job.summary is not None:  # where the job's parameters came from and what produced it
+        info, prov = job.summary.get("params") or {}, job.summary.get("provenance") or {}
+        row.update({"params_source": info.get("source"), "posterior_sha256": info.get("posterior_sha256"),
+                    "params_fixed": " ".join(info.get("fixed") or []) or None,
+                    "code_version": prov.get("code_version"), "record_sha256": prov.get("record_sha256")})
     if job.finished:
         assert job.durations is not None and job.collapsed is not None
         horizon = job.horizon_days
@@ -387,7 +398,9 @@ def job_row(job: Job, keys: Sequence[str]) -> dict[str, Any]:
 
 
 def summary_rows(sweep: Sweep) -> list[dict[str, Any]]:
-    return [job_row(j, sweep.params) for j in sweep.jobs]
+    """One row per job; ``sweep_overrides`` repeats the overrides fixed across the whole sweep."""
+    fixed = " ".join(sweep.fixed) or None
+    return [{**job_row(j, sweep.params), "sweep_overrides": fixed} for j in sweep.jobs]
 
 
 def _cell(v: Any) -> Any:

@@ -7,7 +7,9 @@ sweep inside the task function:
 1. the job's identity is the sha256 of its composed config (:func:`config_hash`; settings that do
    not change results, such as ``progress``, left out);
 2. a job whose folder already holds ``summary.json`` AND a ``config.sha256`` equal to that hash
-   finished earlier with the same config: it is skipped and its stored summary returned;
+   AND results that read back whole (:func:`check_results`: summary.json a complete summary,
+   replications.csv with as many valid rows as it says) finished earlier with the same config: it
+   is skipped and its stored summary returned; damaged results are removed and the job runs again;
 3. otherwise stale results are removed (``summary.json`` first, so the folder never looks
    finished), the hash is written, and the job runs;
 4. an exception (any ``Exception``; not ``KeyboardInterrupt``) is caught: ``failed.json`` gets the
@@ -22,12 +24,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any, Callable
 
 from sim.simulate import write_atomic
-from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, SUMMARY_FILE
+from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 
 # Keys of the job config that do not change a job's results (left out of its hash).
 NON_RESULT_KEYS = ("progress",)
@@ -40,12 +45,14 @@ def one_line(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-def config_hash(cfg: Any) -> str:
+def config_hash(cfg: Any, explicit: Any = None) -> str:
     """sha256 of a job's config (a DictConfig without its ``hydra`` node, or a plain dict).
 
     The config is resolved to plain containers and dumped as JSON with sorted keys, so the hash
     is the same for the config a task function receives and for the ``.hydra/config.yaml``
-    Hydra saved from it.
+    Hydra saved from it. With a posterior (``params`` not ``default``) the keys the user set
+    (``explicit``, :func:`job_explicit`) change the results -- they stay fixed instead of drawn --
+    so they are part of the hash.
     """
     from omegaconf import DictConfig, OmegaConf
 
@@ -54,8 +61,84 @@ def config_hash(cfg: Any) -> str:
     else:
         data = dict(cfg)
     data = {k: v for k, v in data.items() if k not in NON_RESULT_KEYS and k != "hydra"}
+    if explicit and data.get("params", "default") != "default":
+        data["__explicit__"] = sorted(explicit)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def saved_explicit(job_dir: Path) -> frozenset[str]:
+    """The keys the user set for a job, from its ``.hydra/overrides.yaml`` and chosen experiment."""
+    from omegaconf import OmegaConf
+
+    from sim.config import explicit_keys
+
+    hydra_dir = Path(job_dir) / ".hydra"
+    try:
+        overrides = [str(o) for o in OmegaConf.load(hydra_dir / "overrides.yaml")]
+    except Exception:  # noqa: BLE001
+        overrides = []
+    try:
+        experiment = OmegaConf.select(OmegaConf.load(hydra_dir / "hydra.yaml"),
+                                      "hydra.runtime.choices.experiment", default=None)
+    except Exception:  # noqa: BLE001
+        experiment = None
+    try:
+        return explicit_keys(overrides, [str(experiment)] if experiment else [])
+    except Exception:  # noqa: BLE001 -- an experiment file that changed or broke since
+        return explicit_keys(overrides)
+
+
+def check_results(job_dir: Path) -> str | None:
+    """None if the job's results read back whole, else one line saying what is damaged:
+    summary.json must be a JSON object with ``replications`` and ``horizon_days``, and
+    replications.csv must hold that many rows of valid ``durability_days`` and ``collapsed``."""
+    from sim.sweep.aggregate import read_replications
+
+    job_dir = Path(job_dir)
+    try:
+        summary = json.loads((job_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
+        if not isinstance(summary, dict):
+            raise ValueError("not a JSON object")
+        n = summary["replications"]
+        horizon = float(summary["horizon_days"])
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1 or not horizon > 0:
+            raise ValueError("replications or horizon_days out of range")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return f"{SUMMARY_FILE} is damaged ({one_line(e)})"
+    try:
+        durations, _ = read_replications(job_dir / REPLICATIONS_FILE)
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+        return f"{REPLICATIONS_FILE} is damaged ({one_line(e)})"
+    except Exception as e:  # noqa: BLE001 -- csv.Error and the like
+        return f"{REPLICATIONS_FILE} is damaged ({one_line(e)})"
+    if durations.size != n:
+        return f"{REPLICATIONS_FILE} has {durations.size} rows but {SUMMARY_FILE} says {n} replications"
+    if (durations > horizon + 1e-6).any():
+        return f"{REPLICATIONS_FILE} has a durability beyond the horizon of {horizon:g} days"
+    return None
+
+
+def watch_parent(main_pid: int, interval: float = 0.2) -> None:
+    """In a sweep's pool worker: end this process at once if the command that started it dies
+    (killed, or ended without stopping its pool), so that no orphaned job keeps writing into the
+    sweep folder. Output files are renamed into place only when complete, so ending here never
+    leaves a half-written one. Started once per process."""
+    global _WATCHED
+    if _WATCHED == main_pid:
+        return
+    _WATCHED = main_pid
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != main_pid:
+                os._exit(1)
+            time.sleep(interval)
+
+    threading.Thread(target=watch, name="ceasefire-parent-watch", daemon=True).start()
+
+
+_WATCHED: int | None = None
 
 
 def stored_hash(job_dir: Path) -> str | None:
@@ -66,9 +149,11 @@ def stored_hash(job_dir: Path) -> str | None:
 
 
 def is_finished(job_dir: Path, digest: str) -> bool:
-    """True if ``job_dir`` holds a finished job (summary.json) run with the config hashed ``digest``."""
+    """True if ``job_dir`` holds a finished job run with the config hashed ``digest`` whose results
+    read back whole (:func:`check_results`)."""
     job_dir = Path(job_dir)
-    return (job_dir / SUMMARY_FILE).is_file() and stored_hash(job_dir) == digest
+    return ((job_dir / SUMMARY_FILE).is_file() and stored_hash(job_dir) == digest
+            and check_results(job_dir) is None)
 
 
 def write_failure(job_dir: Path, exc: BaseException, digest: str | None = None) -> dict:
@@ -93,16 +178,23 @@ def read_failure(job_dir: Path) -> str | None:
 
 
 def clear_stale(job_dir: Path) -> None:
-    """Remove the markers of an earlier job in this folder (summary.json first)."""
+    """Remove the markers and results of an earlier job in this folder (summary.json first)."""
+    from sim.replicate import OUTPUT_FILES
+
     for name in (SUMMARY_FILE, FAILED_FILE, CONFIG_HASH_FILE):
         try:
             (Path(job_dir) / name).unlink()
         except FileNotFoundError:
             pass
+    for name in OUTPUT_FILES:  # the run replaces these; one it cannot remove makes the job fail there
+        try:
+            (Path(job_dir) / name).unlink()
+        except OSError:
+            pass
 
 
 def run_sweep_job(cfg: Any, out_dir: Path, run: Callable[[], dict],
-                  logger: logging.Logger | None = None) -> dict | None:
+                  logger: logging.Logger | None = None, explicit: Any = None) -> dict | None:
     """Run one sweep job into ``out_dir`` unless it finished earlier with the same config.
 
     ``run()`` does the work and returns summary.json's content. Returns that summary (also for a
@@ -111,18 +203,22 @@ def run_sweep_job(cfg: Any, out_dir: Path, run: Callable[[], dict],
     """
     out_dir = Path(out_dir)
     logger = logger or logging.getLogger("ceasefire-sim")
-    digest = config_hash(cfg)
-    if is_finished(out_dir, digest):
-        try:
-            summary = json.loads((out_dir / SUMMARY_FILE).read_text())
-            logger.info(f"{out_dir.name}: finished earlier with the same config; skipped")
-            return summary
-        except (OSError, ValueError):
-            pass  # unreadable: run it again
-    out_dir.mkdir(parents=True, exist_ok=True)
-    clear_stale(out_dir)
-    write_atomic(out_dir / CONFIG_HASH_FILE, digest + "\n")
+    digest = config_hash(cfg, explicit)
+    if (out_dir / SUMMARY_FILE).is_file() and stored_hash(out_dir) == digest:
+        damage = check_results(out_dir)
+        if damage is None:
+            try:
+                summary = json.loads((out_dir / SUMMARY_FILE).read_text())
+                logger.info(f"{out_dir.name}: finished earlier with the same config; skipped")
+                return summary
+            except (OSError, ValueError):
+                pass  # unreadable: run it again
+        else:
+            logger.info(f"{out_dir.name}: {damage}; running it again")
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        clear_stale(out_dir)
+        write_atomic(out_dir / CONFIG_HASH_FILE, digest + "\n")
         return run()
     except Exception as e:  # noqa: BLE001 -- the sweep must go on; the callback reports it
         try:

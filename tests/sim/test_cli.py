@@ -126,11 +126,13 @@ def test_help(tmp_path):
 
 
 def test_cfg_job(tmp_path):
-    proc = run(["--cfg", "job", "+experiment=observer_mission", "seed=3", "observer.strength=40"], cwd=tmp_path)
+    proc = run(["--cfg", "all", "+experiment=observer_mission", "seed=3", "observer.strength=40"], cwd=tmp_path)
     assert_ok(proc)
     cfg = yaml.safe_load(proc.stdout)
-    assert (cfg["scenario"], cfg["seed"], cfg["replications"], cfg["observer"]["strength"]) == (
-        "observer_mission", 3, 200, 40.0)
+    # the scenario's label is the chosen file's name (filled in when the run starts), not a value
+    assert cfg["scenario"] == "???"
+    assert cfg["hydra"]["runtime"]["choices"]["scenario"] == "observer_mission"
+    assert (cfg["seed"], cfg["replications"], cfg["observer"]["strength"]) == (3, 200, 40.0)
     assert listing(tmp_path) == set()
 
 
@@ -153,8 +155,22 @@ BAD = [
     (["horizon_days=soon"], "error: horizon_days=soon has the wrong type; allowed: a number"),
     (["mediation.intensity=5"], "error: mediation.intensity=5.0 is out of range; allowed [0.0, 3.0]"),
     (["horizon_days=0"], "error: horizon_days=0.0 is out of range"),
-    (["replications=0"], "error: replications=0 is out of range; allowed: an integer >= 1"),
-    (["seed=-1"], "error: seed=-1 is out of range; allowed: an integer >= 0"),
+    (["replications=0"], "error: replications=0 is out of range; allowed: an integer from 1 to 1000000"),
+    (["replications=1000001"], "error: replications=1000001 is out of range; allowed: an integer from 1 to 1000000"),
+    ([f"replications={'9' * 400}"], "error: replications=999999...(400 digits) is out of range"),
+    (["seed=-1"], "error: seed=-1 is out of range; allowed: an integer from 0 to 9223372036854775807"),
+    ([f"seed={'9' * 400}"], "error: seed=999999...(400 digits) is out of range"),
+    ([f"observer.strength={'9' * 400}"], "error: observer.strength"),
+    ([f"horizon_days={'9' * 400}"], "error: horizon_days"),
+    (["horizon_days=1e400"], "error: horizon_days=inf is out of range"),
+    (["horizon_days=nan"], "error: horizon_days=nan is out of range"),
+    (["horizon_days=36501"], "error: horizon_days=36501.0 is out of range; allowed (0.0, 36500] days"),
+    (["collapse.rule=killed_and_sectors", "collapse.top_tier_sectors=11"],
+     "error: collapse.top_tier_sectors=11 can never be reached with collapse.rule=killed_and_sectors"),
+    (["collapse.rule=killed_and_sectors", f"collapse.top_tier_sectors={'9' * 400}"], "error: collapse.top_tier_sectors"),
+    (["-m", "collapse.rule=killed_and_sectors", "collapse.top_tier_sectors=2,50"],
+     "error: collapse.top_tier_sectors=50 can never be reached"),
+    (["params=/nonexistent/posterior.csv"], "error: params=/nonexistent/posterior.csv: "),
     (["observer.sectors=[atlantis]"], "error: observer.sectors: unknown sector 'atlantis'; allowed: "),
     (["scenario=foo"], "error: scenario=foo is not a scenario; allowed: no_mediation, observer_mission, "
                        "peacekeeper_withdrawal, sept2022"),

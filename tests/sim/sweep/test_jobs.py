@@ -9,7 +9,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from sim.config import compose_config
-from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, SUMMARY_FILE
+from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 from sim.sweep.jobs import config_hash, is_finished, one_line, read_failure, run_sweep_job
 
 
@@ -34,7 +34,9 @@ def test_hash_changes_with_results_not_with_progress(cfg):
 
 def _summary(out_dir):
     def run():
-        s = {"scenario": "x", "replications": 3}
+        s = {"scenario": "x", "replications": 3, "horizon_days": 365.0}
+        (out_dir / REPLICATIONS_FILE).write_text("replication,collapsed,durability_days\n0,1,10.0\n1,0,365.0\n"
+                                                 "2,1,200.5\n")
         (out_dir / SUMMARY_FILE).write_text(json.dumps(s))
         return s
     return run
@@ -47,9 +49,10 @@ def test_finished_job_is_skipped(cfg, tmp_path):
         calls.append(1)
         return _summary(tmp_path)()
 
-    assert run_sweep_job(cfg, tmp_path, run) == {"scenario": "x", "replications": 3}
+    expected = {"scenario": "x", "replications": 3, "horizon_days": 365.0}
+    assert run_sweep_job(cfg, tmp_path, run) == expected
     assert is_finished(tmp_path, config_hash(cfg))
-    assert run_sweep_job(cfg, tmp_path, run) == {"scenario": "x", "replications": 3}
+    assert run_sweep_job(cfg, tmp_path, run) == expected
     assert len(calls) == 1  # second call read it back from disk
 
 
