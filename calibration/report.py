@@ -139,9 +139,9 @@ def write_report(post: Posterior, run: dict, setting: Setting, out_dir: Path, dr
     write_atomic(out_dir / "report.json", (json.dumps(data, indent=2) + "\n").encode())
     if plots:
         from calibration import plots as cplots
-        write_atomic(out_dir / "marginals.png", cplots.marginals_png(post, params))
-        write_atomic(out_dir / "pairs.png", cplots.pairs_png(post, params))
-        write_atomic(out_dir / "predictive.png", cplots.predictive_png(checks, table))
+        write_atomic(out_dir / "marginals.png", cplots.marginals_png(post, params, run=run))
+        write_atomic(out_dir / "pairs.png", cplots.pairs_png(post, params, run=run))
+        write_atomic(out_dir / "predictive.png", cplots.predictive_png(checks, table, post=post, run=run))
     return params, checks
 
 

@@ -10,7 +10,7 @@ joblib, submitit on SLURM) or in which processes.
   catch a job's exception and leave a failure marker (``failed.json``) so the sweep goes on;
 - :mod:`sim.sweep.aggregate` -- read a sweep folder into one row per job (``sweep_summary.csv``);
 - :mod:`sim.sweep.hazards` -- Cox proportional-hazards table over all replications (``cox.csv``);
-- :mod:`sim.sweep.plots` -- survival curves, heatmap of the median, hazard-ratio plot;
+- :mod:`sim.sweep.plots` -- survival curves, heatmap of the share collapsed (and the median where reached), hazard-ratio plot;
 - :mod:`sim.sweep.callback` -- the Hydra callback that writes all of it at the end of a sweep.
 
 ``python -m sim.sweep SWEEP_DIR`` does what the callback does, for a folder on disk.

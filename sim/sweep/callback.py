@@ -64,7 +64,7 @@ def _summarize(sweep_dir: Path, out: TextIO, err: TextIO, plots: bool) -> int:
 
         files[SURVIVAL_PLOT] = survival_png(sweep)
         files[HEATMAP_PLOT] = heatmap_png(sweep)
-        files[COX_PLOT] = cox_png(table)
+        files[COX_PLOT] = cox_png(table, sweep=sweep)
     written = []
     for name, data in files.items():
         path = sweep_dir / name

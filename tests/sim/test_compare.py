@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from lifelines import KaplanMeierFitter
 
-from sim.compare import (bootstrap_medians, compare, km_median, main, newcombe_diff, percentile_ci)
+from sim.compare import (bootstrap_medians, compare, km_median, main, medians_data, medians_png, newcombe_diff,
+                         percentile_ci)
 from .sweep.helpers import env, exponential_data, make_sweep
 
 PARAMS = {"observer.strength": [0, 20], "mediation.intensity": [0, 1]}
@@ -116,6 +117,54 @@ def test_partial_overlap_and_failed_jobs(tmp_path):
     sa, sb, pairs = compare(str(a), str(b), resamples=200)
     assert [p.values["observer.strength"] for p in pairs] == [20, 40]
     assert pairs[1].row["n_a"] is None and "B incomplete" in pairs[1].row["note"]
+
+
+# --- the medians plot ---------------------------------------------------------------------------------
+
+def _rate_steep(v):
+    return 0.02 / (1 + v.get("observer.strength", 0) / 4) ** 2   # strength 0: short; 20, 40: mostly hold
+
+
+@pytest.fixture
+def censored_sweeps(tmp_path):
+    params = {"observer.strength": [0, 10, 20, 40], "mediation.intensity": [0, 1]}
+    a = make_sweep(tmp_path / "a", params=params, data=exponential_data(_rate_steep, n=80, seed=3))
+    b = make_sweep(tmp_path / "b", params=params, data=exponential_data(lambda v: 1.3 * _rate_steep(v), n=80, seed=4))
+    return compare(str(a), str(b), resamples=200)
+
+
+def test_medians_plot_draws_no_line_through_censored_medians(censored_sweeps):
+    a, b, pairs = censored_sweeps
+    d = medians_data(a, b, pairs)
+    points = [p for g in d["groups"] for s in g["series"].values() for p in s["points"]]
+    censored = [p for p in points if p["censored"]]
+    reached = [p for p in points if not p["censored"]]
+    assert censored and reached, "the fixture should have both reached and censored medians"
+    for p in censored:   # drawn at the horizon as an open, labelled marker
+        assert p["y"] == d["horizon"] and p["median"] is None and p["open_upper"] and p["label"] == ">365"
+    for g in d["groups"]:
+        for s in g["series"].values():
+            at = {(p["x"], p["y"]): p for p in s["points"]}
+            for end in (e for seg in s["segments"] for e in seg):
+                assert not at[end]["censored"]
+            # every pair of neighbouring reached medians is joined; nothing else is
+            expected = sum(1 for p0, p1 in zip(s["points"], s["points"][1:])
+                           if p1["index"] == p0["index"] + 1 and not p0["censored"] and not p1["censored"])
+            assert len(s["segments"]) == expected
+            # shares are values: always joined
+            assert len(s["share_segments"]) == len(s["points"]) - 1
+    assert medians_png(a, b, pairs).startswith(b"\x89PNG")
+
+
+def test_medians_data_names_jobs_that_are_not_shown(tmp_path):
+    a = make_sweep(tmp_path / "a", params={"observer.strength": [0, 20, 40]}, data=exponential_data(_rate_a, n=50))
+    b = make_sweep(tmp_path / "b", params={"observer.strength": [0, 20, 40]}, data=exponential_data(_rate_a, n=50))
+    (b / "1_sept2022" / "summary.json").unlink()
+    sa, sb, pairs = compare(str(a), str(b), resamples=200)
+    d = medians_data(sa, sb, pairs)
+    assert d["not_shown"] == ["observer.strength=20"]
+    assert [p["index"] for p in d["groups"][0]["series"]["a"]["points"]] == [0, 2]
+    assert d["groups"][0]["series"]["a"]["segments"] == []     # 0 and 40 are not neighbours: no line across the gap
 
 
 # --- the command ------------------------------------------------------------------------------------
