@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from calibration.priors import FREE_PARAMETERS, apply
+from sim import resources
 from sim.params import ModelParams, ParameterError, validate
 
-RESULTS = Path(__file__).resolve().parent / "results"
-"""The committed calibrated set: ``posterior.csv``, ``run.json``, ``report.md``."""
+RESULTS = resources.CALIBRATION_RESULTS
+"""The committed calibrated set, ``posterior.csv``, ``run.json``, ``report.md``: calibration/results/ of
+the checkout or of the installed copy (sim/resources.py)."""
 
 
 class PosteriorError(ValueError):

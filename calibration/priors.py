@@ -90,3 +90,21 @@ def apply(theta: dict[str, float], base: ModelParams | None = None) -> ModelPara
 def natural(sampled: dict[str, float]) -> dict[str, float]:
     """pyabc's sampled values (keys of :attr:`FreeParameter.key`) on the natural scale, by dotted name."""
     return {BY_KEY[k].name: BY_KEY[k].to_natural(float(v)) for k, v in sampled.items()}
+
+
+def prior_text(p: FreeParameter) -> str:
+    """The prior in words, for the ODD table: ``uniform 0.001-0.1 (log)``."""
+    return f"uniform {p.lo:g}–{p.hi:g}" + (" on a log scale" if p.scale == "log" else "")
+
+
+def odd_table() -> str:
+    """docs/ODD.md's parameter table, the free parameters of the calibration marked with their priors."""
+    from sim.params import markdown_table
+
+    return markdown_table({p.name: prior_text(p) for p in FREE_PARAMETERS})
+
+
+if __name__ == "__main__":  # python -m calibration.priors > the table in docs/ODD.md
+    import sys
+
+    sys.stdout.write(odd_table() + "\n")

@@ -1,8 +1,9 @@
 """The ``ceasefire-sim`` command: a Hydra app around :func:`sim.replicate.run_experiment`.
 
-``main()`` first checks the command line itself (:func:`preflight`): it composes the config with
-the overrides through Hydra's compose API -- once per job for ``-m`` sweeps -- and validates every
-value, the scenario and the seeds file. Bad input ends there with ONE line on stderr and exit
+``main()`` first checks the command line itself (:func:`read_command_line`): it composes the config
+with the overrides through Hydra's compose API -- once per job for ``-m`` sweeps -- and validates
+every value, the scenario and the seeds file; mediators given by name (as docs/ODD.md names them)
+become the index form Hydra reads. Bad input ends there with ONE line on stderr and exit
 code 2, before Hydra creates an output folder. Only then does the Hydra app run; its task function
 is thin and the work lives in plain functions (:mod:`sim.replicate`) that tests call directly.
 """
@@ -10,24 +11,29 @@ is thin and the work lives in plain functions (:mod:`sim.replicate`) that tests 
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import logging
+import math
 import os
 import re
 import shutil
 import signal
 import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import hydra
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.config import (CONF_DIR, CONFIG_NAME, EXTRA_CONFIG_DIRS, ExperimentConfig, check, check_scenario,
-                        explain, explicit_keys, group_file, group_options, load_setting, read_config_file,
-                        register_configs, to_experiment, unknown_key_message)
+                        explain, explicit_keys, group_file, group_options, index_mediator_key, load_setting,
+                        mediator_name, mediator_names, read_config_file, register_configs, to_experiment,
+                        unknown_key_message)
 from sim.params import ParameterError
 from sim.simulate import display_path
 
@@ -48,40 +54,99 @@ class UsageError(Exception):
 
 
 # --- preflight ------------------------------------------------------------------------------------
+#
+# What is Hydra's and what is ours. Overrides are parsed by Hydra's public OverridesParser and read
+# through the public methods of its Override objects; configs are composed by the public compose API
+# (hydra.compose / initialize_config_dir). Three things have no public API in Hydra 1.3 and stay:
+# - the flags of the command line: hydra._internal.utils.get_args_parser is the very parser
+#   hydra.main uses, so a flag, an abbreviation or a stray argument means here what it means to Hydra
+#   (a copy of its definition would drift from it);
+# - the jobs of a sweep: the basic sweeper's cartesian product, re-implemented in job_overrides on
+#   the public Override methods (a dozen lines; Hydra only builds it while launching), so that every
+#   job is checked before anything runs;
+# - the config of a sweep for ``-m --cfg``: Hydra refuses the pair, and its public compose() only
+#   composes in RUN mode, where a sweep a=1,2 is an error; show_sweep_config composes in MULTIRUN
+#   mode through GlobalHydra's Hydra object, as the launcher does for multirun.yaml.
+# The rest of this section is this program's own checks: one line naming the problem and what is
+# allowed, where Hydra would print a multi-line exception or accept a file silently.
 
-def preflight(argv: Sequence[str]) -> list[ExperimentConfig]:
-    """Check the command line as Hydra will see it; return the config of every job it would run.
+@dataclass
+class CommandLine:
+    """A checked command line."""
 
-    Raises :class:`UsageError` with one line on the first problem. Informational flags (--help,
-    --hydra-help, --info, --version, --shell-completion) and custom config locations
-    (--config-path/--config-dir) are left to Hydra.
-    """
+    argv: list[str]                              # as handed to Hydra (mediators by name -> by index)
+    jobs: list[ExperimentConfig] = field(default_factory=list)  # the config of every job checked
+    args: Any = None                             # Hydra's parse of the flags
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def sweep_config(self) -> bool:
+        """``-m ... --cfg``: printed by :func:`show_sweep_config`, which Hydra itself refuses."""
+        return bool(self.args is not None and self.args.multirun and self.args.cfg)
+
+
+def hydra_args(argv: Sequence[str], app: str = "ceasefire-sim") -> Any:
+    """The command line as ``hydra.main`` parses it (its own argparse parser: see above), with
+    argparse's usage-and-exit on a bad flag turned into one :class:`UsageError` line."""
     from hydra._internal.utils import get_args_parser
 
     parser = get_args_parser()
 
     def _fail(message: str) -> None:
-        raise UsageError(f"{message}; see ceasefire-sim --help")
+        raise UsageError(f"{message}; see {app} --help")
 
     parser.error = _fail  # type: ignore[method-assign]  # argparse would print usage and exit
-    args = parser.parse_args(list(argv))
+    return parser.parse_args(list(argv))
+
+
+def read_command_line(argv: Sequence[str]) -> CommandLine:
+    """Check the command line as Hydra will see it; raise :class:`UsageError` with one line on the
+    first problem. Informational flags (--help, --hydra-help, --info, --shell-completion) and custom
+    config locations (--config-path) are left to Hydra."""
+    argv = list(argv)
+    args = hydra_args(argv)
+    if args.multirun and (args.run or args.info or args.shell_completion):
+        flag = "--run" if args.run else "--info" if args.info else "--shell-completion"
+        raise UsageError(f"-m (--multirun) and {flag} cannot be combined; give one of them")
     if args.help or args.hydra_help or args.info or args.shell_completion or args.experimental_rerun \
             or args.config_path:
-        return []
+        return CommandLine(argv, args=args)
     if args.config_dir:
         extra = Path(args.config_dir).absolute()
         if not extra.is_dir():
             raise UsageError(f"--config-dir {args.config_dir}: no such folder")
         EXTRA_CONFIG_DIRS[:] = [extra]
+    config_name = args.config_name or CONFIG_NAME
+    overrides = index_mediators(args.overrides, multirun=args.multirun, config_name=config_name)
+    argv = _replace_overrides(argv, args.overrides, overrides)
     if args.cfg:  # --cfg job|hydra|all prints the config without running: only the files are checked
-        check_config_files(args.overrides)
-        return []
-    return check_overrides(args.overrides, multirun=args.multirun,
-                           config_name=args.config_name or CONFIG_NAME)
+        check_config_files(overrides, config_name)
+        return CommandLine(argv, args=args, overrides=overrides)
+    jobs = check_overrides(overrides, multirun=args.multirun, config_name=config_name)
+    return CommandLine(argv, jobs, args=args, overrides=overrides)
+
+
+def preflight(argv: Sequence[str]) -> list[ExperimentConfig]:
+    """The config of every job the command line would run (:func:`read_command_line`)."""
+    return read_command_line(argv).jobs
+
+
+def _replace_overrides(argv: list[str], old: Sequence[str], new: Sequence[str]) -> list[str]:
+    """``argv`` with its overrides (``old``, in order) replaced by ``new``."""
+    if list(old) == list(new):
+        return list(argv)
+    out, k = [], 0
+    for a in argv:
+        if k < len(old) and a == old[k]:
+            out.append(new[k])
+            k += 1
+        else:
+            out.append(a)
+    return out
 
 
 def parse_overrides(overrides: Sequence[str]) -> list[Any]:
-    """Parse overrides one by one so that a syntax error names its override."""
+    """Parse overrides one by one (Hydra's OverridesParser) so that a syntax error names its override."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
@@ -142,12 +207,12 @@ def check_override(ov: Any, multirun: bool) -> None:
 
 
 def job_overrides(overrides: Sequence[str], multirun: bool, sweeper_params: Sequence[str] = ()) -> list[list[str]]:
-    """The overrides of each job Hydra would launch (the basic sweeper's cartesian product).
+    """The overrides of each job Hydra would launch: the basic sweeper's cartesian product, one axis
+    per key in the order of first appearance, a later value of a key replacing an earlier one (as
+    ``BasicSweeper.split_arguments`` builds it; see the note above ``CommandLine``).
 
     Sweeps of more than :data:`MAX_CHECKED_JOBS` jobs are reduced to one job per swept value.
     """
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
     parsed = parse_overrides([*sweeper_params, *overrides])
     for ov in parsed:
         check_override(ov, multirun)
@@ -156,15 +221,10 @@ def job_overrides(overrides: Sequence[str], multirun: bool, sweeper_params: Sequ
     axes: dict[str, list[str]] = {}
     for ov in parsed:
         key = ov.get_key_element()
-        if ov.is_sweep_override():
-            axes[key] = [f"{key}={v}" for v in ov.sweep_string_iterator()]
-        else:
-            axes[key] = [f"{key}={ov.get_value_element_as_str()}"]
-    n_jobs = 1
-    for values in axes.values():
-        n_jobs *= len(values)
-    if n_jobs <= MAX_CHECKED_JOBS:
-        return BasicSweeper.split_arguments(parsed, None)[0]
+        axes[key] = [f"{key}={v}" for v in _values(ov)] if ov.is_sweep_override() \
+            else [f"{key}={ov.get_value_element_as_str()}"]
+    if math.prod(len(values) for values in axes.values()) <= MAX_CHECKED_JOBS:
+        return [list(job) for job in itertools.product(*axes.values())]
     first = [values[0] for values in axes.values()]
     jobs = [first]
     for i, values in enumerate(axes.values()):
@@ -175,30 +235,92 @@ def job_overrides(overrides: Sequence[str], multirun: bool, sweeper_params: Sequ
     return jobs
 
 
+@contextmanager
+def composer(config_name: str = CONFIG_NAME) -> Iterator[Callable[[Sequence[str]], DictConfig]]:
+    """``with composer() as compose:`` ``compose(overrides)`` is the config (with its hydra node) that a
+    job with these overrides runs with, through Hydra's compose API; a failure is one UsageError line."""
+    from hydra import compose, initialize_config_dir
+
+    register_configs()
+    search = [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"] \
+        if EXTRA_CONFIG_DIRS else []
+
+    def _compose(overrides: Sequence[str]) -> DictConfig:
+        try:
+            return compose(config_name=config_name, overrides=[*overrides, *search], return_hydra_config=True)
+        except Exception as e:
+            raise UsageError(_composition_message(e, [*overrides])) from None
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
+        yield _compose
+
+
+def index_mediators(overrides: Sequence[str], multirun: bool = False,
+                    config_name: str = CONFIG_NAME) -> list[str]:
+    """The overrides with every mediator given by name, as docs/ODD.md names them
+    (``mediation.mediators.Russia.leverage=0.9``), in the index form Hydra reads
+    (``mediation.mediators.0.leverage=0.9``); any other override unchanged.
+
+    The index is the mediator's place in the config the job composes without these overrides (its
+    scenario, experiment and mediation settings). A name no mediator has is one line listing the
+    mediators; a name at different places in different jobs of a sweep is refused (give the index)."""
+    overrides = list(overrides)
+    parsed = parse_overrides(overrides)
+    named = [i for i, ov in enumerate(parsed) if not ov.is_hydra_override() and mediator_name(ov.key_or_group)]
+    if not named:
+        return overrides
+    others = [o for i, o in enumerate(overrides) if i not in named]
+    variants: dict[tuple[str, ...], list[str]] = {}  # jobs that may list other mediators than each other
+    for job in job_overrides(others, multirun):
+        variants.setdefault(tuple(o for o in job if _may_change_mediators(o)), job)
+    with composer(config_name) as compose:
+        lists = [mediator_names(compose(job)) for job in variants.values()]
+    out = list(overrides)
+    for i in named:
+        ov = parsed[i]
+        try:
+            keys = {index_mediator_key(ov.key_or_group, names) for names in lists}
+        except ParameterError as e:
+            raise UsageError(str(e)) from None
+        if len(keys) > 1:
+            raise UsageError(f"{ov.key_or_group}: the jobs of this sweep list their mediators in different "
+                             f"orders; give the mediator's index instead ({', '.join(sorted(keys))})")
+        out[i] = _with_key(ov, keys.pop())
+    return out
+
+
+def _may_change_mediators(override: str) -> bool:
+    key = override.partition("=")[0].lstrip("+~").split("@")[0]
+    return key in GROUP_NOUNS or "/" in key or key == "mediation" or key.startswith("mediation.mediators")
+
+
+def _with_key(ov: Any, key: str) -> str:
+    """The override's text with its key replaced (prefix, package and value as written)."""
+    text = ov.input_line
+    start = len(text) - len(text.lstrip(" \t+~"))
+    assert text[start:].startswith(ov.key_or_group), text
+    return text[:start] + key + text[start + len(ov.key_or_group):]
+
+
 def check_overrides(overrides: Sequence[str], multirun: bool = False,
                     config_name: str = CONFIG_NAME) -> list[ExperimentConfig]:
     """Compose and validate every job of a command line; raise :class:`UsageError` on the first problem."""
-    from hydra import compose, initialize_config_dir
-
     from sim.record import RecordError
 
-    overrides = list(overrides)
+    overrides = index_mediators(overrides, multirun, config_name)
     jobs = job_overrides(overrides, multirun)
     check_config_files(overrides, config_name)
-    register_configs()
     settings: dict[str, Any] = {}
     checked: list[ExperimentConfig] = []
-    search = [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"] \
-        if EXTRA_CONFIG_DIRS else []
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
+    with composer(config_name) as compose:
         if multirun:  # an experiment may sweep through hydra.sweeper.params
-            cfg = _compose(compose, config_name, [*jobs[0], *search])
+            cfg = compose(jobs[0])
             params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
             if params:
                 sweeper = [f"{k}={v}" for k, v in OmegaConf.to_container(params).items()]
                 jobs = job_overrides(overrides, multirun, sweeper)
         for i, job in enumerate(jobs):
-            cfg = _compose(compose, config_name, [*job, *search])
+            cfg = compose(job)
             if i == 0:
                 key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
                 try:
@@ -221,10 +343,50 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
     return checked
 
 
+def show_sweep_config(command: CommandLine) -> None:
+    """``ceasefire-sim -m ... --cfg job|hydra|all [--package P] [--resolve]``: print the config the
+    sweep is composed with (what its multirun.yaml records: hydra.sweeper, hydra.launcher, the
+    overrides with their sweeps), as Hydra's --cfg prints a run's."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+
+    args = command.args
+    register_configs()
+    search = [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"] \
+        if EXTRA_CONFIG_DIRS else []
+    overrides = [*command.overrides, *search]
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
+        # GlobalHydra's Hydra object is what hydra.compose() calls; only it takes a run mode (above).
+        app = GlobalHydra.instance().hydra
+        try:
+            cfg = app.compose_config(config_name=args.config_name or CONFIG_NAME, overrides=overrides,
+                                     run_mode=RunMode.MULTIRUN, with_log_configuration=False)
+        except Exception as e:
+            raise UsageError(_composition_message(e, overrides)) from None
+        HydraConfig.instance().set_config(cfg)
+        OmegaConf.set_readonly(cfg.hydra, None)
+        cfg = app.get_sanitized_cfg(cfg, args.cfg)
+    package = None if args.package in (None, "_global_") else args.package
+    node = cfg if package is None else OmegaConf.select(cfg, package)
+    if node is None:
+        raise UsageError(f"--package {package}: not found in the config")
+    if not isinstance(node, (DictConfig, ListConfig)):
+        print(node)
+        return
+    if args.resolve:
+        OmegaConf.resolve(node)
+    sys.stdout.write((f"# @package {package}\n" if package else "") + OmegaConf.to_yaml(node))
+
+
 def check_config_files(overrides: Sequence[str], config_name: str = CONFIG_NAME) -> None:
     """Read every config file the command line uses strictly -- the primary config, the chosen
     scenario and experiment files and the scenarios those experiments choose -- so that a repeated
-    key, binary content, deep nesting or a number no float can hold is one line naming the file."""
+    key, binary content, deep nesting or a number no float can hold is one line naming the file.
+
+    This runs before Hydra reads the files (Hydra would take a repeated key silently and fail on the
+    rest with a line that does not name the file), so it cannot ask Hydra which files a composition
+    uses: the scenario an experiment chooses is read off the experiment's defaults list here."""
     try:
         _check_config_files(overrides, config_name)
     except ParameterError as e:
@@ -312,32 +474,29 @@ def _read_only_fs(path: Path) -> bool:
         return False
 
 
-def _compose(compose: Any, config_name: str, overrides: list[str]) -> DictConfig:
-    try:
-        return compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
-    except Exception as e:
-        raise UsageError(_composition_message(e, overrides)) from None
-
-
 def _composition_message(e: Exception, overrides: Sequence[str]) -> str:
+    """One line for a failed composition: an unknown option of a config group from the
+    MissingConfigException's own fields, anything else through :func:`sim.config.explain`."""
     from hydra.errors import MissingConfigException
 
-    text = str(e)
-    if isinstance(e, MissingConfigException) or "Could not find" in text:
-        m = re.search(r"Could not find '([^']+)/([^'/]+)'", text)
-        opts = re.search(r"Available options in '[^']+':\n((?:\t.*\n?)*)", text)
-        if m:
-            group, name = m.group(1), m.group(2)
-            allowed = ", ".join(line.strip() for line in opts.group(1).splitlines()) if opts else ""
+    missing = next((x for x in (e, e.__cause__, e.__context__) if isinstance(x, MissingConfigException)), None)
+    if missing is not None:
+        if missing.missing_cfg_file and "/" in missing.missing_cfg_file:
+            group, name = missing.missing_cfg_file.rsplit("/", 1)
+            allowed = ", ".join(missing.options or [])
             noun = GROUP_NOUNS.get(group, f"an option of {group}")
             return f"{group}={name} is not {noun}" + (f"; allowed: {allowed}" if allowed else "")
-        if "primary config" in text:
-            return text.splitlines()[0]
+        return _first_line(str(missing))
+    text = str(e)
     if "Could not override" in text and "No match in the defaults list" in text:
         m = re.search(r"Could not override '([^']+)'", text)
         key = m.group(1) if m else "?"
         return f"{key} is not a config group of ceasefire-sim; allowed: scenario=NAME, +experiment=NAME"
     return explain(e, overrides)
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "invalid configuration")
 
 
 # --- the Hydra app --------------------------------------------------------------------------------
@@ -487,13 +646,11 @@ def _job_number(name: str) -> tuple[int, str]:
     return (int(head), name) if head.isdigit() else (sys.maxsize, name)
 
 
-def _options_resolver(group: str) -> str:
-    """``${ceasefire_options:scenario}`` in the help text: the group's options, one line."""
-    return ", ".join(group_options(group))
-
-
 def register_resolvers() -> None:
-    OmegaConf.register_new_resolver("ceasefire_options", _options_resolver, replace=True)
+    """The resolvers the configs and the help text use (:func:`sim.config.register_resolvers`)."""
+    from sim.config import register_resolvers as _register
+
+    _register()
 
 
 def _in_worker() -> bool:
@@ -517,13 +674,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     register_resolvers()
     register_configs()
     try:
-        preflight(argv)
+        command = read_command_line(argv)
+        if command.sweep_config:  # -m with --cfg: Hydra refuses the pair; print the sweep's config
+            show_sweep_config(command)
+            return
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         print("\ninterrupted; nothing was run", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    argv = command.argv  # mediators given by name now by index, which is what Hydra reads
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-sim", *argv]
     full_error = bool(os.environ.get("HYDRA_FULL_ERROR"))
     os.environ["HYDRA_FULL_ERROR"] = "1"        # Hydra re-raises; the lines below report it once

@@ -24,10 +24,11 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from sim import resources
 from sim.params import ModelParams, ParameterError, validate
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONF_DIR = REPO_ROOT / "conf"
+REPO_ROOT = resources.ROOT           # the checkout, or the installed data copy (sim/resources.py)
+CONF_DIR = resources.CONF_DIR
 CONFIG_NAME = "config"
 SCHEMA_NAME = "ceasefire_schema"
 
@@ -67,11 +68,15 @@ def register_configs() -> None:
 
 def register_resolvers() -> None:
     """``${ceasefire_pid:}``: the process id of the command, which makes run folders unique (cached,
-    so that a sweep's workers resolve the main process's value)."""
+    so that a sweep's workers resolve the main process's value); ``${ceasefire_options:GROUP}``: the
+    options of a config group, for the help texts."""
     from omegaconf import OmegaConf
 
     if not OmegaConf.has_resolver("ceasefire_pid"):
         OmegaConf.register_new_resolver("ceasefire_pid", lambda: str(os.getpid()), use_cache=True)
+    # ``${ceasefire_options:GROUP}`` in the commands' help texts: the group's options, one line
+    OmegaConf.register_new_resolver("ceasefire_options", lambda group: ", ".join(group_options(group)),
+                                    replace=True)
 
 
 # --- from a composed config to checked objects ---------------------------------------------------
@@ -321,6 +326,45 @@ def explicit_keys(overrides: Iterable[str] = (), experiments: Iterable[str] = ()
     return frozenset(keys)
 
 
+MEDIATORS_KEY = "mediation.mediators"
+
+
+def mediator_name(key: str) -> str | None:
+    """The mediator a key names, for ``mediation.mediators.NAME[.field]`` (``Russia`` for
+    ``mediation.mediators.Russia.leverage``); None for the index form and for any other key."""
+    prefix = MEDIATORS_KEY + "."
+    if not key.startswith(prefix):
+        return None
+    head = key[len(prefix):].split(".", 1)[0]
+    return None if head.isdigit() or not head else head
+
+
+def mediator_names(cfg: Any) -> list[str]:
+    """The names of the mediators of a composed config (a DictConfig or an ExperimentConfig), in order."""
+    if isinstance(cfg, DictConfig):
+        mediators = OmegaConf.select(cfg, MEDIATORS_KEY, default=None) or []
+        return [str(m.get("name")) if hasattr(m, "get") else "?" for m in mediators]
+    return [m.name for m in cfg.mediation.mediators]
+
+
+def index_mediator_key(key: str, names: Sequence[str]) -> str:
+    """``mediation.mediators.Russia.leverage`` as the index form the config holds,
+    ``mediation.mediators.0.leverage`` (Russia's place in ``names``); any other key unchanged.
+
+    The parameter table (docs/ODD.md) names mediators; the config keeps them in a list, which
+    Hydra and OmegaConf address by index only. Raises :class:`ParameterError` (one line listing the
+    mediators) for a name that is not one of ``names``."""
+    name = mediator_name(key)
+    if name is None:
+        return key
+    names = list(names)
+    if name not in names:
+        raise ParameterError(f"{key}: no mediator named '{name}'; mediators: {', '.join(names) or 'none'}"
+                             + (f" (or their index, 0 to {len(names) - 1})" if names else ""))
+    rest = key[len(MEDIATORS_KEY) + 1 + len(name):]
+    return f"{MEDIATORS_KEY}.{names.index(name)}{rest}"
+
+
 def is_explicit(key: str, explicit: Iterable[str]) -> bool:
     """``key`` or one of its parents (``retaliation`` for ``retaliation.propensity``) was set."""
     explicit = set(explicit)
@@ -392,8 +436,9 @@ def experiment_config(scenario: str | None = None, experiment: str | None = None
     """An :class:`ExperimentConfig` composed through Hydra as the command line would: the scenario
     (default: the experiment's, else sept2022), an experiment (``experiments/NAME.yaml``), then
     ``overrides`` (dotted keys as ``**{"observer.strength": 40}`` or nested mappings such as
-    ``observer={"strength": 40}``). The keys given (and those the experiment sets) count as
-    explicitly set: they win over a posterior draw (``params=calibrated``)."""
+    ``observer={"strength": 40}``; a mediator by name, ``**{"mediation.mediators.Russia.leverage": 0.9}``,
+    or by index, ``mediation.mediators.0.leverage``). The keys given (and those the experiment sets)
+    count as explicitly set: they win over a posterior draw (``params=calibrated``)."""
     for group, name in (("scenario", scenario), ("experiment", experiment)):
         if name is not None and name not in group_options(group):
             noun = "a scenario" if group == "scenario" else "an experiment"
@@ -415,7 +460,9 @@ def experiment_config(scenario: str | None = None, experiment: str | None = None
     flat = dict(_leaves(overrides)) if overrides else {}
     from omegaconf.errors import OmegaConfBaseException
 
+    given: dict[str, Any] = {}
     for key, value in flat.items():
+        key = index_mediator_key(key, mediator_names(cfg))  # mediators by name, as in docs/ODD.md
         message = unknown_key_message(key)
         if message:
             raise ParameterError(message)
@@ -423,6 +470,8 @@ def experiment_config(scenario: str | None = None, experiment: str | None = None
             OmegaConf.update(cfg, key, value, merge=False)
         except OmegaConfBaseException as e:
             raise ParameterError(explain(e, [f"{key}={value}"])) from None
+        given[key] = value
+    flat = given
     keys = set(flat) | set(explicit_keys((), [experiment] if experiment else []))
     try:
         return to_experiment(cfg, explicit=keys)

@@ -8,14 +8,14 @@ The dataclasses here are the model's parameters *and* Hydra's structured configs
   the literature in REFERENCES, or a stated reasoning);
 - ``lo`` / ``hi``: the allowed range, checked by :func:`validate`.
 
-``docs/ODD.md`` carries the table printed by ``python -m sim.params``; a test keeps them in step.
+``docs/ODD.md`` carries the table printed by ``python -m calibration.priors`` (this table, with the
+calibration's free parameters marked); a test keeps them in step.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,14 +51,14 @@ class ViolationParams:
 
     base_rate_per_day: float = param(
         0.012, "1/day per position", "record: 2 violations in the 14 days after the ceasefire over "
-        "10 positions (~0.014/day), less the share explained by grievance; calibrated", lo=0.0, lo_open=True)
+        "10 positions (~0.014/day), less the share explained by grievance", lo=0.0, lo_open=True)
     grievance_gain: float = param(
         0.3, "per killed-equivalent", "Haushofer et al. 2010 (violence rises after the other side's); "
-        "stated reasoning: rate multiplier 1 + gain x grievance; calibrated", lo=0.0)
+        "stated reasoning: rate multiplier 1 + gain x grievance", lo=0.0)
     opening_escalation: float = param(
         0.2, "probability", "record: 23 Sept opened with small arms, 28 Sept with mortars and large calibre; "
         "opening tier = 1 + Binomial(2, p), small arms to mortar: artillery and drones open fire only by "
-        "escalation or a deliberate offensive (OffensiveParams); calibrated", lo=0.0, hi=1.0)
+        "escalation or a deliberate offensive (OffensiveParams)", lo=0.0, hi=1.0)
 
 
 @dataclass
@@ -67,7 +67,7 @@ class GrievanceParams:
 
     half_life_days: float = param(
         5.0, "days", "Haushofer et al. 2010, Jaeger & Paserman 2008: retaliation effects fade over days "
-        "to weeks; calibrated", lo=0.0, lo_open=True)
+        "to weeks", lo=0.0, lo_open=True)
     per_killed: float = param(1.0, "killed-equivalents per soldier killed", "unit of grievance (definition)",
                               lo=0.0)
     per_wounded: float = param(
@@ -78,7 +78,7 @@ class GrievanceParams:
         "provokes (both ministries reported retaliating)", lo=0.0)
     flareup_weight: float = param(
         0.03, "fraction of flare-up losses", "public reporting: 13-14 Sept losses (ARM 207 dead or missing, "
-        "293 wounded; AZE 80 killed, 281 wounded) spread over each side's positions; calibrated", lo=0.0, hi=1.0)
+        "293 wounded; AZE 80 killed, 281 wounded) spread over each side's positions", lo=0.0, hi=1.0)
 
 
 @dataclass
@@ -87,10 +87,10 @@ class RetaliationParams:
 
     propensity: float = param(
         0.5, "probability", "record: each ministry says it retaliated (ARM 23 and 28 Sept, AZE 23 Sept); "
-        "probability at zero grievance, tier 1, no pressure; calibrated", lo=0.0, hi=1.0)
+        "probability at zero grievance, tier 1, no pressure", lo=0.0, hi=1.0)
     grievance_slope: float = param(
         0.5, "logit per log(1 + killed-equivalents)", "Haushofer et al. 2010: killings raise the probability "
-        "of retaliation more than its size; calibrated", lo=0.0)
+        "of retaliation more than its size", lo=0.0)
     tier_slope: float = param(
         0.4, "logit per tier received", "stated reasoning: heavier fire is likelier to be answered "
         "(Berman et al. 2024 response curves)", lo=0.0)
@@ -100,7 +100,7 @@ class RetaliationParams:
     episode_fatigue: float = param(
         0.2, "fraction per exchange", "Berman et al. 2024: episodes de-escalate; record: the 23 and 28 Sept "
         "exchanges stopped within hours with at most 3 killed. An answer's probability is multiplied by "
-        "(1 - fatigue)^(exchanges already in the episode); not in offensives; calibrated", lo=0.0, hi=1.0)
+        "(1 - fatigue)^(exchanges already in the episode); not in offensives", lo=0.0, hi=1.0)
 
 
 @dataclass
@@ -109,7 +109,7 @@ class EscalationParams:
 
     p_up: float = param(
         0.1, "probability per retaliation", "record: 28 Sept reached mortars; the flare-up reached "
-        "artillery and drones (public reporting); calibrated", lo=0.0, hi=1.0)
+        "artillery and drones (public reporting)", lo=0.0, hi=1.0)
     p_down: float = param(
         0.3, "probability per retaliation", "Berman et al. 2024: episodes de-escalate", lo=0.0, hi=1.0)
     grievance_gain: float = param(
@@ -123,10 +123,10 @@ class CasualtyParams:
 
     killed_top_tier: float = param(
         1.2, "killed per exchange", "public reporting: ~287 killed in 48 h of artillery and drone fire "
-        "(both sides' own counts); calibrated on the flare-up scale", lo=0.0)
+        "(both sides' own counts); the flare-up scale informs it", lo=0.0)
     tier_ratio: float = param(
         0.2, "ratio per tier step", "record: 3 killed by mortar and large-calibre fire on 28 Sept, 1 wounded "
-        "by small arms on 23 Sept; mean killed at tier t = killed_top_tier * ratio^(4 - t); calibrated",
+        "by small arms on 23 Sept; mean killed at tier t = killed_top_tier * ratio^(4 - t)",
         lo=0.0, hi=1.0)
     wounded_per_killed: float = param(
         2.0, "wounded per killed", "public reporting: 574 wounded to 287 killed in the flare-up", lo=0.0)
@@ -138,7 +138,7 @@ class SpilloverParams:
 
     prob_top_tier: float = param(
         0.35, "probability per adjacent sector per exchange at the top tier", "public reporting: the flare-up "
-        "spread over four Armenian and four Azerbaijani directions at once; scales as (tier/4)^2; calibrated",
+        "spread over four Armenian and four Azerbaijani directions at once; scales as (tier/4)^2",
         lo=0.0, hi=1.0)
     delay_mean_hours: float = param(
         3.0, "hours", "stated reasoning: neighbouring units join within hours", lo=0.0, lo_open=True)
@@ -376,12 +376,12 @@ def _range_text(meta: dict) -> str:
     return f"; range {left}{lo}, {hi if hi is not None else '∞'}]"
 
 
-def markdown_table() -> str:
-    """The parameter table of docs/ODD.md."""
-    lines = ["| parameter | default | unit; range | source or reasoning |", "|---|---|---|---|"]
-    lines += [f"| `{n}` | {d} | {u} | {s} |" for n, d, u, s in rows()]
+def markdown_table(calibrated: dict[str, str] | None = None) -> str:
+    """The parameter table of docs/ODD.md; ``calibrated`` maps the calibration's free parameters to
+    their prior (``python -m calibration.priors`` passes them: the model layer does not know them)."""
+    calibrated = calibrated or {}
+    lines = ["| parameter | default | unit; range | calibrated (prior) | source or reasoning |",
+             "|---|---|---|---|---|"]
+    lines += [f"| `{n}` | {d} | {u} | {'yes, ' + calibrated[n] if n in calibrated else 'no'} | {s} |"
+              for n, d, u, s in rows()]
     return "\n".join(lines)
-
-
-if __name__ == "__main__":  # python -m sim.params > table
-    sys.stdout.write(markdown_table() + "\n")

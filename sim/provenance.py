@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Iterable
 
+from sim import resources
 from sim.config import REPO_ROOT, ExperimentConfig
 
 PACKAGE = "ceasefire-sim"
@@ -29,8 +30,9 @@ FIXED_NOTE = ("fixed: held at the value set explicitly (command line, experiment
 
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """``git describe --always --dirty`` of the checkout, else the installed package's version."""
-    if (REPO_ROOT / ".git").exists():
+    """``git describe --always --dirty`` of the checkout, else (an installed copy, or no git) the
+    installed package's version, e.g. ``ceasefire-sim 0.1.0``."""
+    if resources.CHECKOUT and (REPO_ROOT / ".git").exists():
         try:
             out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO_ROOT, capture_output=True,
                                  text=True, timeout=10)

@@ -27,6 +27,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from sim import resources
+
 
 SIDES = ("ARM", "AZE")
 KINDS = ("flare_up", "truce", "ceasefire", "violation", "mediation", "monitoring", "statement")
@@ -34,7 +36,7 @@ MEDIATORS = ("Russia", "CSTO", "EU", "US")
 PUBLIC = "public reporting"
 LOCAL_TZ = timezone(timedelta(hours=4))  # Armenia and Azerbaijan, UTC+4 (003: 07:40 local = 03:40 GMT)
 FILES = ("events.yaml", "sectors.yaml", "ladder.yaml", "context.yaml")
-DEFAULT_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+DEFAULT_SEEDS = resources.SEEDS_DIR   # <repo>/seeds, or the installed copy (sim/resources.py)
 _ARTICLE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 
 

@@ -22,7 +22,7 @@ import json
 import math
 import os
 import sys
-import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
@@ -53,7 +53,8 @@ def seed_sequences(seed: int, replications: int) -> list[np.random.SeedSequence]
 
 
 class Progress:
-    """A one-line progress bar on a terminal; silent when disabled or the stream is not a TTY."""
+    """A tqdm progress bar on a terminal (runs done, rate, time left); silent when disabled or when
+    the stream is not a terminal (logs and pipes get no control characters)."""
 
     def __init__(self, total: int, label: str, enabled: bool = True, stream: TextIO | None = None,
                  min_interval: float = 0.2):
@@ -61,34 +62,28 @@ class Progress:
         isatty = getattr(self.stream, "isatty", None)
         self.enabled = bool(enabled and total > 1 and isatty is not None and isatty())
         self.total, self.label, self.min_interval = total, label, min_interval
-        self.start = time.monotonic()
-        self._last = -math.inf
-        self._shown = False
+        self._bar = None
 
     def restart(self) -> None:
-        """Start the clock now (after slow imports)."""
-        self.start = time.monotonic()
+        """Start the bar (and its clock) now, after slow imports."""
+        if self.enabled:
+            from tqdm import tqdm
+
+            self.close()
+            self._bar = tqdm(total=self.total, desc=self.label, unit="run", file=self.stream,
+                             mininterval=self.min_interval, dynamic_ncols=True)
 
     def update(self, done: int) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if done < self.total and now - self._last < self.min_interval:
-            return
-        self._last = now
-        width = 30
-        filled = int(width * done / self.total)
-        elapsed = now - self.start
-        eta = elapsed / done * (self.total - done) if done else 0.0
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
-                          f"{elapsed:5.1f}s elapsed, ~{eta:4.0f}s left ")
-        self.stream.flush()
-        self._shown = True
+        """``done`` runs of ``total`` have finished."""
+        if self.enabled and self._bar is None:
+            self.restart()
+        if self._bar is not None:
+            self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
-        if self.enabled and self._shown:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 PARAMS_STREAM = 0x5041524D  # tags the seed stream that draws parameters from a posterior
@@ -115,7 +110,7 @@ def run_replications(params: ModelParams, seed: int, replications: int, horizon_
     try:
         for i, ss in enumerate(seed_sequences(seed, replications)):
             run_params = params if draws is None else posterior.draw(np.random.default_rng(draws[i]), params, fixed)
-            result = simulate(run_params, ss, horizon_days, setting, scenario)
+            result = simulate(run_params, ss, horizon_days, setting, scenario, check=False)  # checked above
             if draws is not None:
                 result.summary["drawn"] = {n: float(v) for n, v in posterior.values_of(run_params).items()
                                            if n not in fixed}
@@ -383,9 +378,29 @@ def _constant_columns(summary: dict) -> dict[str, Any]:
     return out
 
 
-def run_experiment(exp: ExperimentConfig, out_dir: Path, setting: Any = None, stream: TextIO | None = None,
-                   timeline: bool = True, explicit: Sequence[str] | None = None) -> dict:
-    """Check the config, run its replications, write the outputs; return summary.json's content.
+@dataclass
+class Replicated:
+    """An experiment whose replications have run, before anything is written."""
+
+    exp: ExperimentConfig
+    summaries: list[dict]         # one run summary per replication
+    first: Any                    # replication 0's full result (incidents, episodes, actions)
+    params_info: dict             # where the parameters came from (sim.provenance.params_info)
+    provenance: dict              # code version, record digest, resolved config
+
+    def summary(self) -> dict:
+        """summary.json's content: the aggregate with ``params`` and ``provenance``."""
+        return experiment_summary(self.exp, self.summaries, self.params_info, self.provenance)[0]
+
+    def rows(self) -> list[dict]:
+        """The rows of replications.csv, as dicts (replication index first)."""
+        constant = _constant_columns(self.summary())
+        return [{"replication": i, **flatten(s), **constant} for i, s in enumerate(self.summaries)]
+
+
+def replicate(exp: ExperimentConfig, setting: Any = None, stream: TextIO | None = None,
+              explicit: Sequence[str] | None = None) -> Replicated:
+    """Check the config and run its replications (nothing written).
 
     ``explicit``: the keys the user set (default: those recorded on ``exp`` by
     :func:`sim.config.experiment_config` or the command line, else those differing from the
@@ -394,7 +409,7 @@ def run_experiment(exp: ExperimentConfig, out_dir: Path, setting: Any = None, st
     (``params=calibrated`` or a file) the explicit parameters stay fixed and the others are drawn.
 
     Raises :class:`sim.params.ParameterError` or :class:`sim.record.RecordError` (one-line
-    messages) before anything is run or written.
+    messages) before anything is run.
     """
     from sim.provenance import params_info, provenance
 
@@ -406,11 +421,18 @@ def run_experiment(exp: ExperimentConfig, out_dir: Path, setting: Any = None, st
     posterior = load_posterior(exp.params)
     fixed = fixed_parameters(exp, posterior.names, explicit) if posterior is not None else ()
     info = params_info(exp, posterior, fixed)
-    prov = provenance(exp)
     progress = Progress(exp.replications, f"{exp.scenario}", enabled=exp.progress, stream=stream)
     summaries, first = run_replications(params, exp.seed, exp.replications, exp.horizon_days, setting,
                                         exp.scenario, progress, posterior, fixed)
-    return write_outputs(out_dir, exp, summaries, first, timeline=timeline, params_info=info, provenance=prov)
+    return Replicated(exp, summaries, first, info, provenance(exp))
+
+
+def run_experiment(exp: ExperimentConfig, out_dir: Path, setting: Any = None, stream: TextIO | None = None,
+                   timeline: bool = True, explicit: Sequence[str] | None = None) -> dict:
+    """:func:`replicate`, then write the outputs into ``out_dir``; return summary.json's content."""
+    r = replicate(exp, setting, stream, explicit)
+    return write_outputs(out_dir, exp, r.summaries, r.first, timeline=timeline, params_info=r.params_info,
+                         provenance=r.provenance)
 
 
 # --- the closing table ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.model import INCIDENT_FIELDS, CeasefireModel, EpisodeReport
-from sim.params import SIDES, CollapseParams, ModelParams
+from sim.params import SIDES, CollapseParams, ModelParams, ParameterError, validate
 from sim.patterns import Episode
 from sim.rules import HOURS_PER_DAY
 from sim.setting import FireReceived, Setting
@@ -70,9 +70,17 @@ def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
 
 
 def simulate(params: ModelParams, seed: int | np.random.SeedSequence, horizon_days: float,
-             setting: Setting, scenario: str = "custom", origin: Origin | None = None) -> RunResult:
+             setting: Setting, scenario: str = "custom", origin: Origin | None = None,
+             check: bool = True) -> RunResult:
     """Run the model to collapse or ``horizon_days`` with a generator seeded by ``seed``: from the
-    ceasefire, or from ``origin`` (a later start in the state the record implies then)."""
+    ceasefire, or from ``origin`` (a later start in the state the record implies then).
+
+    ``params`` are range-checked first, as the command line checks them (one-line
+    :class:`sim.params.ParameterError`); loops that checked them already pass ``check=False``."""
+    if check:
+        validate(params, sectors=setting.sector_ids)
+        if not (horizon_days > 0) or horizon_days == float("inf"):
+            raise ParameterError(f"horizon_days={horizon_days} is out of range; allowed (0.0, inf) days")
     ss = seed_sequence(seed)
     origin = origin or Origin()
     model = CeasefireModel(params, setting, horizon_days, rng=np.random.default_rng(ss),

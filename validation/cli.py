@@ -20,7 +20,8 @@ from typing import Sequence
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import CONF_DIR, REPO_ROOT
+from sim import resources
+from sim.config import CONF_DIR
 from sim.params import ParameterError
 from sim.record import RecordError
 from validation.report import FILES, write_report
@@ -28,8 +29,9 @@ from validation.run import DEFAULT_VALIDATION_RECORD, ValidationSettings, run_va
 
 CONFIG_NAME = "validate"
 EXIT_USAGE = 2
-RESULTS = Path(__file__).resolve().parent / "results"
-"""The committed report (``ceasefire-validate publish=true`` regenerates it)."""
+RESULTS = resources.VALIDATION_RESULTS
+"""The committed report: validation/results/ of the checkout or of the installed copy
+(``ceasefire-validate publish=true`` regenerates it)."""
 
 
 @dataclass
@@ -84,7 +86,7 @@ def provenance(s: ValidationSettings) -> str:
     """One line for the report: what the parameters and records were, by digest (no clock, no machine)."""
     from sim.provenance import record_sha256
 
-    post = (REPO_ROOT / "calibration" / "results" / "posterior.csv" if s.posterior == "calibrated"
+    post = (resources.CALIBRATION_RESULTS / "posterior.csv" if s.posterior == "calibrated"
             else Path(s.posterior))
     record = Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD
     return (f"Parameters: the posterior `{'calibration/results/posterior.csv' if s.posterior == 'calibrated' else post}` "

@@ -46,3 +46,21 @@ def test_bad_input_one_line_no_outputs(tmp_path, override, message):
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], r.stderr
     assert "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_help_lists_only_its_own_group_and_settings(tmp_path):
+    """--help names the calibration group's options and this command's settings, not ceasefire-sim's
+    groups (scenario, experiment), which it would refuse."""
+    import dataclasses
+
+    from calibration.abc import CalibrationSettings
+
+    r = calibrate("--help", cwd=tmp_path)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    out = r.stdout
+    assert "== Calibration settings (calibration=NAME, conf/calibration/) ==\ncommitted, full, smoke\n" in out
+    for word in ("scenario", "experiment", "Configuration groups"):
+        assert word not in out, word
+    for name in [f.name for f in dataclasses.fields(CalibrationSettings)] + ["seeds_dir", "publish", "plots"]:
+        assert f"\n  {name}: " in out or f"\n{name}: " in out, name
+    assert list(tmp_path.iterdir()) == []

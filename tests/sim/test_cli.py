@@ -146,6 +146,57 @@ def test_cfg_hydra_override(tmp_path):
     assert listing(tmp_path) == set()
 
 
+def test_cfg_with_multirun_prints_the_sweep_config(tmp_path):
+    """-m ... --cfg (docs/sweeps.md: the launcher's settings) prints what multirun.yaml would hold;
+    Hydra itself refuses the pair."""
+    proc = run(["-m", "observer.strength=0,20", "--cfg", "hydra"], cwd=tmp_path)
+    assert_ok(proc)
+    hydra_cfg = yaml.safe_load(proc.stdout)["hydra"]
+    assert "observer.strength=0,20" in hydra_cfg["overrides"]["task"]
+    assert hydra_cfg["sweep"]["dir"].startswith("multirun/")
+    proc = run(["-m", "hydra/launcher=submitit_slurm", "--cfg", "hydra"], cwd=tmp_path)
+    assert_ok(proc)
+    launcher = yaml.safe_load(proc.stdout)["hydra"]["launcher"]
+    assert {"partition", "timeout_min", "array_parallelism", "account"} <= set(launcher)
+    proc = run(["-m", "+experiment=baseline,observer_mission", "seed=3", "--cfg", "job", "--package", "observer"],
+               cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stdout.startswith("# @package observer\n") and yaml.safe_load(proc.stdout)["strength"] == 0.0
+    assert listing(tmp_path) == set()
+
+
+# --- mediators by name (docs/ODD.md) or by index ------------------------------------------------------
+
+def test_mediators_by_name_or_index_give_the_same_run(tmp_path):
+    forms = {"name": ["mediation.mediators.Russia.leverage=0.9", "mediation.mediators.EU.delay_hours=6",
+                      "mediation.mediators.US.name=USA"],
+             "index": ["mediation.mediators.0.leverage=0.9", "mediation.mediators.2.delay_hours=6",
+                       "mediation.mediators.3.name=USA"]}
+    summaries, rows = {}, {}
+    for form, overrides in forms.items():
+        out = tmp_path / form
+        assert_ok(run([*overrides, "replications=3", "horizon_days=60", f"hydra.run.dir={out}"], cwd=tmp_path))
+        summary = json.loads((out / "summary.json").read_text())
+        config = summary["provenance"]["config"]["mediation"]["mediators"]
+        assert [(m["name"], m["leverage"], m["delay_hours"]) for m in config] == [
+            ("Russia", 0.9, 12.0), ("CSTO", 0.15, 24.0), ("EU", 0.3, 6.0), ("USA", 0.3, 48.0)]
+        summaries[form] = {k: v for k, v in summary.items() if k != "provenance"}
+        rows[form] = (out / "replications.csv").read_bytes()
+    assert summaries["name"] == summaries["index"]
+    assert rows["name"] == rows["index"]
+
+
+def test_mediators_by_name_in_a_sweep(tmp_path):
+    sweep = tmp_path / "sweep"
+    proc = run(["-m", "mediation.mediators.CSTO.leverage=0,0.5", "replications=2", "horizon_days=30",
+                f"hydra.sweep.dir={sweep}"], cwd=tmp_path)
+    assert_ok(proc)
+    for job, value in (("0_sept2022", 0.0), ("1_sept2022", 0.5)):
+        summary = json.loads((sweep / job / "summary.json").read_text())
+        assert summary["provenance"]["config"]["mediation"]["mediators"][1] == {
+            "name": "CSTO", "leverage": value, "delay_hours": 24.0}
+
+
 # --- bad input: one line, exit 2, nothing left behind ---------------------------------------------
 
 BAD = [
@@ -182,6 +233,12 @@ BAD = [
      "error: retaliation.propensity=1.5 is out of range; allowed [0.0, 1.0]"),
     (["seed=[1"], "error: cannot parse 'seed=[1'"),
     (["--frobnicate"], "error: unrecognized arguments: --frobnicate"),
+    (["mediation.mediators.Turkey.leverage=0.9"], "error: mediation.mediators.Turkey.leverage: no mediator "
+                                                  "named 'Turkey'; mediators: Russia, CSTO, EU, US"),
+    (["mediation.mediators.Russia.levrage=0.9"], "error: unknown key 'mediation.mediators.0.levrage'; "
+                                                 "allowed keys under 'mediation.mediators.0': name, leverage"),
+    (["mediation.mediators.Russia.leverage=2"], "error: mediation.mediators[0].leverage=2.0 is out of range"),
+    (["-m", "--info", "all"], "error: -m (--multirun) and --info cannot be combined"),
 ]
 
 

@@ -218,3 +218,53 @@ def test_repo_conf_dir_is_used():
         cfg = compose(config_name="config", return_hydra_config=True)
     # the label is the chosen scenario file's name, filled in from Hydra's choice, not a value in the files
     assert to_experiment(cfg).scenario == "sept2022"
+
+
+# --- mediators by name (as docs/ODD.md names them) or by index -----------------------------------------
+
+@pytest.mark.parametrize("field, value", [("leverage", 0.9), ("delay_hours", 6.0), ("name", "RU")])
+def test_experiment_config_takes_mediators_by_name(field, value):
+    from sim.config import EXPLICIT_ATTR, experiment_config
+
+    by_name = experiment_config(**{f"mediation.mediators.Russia.{field}": value})
+    by_index = experiment_config(**{f"mediation.mediators.0.{field}": value})
+    assert by_name == by_index
+    assert getattr(by_name.mediation.mediators[0], field) == value
+    assert getattr(by_name, EXPLICIT_ATTR) == getattr(by_index, EXPLICIT_ATTR) == {f"mediation.mediators.0.{field}"}
+    nested = experiment_config(mediation={"mediators": {"EU": {"leverage": 0.1}}})
+    assert nested.mediation.mediators[2].leverage == 0.1
+
+
+def test_unknown_mediator_is_one_line_naming_the_mediators():
+    from sim.config import experiment_config
+
+    with pytest.raises(ParameterError) as err:
+        experiment_config(**{"mediation.mediators.Turkey.leverage": 0.5})
+    assert str(err.value) == ("mediation.mediators.Turkey.leverage: no mediator named 'Turkey'; mediators: "
+                              "Russia, CSTO, EU, US (or their index, 0 to 3)")
+    with pytest.raises(UsageError) as err:
+        check_overrides(["mediation.mediators.Turkey.delay_hours=5"])
+    assert "no mediator named 'Turkey'; mediators: Russia, CSTO, EU, US" in str(err.value)
+
+
+def test_check_overrides_takes_mediators_by_name():
+    from sim.cli import index_mediators
+
+    assert index_mediators(["+mediation.mediators.US.leverage=0.2", "seed=1", "mediation.mediators.1.name=X"]) == [
+        "+mediation.mediators.3.leverage=0.2", "seed=1", "mediation.mediators.1.name=X"]
+    [exp] = check_overrides(["mediation.mediators.EU.delay_hours=5"])
+    assert exp.mediation.mediators[2].delay_hours == 5.0
+    exps = check_overrides(["mediation.mediators.CSTO.leverage=0,1"], multirun=True)
+    assert [e.mediation.mediators[1].leverage for e in exps] == [0.0, 1.0]
+    # the names are those of the config the overrides change: here a list of one mediator
+    [exp] = check_overrides(["mediation.mediators=[{name:EU,leverage:0.3,delay_hours:48}]",
+                             "mediation.mediators.EU.leverage=0.5"])
+    assert [(m.name, m.leverage) for m in exp.mediation.mediators] == [("EU", 0.5)]
+
+
+def test_a_mediator_at_different_places_in_a_sweep_is_refused():
+    eu, us = "{name:EU,leverage:0.3,delay_hours:48}", "{name:US,leverage:0.3,delay_hours:48}"
+    lists = f"[{eu}],[{us},{eu}]"  # EU first in one job, second in the other
+    with pytest.raises(UsageError) as err:
+        check_overrides([f"mediation.mediators={lists}", "mediation.mediators.EU.leverage=0.5"], multirun=True)
+    assert "different orders; give the mediator's index" in str(err.value)

@@ -67,3 +67,19 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, override, message):
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], r.stderr
     assert "Traceback" not in r.stderr and not out.exists()
+
+
+def test_help_lists_only_its_own_settings(tmp_path):
+    """--help lists this command's settings, not ceasefire-sim's or ceasefire-calibrate's config groups."""
+    import dataclasses
+
+    from validation.run import ValidationSettings
+
+    r = validate("--help", cwd=tmp_path)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    out = r.stdout
+    for word in ("scenario", "experiment", "calibration:", "Configuration groups"):
+        assert word not in out, word
+    for name in [f.name for f in dataclasses.fields(ValidationSettings)] + ["publish", "progress"]:
+        assert f"\n  {name}: " in out or f"\n{name}: " in out, name
+    assert list(tmp_path.iterdir()) == []
