@@ -11,9 +11,9 @@ import sys
 import time
 import tracemalloc
 
-from sim.params import ModelParams
-from sim.setting import Setting
-from sim.simulate import simulate
+from sim.model.params import ModelParams
+from sim.model.setting import Setting
+from sim.model.run import simulate
 
 TARGET_MS_PER_RUN = 5.0
 TARGET_US_PER_EVENT = 20.0

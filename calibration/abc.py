@@ -21,8 +21,8 @@ import numpy as np
 
 from calibration.priors import BY_KEY, FREE_PARAMETERS, apply, natural
 from calibration.statistics import USED, simulated_statistics
-from sim.setting import Setting
-from sim.simulate import write_atomic
+from sim.model.setting import Setting
+from sim.common.files import write_atomic
 
 SAMPLERS = ("single", "multicore")
 
@@ -47,11 +47,11 @@ class CalibrationSettings:
               "n_procs": 256, "predictive_draws": 1_000_000}
 
     def validate(self) -> None:
-        """Raise :class:`sim.params.ParameterError` (one line) on the first setting out of range:
+        """Raise :class:`sim.model.params.ParameterError` (one line) on the first setting out of range:
         every count an integer within :attr:`LIMITS`, every rate and tolerance a finite number."""
         import math
 
-        from sim.params import ParameterError
+        from sim.model.params import ParameterError
         if self.sampler not in SAMPLERS:
             raise ParameterError(f"calibration.sampler={self.sampler!r} is not allowed; allowed: {', '.join(SAMPLERS)}")
         for key, hi in self.LIMITS.items():

@@ -23,10 +23,11 @@ from calibration.abc import CalibrationSettings, run_abc, run_json, write_poster
 from calibration.posterior import RESULTS
 from calibration.report import degenerate_warning, write_report
 from calibration.statistics import observed_statistics
-from sim.config import CONF_DIR
-from sim.params import ParameterError
-from sim.record import RecordError, load_record
-from sim.setting import Setting
+from sim.common.commands import register_options_resolver
+from sim.common.resources import CONF_DIR
+from sim.model.params import ParameterError
+from sim.record.loader import RecordError, load_record
+from sim.model.setting import Setting
 
 CONFIG_NAME = "calibrate"
 EXIT_USAGE = 2
@@ -74,9 +75,9 @@ def preflight(overrides: Sequence[str]) -> CalibrateConfig:
 
 
 def _check_files(overrides: Sequence[str]) -> None:
-    """Read the primary config and the chosen calibration file strictly (sim.yamlfile): a repeated
+    """Read the primary config and the chosen calibration file strictly (sim.common.yamlfile): a repeated
     key, binary content, deep nesting or a number no float can hold is one line naming the file."""
-    from sim.config import read_config_file
+    from sim.common.yamlfile import YamlFileError, load
 
     choice = "committed"
     for o in overrides:
@@ -88,7 +89,10 @@ def _check_files(overrides: Sequence[str]) -> None:
     if path.exists():
         files.append(path)
     for f in files:
-        read_config_file(f)
+        try:
+            load(f, "omegaconf")
+        except YamlFileError as e:
+            raise ParameterError(str(e)) from None
 
 
 def _explain(e: Exception) -> str:
@@ -169,10 +173,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     HYDRA_FULL_ERROR=1 asks for it."""
     import os
 
-    from sim.config import register_resolvers
-
     argv = list(sys.argv[1:] if argv is None else argv)
-    register_resolvers()
+    register_options_resolver(lambda group: sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml")))
     overrides = [a for a in argv if not a.startswith("-")]
     if not any(a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c") for a in argv):
         try:
@@ -197,8 +199,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as e:  # noqa: BLE001 -- one line; the traceback on request
         if full_error:
             raise
-        from sim.cli import os_error_line
-        from sim.sweep.jobs import one_line
+        from sim.common.commands import one_line, os_error_line
 
         line = os_error_line(e) if isinstance(e, OSError) else f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)"
         print(f"error: {line}", file=sys.stderr, flush=True)

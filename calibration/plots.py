@@ -17,7 +17,7 @@ from calibration.posterior import Posterior
 from calibration.priors import FREE_PARAMETERS, FreeParameter
 from matplotlib.figure import Figure
 
-from sim.plots import png_bytes
+from sim.common.figures import png_bytes
 
 STAT_UNITS = {
     "n_violations": "violation episodes",

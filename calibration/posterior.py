@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from calibration.priors import FREE_PARAMETERS, apply
-from sim import resources
-from sim.params import ModelParams, ParameterError, validate
+from sim.common import resources
+from sim.model.params import ModelParams, ParameterError, validate
 
 RESULTS = resources.CALIBRATION_RESULTS
 """The committed calibrated set, ``posterior.csv``, ``run.json``, ``report.md``: calibration/results/ of
-the checkout or of the installed copy (sim/resources.py)."""
+the checkout or of the installed copy (sim/common/resources.py)."""
 
 
 class PosteriorError(ValueError):
@@ -38,7 +38,7 @@ class Posterior:
 
         Checked: a text (UTF-8) CSV file; a header of distinct free parameters (calibration/priors.py)
         and ``weight`` last; every row as long as the header; every value a finite number inside both
-        the model's allowed range (sim/params.py) and the parameter's prior (a posterior sample
+        the model's allowed range (sim/model/params.py) and the parameter's prior (a posterior sample
         cannot lie outside its prior); weights >= 0 with a positive sum.
         """
         path = Path(path)

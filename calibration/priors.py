@@ -2,7 +2,7 @@
 
 A parameter on a ``log`` scale has a prior uniform in log10 (pyabc samples ``log10_<name>``);
 ``linear`` means uniform between ``lo`` and ``hi``. All other model parameters stay at their defaults
-(``sim/params.py``), which the record cannot inform (see docs/calibration.md).
+(``sim/model/params.py``), which the record cannot inform (see docs/calibration.md).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from sim.params import ModelParams
+from sim.model.params import ModelParams
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def prior_text(p: FreeParameter) -> str:
 
 def odd_table() -> str:
     """docs/ODD.md's parameter table, the free parameters of the calibration marked with their priors."""
-    from sim.params import markdown_table
+    from sim.model.params import markdown_table
 
     return markdown_table({p.name: prior_text(p) for p in FREE_PARAMETERS})
 

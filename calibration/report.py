@@ -12,9 +12,9 @@ import numpy as np
 from calibration.posterior import Posterior
 from calibration.priors import FREE_PARAMETERS, FreeParameter
 from calibration.statistics import FLAREUP, USED, simulated_statistics
-from sim.patterns import STATISTICS
-from sim.setting import Setting
-from sim.simulate import write_atomic
+from sim.record.patterns import STATISTICS
+from sim.model.setting import Setting
+from sim.common.files import write_atomic
 
 INFORMED_RATIO = 0.75
 """A parameter counts as informed by the data when its posterior 90% interval is at most this share of

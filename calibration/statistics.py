@@ -1,8 +1,8 @@
 """Summary statistics: the same code on the record and on simulated runs of the same window.
 
 The window runs from the ceasefire (14 Sept 2022, 20:00 local) to the end of 28 September
-(:data:`sim.patterns.WINDOW_HOURS`); the war regime's pattern is the flare-up's scale, killed by both
-sides in its ~48 h (:func:`sim.simulate.war_scale_killed` against the record's 207 + 80).
+(:data:`sim.record.patterns.WINDOW_HOURS`); the war regime's pattern is the flare-up's scale, killed by both
+sides in its ~48 h (:func:`sim.model.run.war_scale_killed` against the record's 207 + 80).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import math
 
 import numpy as np
 
-from sim.params import ModelParams
-from sim.patterns import STATISTICS, WINDOW_HOURS, record_episodes, summary_statistics
-from sim.record import Record
-from sim.rules import HOURS_PER_DAY
-from sim.setting import Setting
-from sim.simulate import pattern_episodes, simulate, war_scale_killed
+from sim.model.params import ModelParams
+from sim.record.patterns import STATISTICS, WINDOW_HOURS, record_episodes, summary_statistics
+from sim.record.loader import Record
+from sim.model.rules import HOURS_PER_DAY
+from sim.model.setting import Setting
+from sim.model.run import pattern_episodes, simulate, war_scale_killed
 
 FLAREUP = "flareup_log_killed"
 """log(1 + killed in the flare-up's 48 h): its scale, on a log axis so it does not swamp the rest."""
@@ -27,7 +27,7 @@ simulation, so it carries no information in the distance (it stays in the predic
 
 
 def observed_statistics(record: Record) -> dict[str, float]:
-    """The record's statistics (each side's own claims; see :func:`sim.patterns.record_episodes`)."""
+    """The record's statistics (each side's own claims; see :func:`sim.record.patterns.record_episodes`)."""
     stats = summary_statistics(record_episodes(record))
     killed = sum(k for k, _ in record.flareup_losses().values())
     stats[FLAREUP] = math.log1p(killed)

@@ -1,13 +1,19 @@
 """ceasefire-sim: an agent-based simulation of ceasefire durability (Mesa), calibrated on the
 September 2022 Armenia-Azerbaijan border incidents.
 
-- :mod:`sim.record`, :mod:`sim.targets`, :mod:`sim.patterns` — the incident record in ``seeds/`` and
-  the patterns derived from it;
-- :mod:`sim.params` — every model parameter, with unit, default, range and source;
-- :mod:`sim.rules` — decision rules as pure functions;
-- :mod:`sim.agents`, :mod:`sim.model` — the Mesa agents and the event-driven model;
-- :mod:`sim.simulate` — one run as a library call and its outputs;
-- :mod:`sim.config`, :mod:`sim.cli`, :mod:`sim.replicate`, :mod:`sim.survival` — the ``ceasefire-sim``
-  command: configs, replications, Kaplan-Meier summaries;
-- :mod:`sim.sweep`, :mod:`sim.compare` — sweeps (aggregation, plots, Cox hazards) and ``ceasefire-compare``.
+Layers, each importing only the ones above it in this list (``tests/test_layers.py`` checks it):
+
+1. :mod:`sim.common` — small shared helpers: atomic writes and paths, strict YAML, figures, where the
+   data folders are;
+2. :mod:`sim.record` — the incident record (``seeds/``): loading and validation, targets, patterns;
+3. :mod:`sim.model` — the model: parameters, rules, agents, the Mesa model, the border it runs on,
+   one run and its timeline;
+4. :mod:`calibration` (a top-level package) — ABC-SMC on the record, the posterior;
+5. :mod:`sim.experiment` — running experiments: the config, replications, survival statistics,
+   outputs, provenance;
+6. :mod:`sim.sweep` — sweeps and comparison (``ceasefire-compare``);
+7. :mod:`validation` (a top-level package) — forecasts scored against what happened next.
+
+:mod:`sim.api` (the Python API for notebooks) and :mod:`sim.cli` (the ``ceasefire-sim`` command, which runs
+sweeps too) sit beside the sweep layer.
 """

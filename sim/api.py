@@ -13,7 +13,7 @@
 
 Both compose their configuration through Hydra exactly as ``ceasefire-sim`` does (the scenario's file,
 an experiment's file, then the keyword settings and overrides), validate it the same way (one-line
-:class:`sim.params.ParameterError` on a bad value) and run the same code: the same settings give the
+:class:`sim.model.params.ParameterError` on a bad value) and run the same code: the same settings give the
 same numbers as the command line (tests/sim/test_api.py checks it). Keys written with dots
 (``"observer.strength"``) go through ``**{...}``; nested mappings (``observer={"strength": 40}``) work too.
 Settings set here count as set explicitly: with ``params="calibrated"`` they stay fixed and the other
@@ -28,10 +28,10 @@ from typing import Any
 
 import pandas as pd
 
-from sim.config import ExperimentConfig, check, experiment_config, load_setting, model_params
-from sim.model import INCIDENT_FIELDS
-from sim.replicate import Replicated, replicate, write_outputs
-from sim.simulate import RunResult, simulate
+from sim.experiment.config import ExperimentConfig, check, experiment_config, load_setting, model_params
+from sim.model.model import INCIDENT_FIELDS
+from sim.experiment.replicate import Replicated, replicate, write_outputs
+from sim.model.run import RunResult, simulate
 
 __all__ = ["ExperimentResult", "ModelRun", "configure", "run", "run_model"]
 
@@ -102,6 +102,6 @@ def run_model(scenario: str | None = None, *, seed: int = 0, horizon_days: float
 
 
 def _replication_zero(seed: int):
-    from sim.replicate import seed_sequences
+    from sim.experiment.replicate import seed_sequences
 
     return seed_sequences(seed, 1)[0]

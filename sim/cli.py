@@ -1,16 +1,15 @@
-"""The ``ceasefire-sim`` command: a Hydra app around :func:`sim.replicate.run_experiment`.
+"""The ``ceasefire-sim`` command: a Hydra app around :func:`sim.experiment.replicate.run_experiment`.
 
 ``main()`` first checks the command line itself (:func:`read_command_line`): it composes the config
 with the overrides through Hydra's compose API -- once per job for ``-m`` sweeps -- and validates
 every value, the scenario and the seeds file; mediators given by name (as docs/ODD.md names them)
 become the index form Hydra reads. Bad input ends there with ONE line on stderr and exit
 code 2, before Hydra creates an output folder. Only then does the Hydra app run; its task function
-is thin and the work lives in plain functions (:mod:`sim.replicate`) that tests call directly.
+is thin and the work lives in plain functions (:mod:`sim.experiment.replicate`) that tests call directly.
 """
 
 from __future__ import annotations
 
-import errno
 import itertools
 import json
 import logging
@@ -30,12 +29,13 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from sim.config import (CONF_DIR, CONFIG_NAME, EXTRA_CONFIG_DIRS, ExperimentConfig, check, check_scenario,
+from sim.common.commands import one_line, os_error_line
+from sim.experiment.config import (CONF_DIR, CONFIG_NAME, EXTRA_CONFIG_DIRS, ExperimentConfig, check, check_scenario,
                         explain, explicit_keys, group_file, group_options, index_mediator_key, load_setting,
                         mediator_name, mediator_names, read_config_file, register_configs, to_experiment,
                         unknown_key_message)
-from sim.params import ParameterError
-from sim.simulate import display_path
+from sim.model.params import ParameterError
+from sim.common.files import display_path
 
 log = logging.getLogger("ceasefire-sim")
 
@@ -305,7 +305,7 @@ def _with_key(ov: Any, key: str) -> str:
 def check_overrides(overrides: Sequence[str], multirun: bool = False,
                     config_name: str = CONFIG_NAME) -> list[ExperimentConfig]:
     """Compose and validate every job of a command line; raise :class:`UsageError` on the first problem."""
-    from sim.record import RecordError
+    from sim.record.loader import RecordError
 
     overrides = index_mediators(overrides, multirun, config_name)
     jobs = job_overrides(overrides, multirun)
@@ -476,7 +476,7 @@ def _read_only_fs(path: Path) -> bool:
 
 def _composition_message(e: Exception, overrides: Sequence[str]) -> str:
     """One line for a failed composition: an unknown option of a config group from the
-    MissingConfigException's own fields, anything else through :func:`sim.config.explain`."""
+    MissingConfigException's own fields, anything else through :func:`sim.experiment.config.explain`."""
     from hydra.errors import MissingConfigException
 
     missing = next((x for x in (e, e.__cause__, e.__context__) if isinstance(x, MissingConfigException)), None)
@@ -514,7 +514,7 @@ def job_explicit_keys() -> frozenset[str]:
 
 def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     """One job: run the experiment composed in ``cfg`` into ``out_dir``; return summary.json's content."""
-    from sim.replicate import run_experiment
+    from sim.experiment.replicate import run_experiment
 
     explicit = job_explicit_keys()
     exp = to_experiment(cfg, explicit=explicit)
@@ -522,7 +522,7 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
 
 
 def report(summary: dict, out_dir: Path) -> str:
-    from sim.replicate import format_table
+    from sim.experiment.replicate import format_table
 
     return f"{format_table([summary])}\noutputs: {display_path(out_dir)}"
 
@@ -541,13 +541,13 @@ def _clean_failed(out_dir: Path) -> None:
 def _app(cfg: DictConfig) -> dict | None:
     from hydra.core.hydra_config import HydraConfig
 
-    from sim.record import RecordError
+    from sim.record.loader import RecordError
 
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     if hydra_cfg.mode == RunMode.MULTIRUN:  # sweep job: resume if finished, record a failure, go on
         return _sweep_job(cfg, out_dir)
-    from sim.replicate import FolderInUse, clear_outputs
+    from sim.experiment.replicate import FolderInUse, clear_outputs
 
     try:
         summary = run_job(cfg, out_dir)
@@ -576,20 +576,6 @@ def _clean_partial(out_dir: Path, clear: Any) -> None:
     except OSError:
         pass
     _clean_failed(out_dir)
-
-
-def os_error_line(e: OSError, where: Path | str | None = None) -> str:
-    """One line for an operating-system error, naming the file and what to do."""
-    name = e.filename or where
-    place = f"{display_path(name)}: " if name else ""
-    advice = {
-        errno.ENOSPC: "the disk is full; free some space and run again",
-        errno.EDQUOT: "the disk quota is exceeded; free some space and run again",
-        errno.EROFS: "read-only file system; give a writable folder (hydra.run.dir=... or hydra.sweep.dir=...)",
-        errno.EACCES: "permission denied; give a writable folder (hydra.run.dir=... or hydra.sweep.dir=...)",
-        errno.EPERM: "operation not permitted; give a writable folder",
-    }.get(e.errno or 0, e.strerror or str(e))
-    return f"cannot write {place}{advice}"
 
 
 def _sweep_job(cfg: DictConfig, out_dir: Path) -> dict | None:
@@ -624,7 +610,7 @@ class SweepTable(Callback):
 
 def sweep_table(sweep_dir: Path) -> str:
     """The table of every finished job under ``sweep_dir``, labelled by what the jobs vary."""
-    from sim.replicate import SUMMARY_FILE, format_table
+    from sim.experiment.replicate import SUMMARY_FILE, format_table
 
     summaries, job_overrides_ = [], []
     for path in sorted(Path(sweep_dir).glob(f"*/{SUMMARY_FILE}"), key=lambda p: _job_number(p.parent.name)):
@@ -647,8 +633,8 @@ def _job_number(name: str) -> tuple[int, str]:
 
 
 def register_resolvers() -> None:
-    """The resolvers the configs and the help text use (:func:`sim.config.register_resolvers`)."""
-    from sim.config import register_resolvers as _register
+    """The resolvers the configs and the help text use (:func:`sim.experiment.config.register_resolvers`)."""
+    from sim.experiment.config import register_resolvers as _register
 
     _register()
 
@@ -711,7 +697,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as e:  # noqa: BLE001 -- never a traceback: one line, and the traceback on request
         if full_error:
             raise
-        from sim.sweep.jobs import one_line
 
         print(f"error: {one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)", file=sys.stderr, flush=True)
         sys.exit(EXIT_FAILED)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sim.setting import Setting
+from sim.model.setting import Setting
 
 
 @pytest.fixture(scope="session")

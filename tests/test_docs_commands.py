@@ -32,7 +32,7 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BIN = Path(sys.executable).parent
 # The project's commands, and the module each runs (used when the console script is not installed).
 PROGRAMS = {"ceasefire-sim": "sim.cli", "ceasefire-calibrate": "calibration.cli",
-            "ceasefire-compare": "sim.compare", "ceasefire-validate": "validation.cli"}
+            "ceasefire-compare": "sim.sweep.compare", "ceasefire-validate": "validation.cli"}
 TIMEOUT = 300
 
 SKIP = {

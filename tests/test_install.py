@@ -115,7 +115,7 @@ def test_wheel_holds_every_module_and_data_file(source, wheel):
 
 
 def test_installed_copy_is_imported(env, tmp_path):
-    code = ("import json, sim, sim.resources as r, sim.provenance as p; "
+    code = ("import json, sim, sim.common.resources as r, sim.experiment.provenance as p; "
             "print(json.dumps([sim.__file__, str(r.ROOT), r.CHECKOUT, p.code_version()]))")
     out = _run([env["python"], "-c", code], cwd=tmp_path, env=env["environ"])
     sim_file, root, checkout, version = json.loads(out.stdout)

@@ -20,10 +20,10 @@ from typing import Sequence
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from sim import resources
-from sim.config import CONF_DIR
-from sim.params import ParameterError
-from sim.record import RecordError
+from sim.common import resources
+from sim.experiment.config import CONF_DIR
+from sim.model.params import ParameterError
+from sim.record.loader import RecordError
 from validation.report import FILES, write_report
 from validation.run import DEFAULT_VALIDATION_RECORD, ValidationSettings, run_validation, total_runs
 
@@ -65,11 +65,11 @@ def compose(overrides: Sequence[str]) -> ValidateConfig:
 
 def preflight(overrides: Sequence[str]) -> ValidateConfig:
     """Compose and check every input the run will read; raise a one-line error on the first problem."""
-    from sim.config import load_posterior
-    from sim.record import load_events_file, load_record
+    from sim.experiment.config import load_posterior
+    from sim.record.loader import load_events_file, load_record
 
-    from sim.patterns import WINDOW_HOURS
-    from sim.setting import Setting
+    from sim.record.patterns import WINDOW_HOURS
+    from sim.model.setting import Setting
     from validation.window import window_for
 
     cfg = compose(overrides)
@@ -84,7 +84,7 @@ def preflight(overrides: Sequence[str]) -> ValidateConfig:
 
 def provenance(s: ValidationSettings) -> str:
     """One line for the report: what the parameters and records were, by digest (no clock, no machine)."""
-    from sim.provenance import record_sha256
+    from sim.experiment.provenance import record_sha256
 
     post = (resources.CALIBRATION_RESULTS / "posterior.csv" if s.posterior == "calibrated"
             else Path(s.posterior))
@@ -100,8 +100,8 @@ def _sha256(path: Path) -> str:
 
 def validate(cfg: ValidateConfig, out_dir: Path, log=print) -> None:
     """Run the validation and write its report into ``out_dir`` (and ``validation/results/`` if publishing)."""
-    from sim.provenance import code_version
-    from sim.simulate import write_atomic
+    from sim.experiment.provenance import code_version
+    from sim.common.files import write_atomic
 
     s = cfg.validation
     log(f"forecasting the end of 28 Sept 2022 to the end of {s.until}: {total_runs(s)} model runs and two references ...")

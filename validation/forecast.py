@@ -13,10 +13,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from sim.params import ModelParams
-from sim.patterns import Episode
-from sim.setting import FireReceived, Setting
-from sim.simulate import Origin, pattern_episodes, simulate
+from sim.model.params import ModelParams
+from sim.record.patterns import Episode
+from sim.model.setting import FireReceived, Setting
+from sim.model.run import Origin, pattern_episodes, simulate
 from validation.references import HawkesProcess, NegativeBinomialRate
 from validation.scores import QUANTITIES
 from validation.window import Window

@@ -1,7 +1,7 @@
 """Statistical reference forecasters of the validation window, fitted only on the calibration window.
 
 Both fit on the episodes starting in ``[0, fit_hours)`` (default: the ceasefire to the end of 28 Sept,
-:data:`sim.patterns.WINDOW_HOURS`) and forecast weekly counts of :data:`validation.scores.QUANTITIES`
+:data:`sim.record.patterns.WINDOW_HOURS`) and forecast weekly counts of :data:`validation.scores.QUANTITIES`
 as integer arrays of shape ``(M, W)``. They share the marks model (:class:`Marks`: which violations
 have casualties and how many each side loses) and differ only in when violations happen: a constant
 but uncertain rate (:class:`NegativeBinomialRate`) or a self-exciting process (:class:`HawkesProcess`).
@@ -17,8 +17,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import gamma
 
-from sim.params import SIDES
-from sim.patterns import WINDOW_HOURS, Episode
+from sim.model.params import SIDES
+from sim.record.patterns import WINDOW_HOURS, Episode
 from validation.scores import QUANTITIES
 
 HOURS_PER_WEEK = 168.0

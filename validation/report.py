@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.plots import png_bytes
-from sim.simulate import write_atomic
+from sim.common.figures import png_bytes
+from sim.common.files import write_atomic
 from validation import scores
 from validation.run import CALIBRATED, CALIBRATED_EVENTS, Validation
 from validation.scoring import HEADLINE, SCORED, series
@@ -148,7 +148,7 @@ def markdown(v: Validation, provenance: str) -> str:
         "- **model, calibrated + window events**: the same paths (common random numbers), with the window's "
         "events that the model can represent entered as a scenario:",
         *[f"  - {e}" for e in v.events_entered],
-        "- **model, defaults** and **+ window events**: the same on the hand-set defaults (`sim/params.py`).",
+        "- **model, defaults** and **+ window events**: the same on the hand-set defaults (`sim/model/params.py`).",
         *[f"- **{f.name}** (reference, fitted on the calibration window only): {f.description}" for f in v.forecasts[4:]],
         "", "## Scores", "",
         "Mean weekly CRPS (90% bootstrap interval over weeks), mean weekly log score, the CRPS and log score "
@@ -235,7 +235,7 @@ def caveats(v: Validation) -> list[str]:
 def _display(path: Path) -> str:
     """The record's path as the report names it: relative to the repository when inside it (the same
     bytes from any working directory)."""
-    from sim.config import REPO_ROOT
+    from sim.experiment.config import REPO_ROOT
 
     try:
         return str(path.resolve().relative_to(REPO_ROOT))

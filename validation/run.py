@@ -14,10 +14,10 @@ from typing import Callable
 
 import numpy as np
 
-from sim.params import ModelParams, ParameterError
-from sim.patterns import WINDOW_HOURS, episodes_from_events, record_episodes
-from sim.record import DEFAULT_SEEDS, Event, load_events_file, load_record
-from sim.setting import Setting, fire_received
+from sim.model.params import ModelParams, ParameterError
+from sim.record.patterns import WINDOW_HOURS, episodes_from_events, record_episodes
+from sim.record.loader import DEFAULT_SEEDS, Event, load_events_file, load_record
+from sim.model.setting import Setting, fire_received
 from validation import scoring
 from validation.forecast import Forecast, model_forecast, reference_forecasts
 from validation.window import Window, observed, window_for, with_window_events
@@ -82,7 +82,7 @@ DEFAULTS, DEFAULTS_EVENTS = "model, defaults", "model, defaults + window events"
 def run_validation(s: ValidationSettings, progress: Callable[[int], None] | None = None) -> Validation:
     """Forecast the window with the model (posterior and defaults, with and without the window's events)
     and the reference forecasters; score them all against the validation record."""
-    from sim.config import load_posterior
+    from sim.experiment.config import load_posterior
 
     until = s.validate()
     record = load_record(s.seeds_dir or None)

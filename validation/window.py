@@ -14,10 +14,10 @@ from typing import Sequence
 
 import numpy as np
 
-from sim.params import SIDES, ModelParams, ParameterError
-from sim.patterns import Episode, episodes_from_events, summary_statistics
-from sim.record import LOCAL_TZ, Event, RecordError
-from sim.setting import ScheduledTalk, Setting
+from sim.model.params import SIDES, ModelParams, ParameterError
+from sim.record.patterns import Episode, episodes_from_events, summary_statistics
+from sim.record.loader import LOCAL_TZ, Event, RecordError
+from sim.model.setting import ScheduledTalk, Setting
 from validation.scores import QUANTITIES
 
 HOURS_PER_WEEK = 168.0

@@ -2,7 +2,7 @@
 
 A sweep folder is what Hydra's multirun writes: ``multirun.yaml`` (the sweep's composed config)
 and one folder per job, each with ``.hydra/overrides.yaml`` and the job's outputs
-(:mod:`sim.replicate`; ``summary.json`` is written last, so its presence means the job finished).
+(:mod:`sim.experiment.replicate`; ``summary.json`` is written last, so its presence means the job finished).
 Everything here works FROM THOSE FILES, so it does not matter which launcher ran the jobs (basic,
 joblib, submitit on SLURM) or in which processes.
 
@@ -16,7 +16,7 @@ joblib, submitit on SLURM) or in which processes.
 ``python -m sim.sweep SWEEP_DIR`` does what the callback does, for a folder on disk.
 """
 
-SUMMARY_FILE = "summary.json"            # written last by a job that finished (sim.replicate)
+SUMMARY_FILE = "summary.json"            # written last by a job that finished (sim.experiment.replicate)
 REPLICATIONS_FILE = "replications.csv"
 FAILED_FILE = "failed.json"              # a job that raised: the one-line error
 CONFIG_HASH_FILE = "config.sha256"       # the sha256 of the job's config, written before it runs

@@ -30,7 +30,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from sim.survival import days_text, kaplan_meier
+from sim.experiment.survival import days_text, kaplan_meier
 from sim.sweep import (CONFIG_HASH_FILE, FAILED_FILE, MULTIRUN_FILE, REPLICATIONS_FILE,
                        SUMMARY_FILE)
 
@@ -351,7 +351,7 @@ def median_text(median: float | None, ci: tuple[float | None, float | None], hor
 
 def job_row(job: Job, keys: Sequence[str]) -> dict[str, Any]:
     """One row of sweep_summary.csv."""
-    from sim.replicate import wilson_interval
+    from sim.experiment.replicate import wilson_interval
 
     row: dict[str, Any] = {"job": job.index}
     row.update({k: job.values.get(k) for k in keys})

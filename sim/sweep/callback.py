@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from hydra.experimental.callback import Callback
 
 from sim.sweep import COX_FILE, COX_PLOT, HEATMAP_PLOT, SURVIVAL_PLOT, SWEEP_SUMMARY_FILE
-from sim.simulate import display_path
+from sim.common.files import display_path
 
 EXIT_FAILED = 1
 
@@ -47,7 +47,7 @@ def summarize_sweep(sweep_dir: Path | str, out: TextIO | None = None, err: TextI
 
 
 def _summarize(sweep_dir: Path, out: TextIO, err: TextIO, plots: bool) -> int:
-    from sim.simulate import write_atomic
+    from sim.common.files import write_atomic
     from sim.sweep.aggregate import SweepError, read_sweep, sweep_summary_csv
     from sim.sweep.hazards import cox_csv, cox_table, format_cox
 

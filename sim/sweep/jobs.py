@@ -31,18 +31,12 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from sim.simulate import write_atomic
+from sim.common.commands import one_line
+from sim.common.files import write_atomic
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 
 # Keys of the job config that do not change a job's results (left out of its hash).
 NON_RESULT_KEYS = ("progress",)
-
-
-def one_line(exc: BaseException) -> str:
-    """``ExceptionType: first line of the message``."""
-    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-    name = type(exc).__name__
-    return f"{name}: {text}" if text else name
 
 
 def config_hash(cfg: Any, explicit: Any = None) -> str:
@@ -71,7 +65,7 @@ def saved_explicit(job_dir: Path) -> frozenset[str]:
     """The keys the user set for a job, from its ``.hydra/overrides.yaml`` and chosen experiment."""
     from omegaconf import OmegaConf
 
-    from sim.config import explicit_keys
+    from sim.experiment.config import explicit_keys
 
     hydra_dir = Path(job_dir) / ".hydra"
     try:
@@ -179,7 +173,7 @@ def read_failure(job_dir: Path) -> str | None:
 
 def clear_stale(job_dir: Path) -> None:
     """Remove the markers and results of an earlier job in this folder (summary.json first)."""
-    from sim.replicate import OUTPUT_FILES
+    from sim.experiment.replicate import OUTPUT_FILES
 
     for name in (SUMMARY_FILE, FAILED_FILE, CONFIG_HASH_FILE):
         try:

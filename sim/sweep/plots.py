@@ -23,8 +23,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sim.plots import png_bytes
-from sim.survival import days_text, kaplan_meier
+from sim.common.figures import png_bytes
+from sim.experiment.survival import days_text, kaplan_meier
 from sim.sweep.aggregate import Job, Sweep, format_value
 
 MAX_PANELS = 12
@@ -32,10 +32,10 @@ RUN_UNITS = {"seed": "", "horizon_days": "days", "replications": "runs", "scenar
 
 
 def param_unit(key: str) -> str:
-    """The unit of a config key from :mod:`sim.params` metadata ('' when unknown)."""
+    """The unit of a config key from :mod:`sim.model.params` metadata ('' when unknown)."""
     if key in RUN_UNITS:
         return RUN_UNITS[key]
-    from sim.config import ExperimentConfig
+    from sim.experiment.config import ExperimentConfig
 
     t: Any = ExperimentConfig
     meta: dict = {}
@@ -129,7 +129,7 @@ def _jobs_for(sweep: Sweep, values: dict[str, Any]) -> list[Job]:
 def sweep_context(sweep: Sweep) -> str:
     """What produced the sweep, for plot titles: scenario (unless swept), runs per job, and where the
     parameters came from (the finished jobs' ``summary.json`` ``params``; left out when none has one)."""
-    from sim.plots import params_text
+    from sim.model.timeline import params_text
 
     done = sweep.finished
     parts = []
@@ -154,7 +154,7 @@ def sweep_context(sweep: Sweep) -> str:
 def survival_panels(sweep: Sweep) -> tuple[list[dict[str, Any]], str]:
     """The survival plot's panels as data: per panel its title, its curves (label, colour, times,
     survival, band, KM result, share collapsed) and the values that have no curve; and the pooling note."""
-    from sim.replicate import wilson_interval
+    from sim.experiment.replicate import wilson_interval
 
     horizon = sweep.horizon_days
     curve_key = sweep.params[0] if sweep.params else None
@@ -248,7 +248,7 @@ def heatmap_cells(sweep: Sweep, facet: dict[str, Any] | None = None) -> list[dic
     ``median >365 d`` (with the lower CI limit when there is one) when censored: a censored cell
     still shows how many collapsed.
     """
-    from sim.replicate import wilson_interval
+    from sim.experiment.replicate import wilson_interval
 
     xk, yk = sweep.params[0], sweep.params[1]
     horizon = sweep.horizon_days

@@ -14,8 +14,8 @@ from calibration.posterior import RESULTS, Posterior
 from calibration.priors import apply
 from calibration.report import posterior_predictive, summarize_parameters
 from calibration.statistics import observed_statistics, simulated_statistics
-from sim.params import ModelParams, ParameterError
-from sim.record import load_record
+from sim.model.params import ModelParams, ParameterError
+from sim.record.loader import load_record
 
 def quiet(*_):
     pass

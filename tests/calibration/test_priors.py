@@ -5,7 +5,7 @@ import math
 import pytest
 
 from calibration.priors import BY_KEY, FREE_PARAMETERS, apply, natural
-from sim.params import ModelParams, validate
+from sim.model.params import ModelParams, validate
 
 
 def test_every_free_parameter_is_a_model_parameter_inside_its_allowed_range():

@@ -5,8 +5,8 @@ import math
 import numpy as np
 
 from calibration.statistics import FLAREUP, USED, observed_statistics, simulated_statistics
-from sim.params import ModelParams
-from sim.record import load_record
+from sim.model.params import ModelParams
+from sim.record.loader import load_record
 
 
 def test_observed_statistics_are_the_records():

@@ -29,9 +29,11 @@ def sha(data: str | bytes) -> str:
 
 
 def without_provenance(summary: dict) -> dict:
+    """The summary without what names the code rather than what it computed (provenance, the digest of
+    the posterior file, the description of the parameter source that names a source file)."""
     out = {k: v for k, v in summary.items() if k != "provenance"}
     if isinstance(out.get("params"), dict):
-        out["params"] = {k: v for k, v in out["params"].items() if k != "posterior_sha256"}
+        out["params"] = {k: v for k, v in out["params"].items() if k not in ("posterior_sha256", "description")}
     return out
 
 
@@ -45,7 +47,7 @@ def rows_digest(rows: list[dict]) -> str:
 
 def experiment_digest(experiment: str, **overrides: Any) -> dict:
     from sim import api
-    from sim.simulate import incidents_csv
+    from sim.model.run import incidents_csv
 
     res = api.run(experiment=experiment, **overrides)
     r = res._replicated
@@ -55,7 +57,7 @@ def experiment_digest(experiment: str, **overrides: Any) -> dict:
 
 def sweep_points(experiment: str) -> list[dict[str, str]]:
     """Every job's overrides of a sweep experiment (its hydra.sweeper.params)."""
-    from sim.config import group_file, read_config_file
+    from sim.experiment.config import group_file, read_config_file
 
     params = read_config_file(group_file("experiment", experiment))["hydra"]["sweeper"]["params"]
     keys = list(params)
@@ -78,8 +80,8 @@ def calibration_digest() -> str:
 
     from calibration.abc import CalibrationSettings, posterior_csv, run_abc
     from calibration.statistics import observed_statistics
-    from sim.record import load_record
-    from sim.setting import Setting
+    from sim.record.loader import load_record
+    from sim.model.setting import Setting
 
     record = load_record()
     settings = CalibrationSettings(seed=1, population_size=40, max_generations=2, min_acceptance_rate=0.0,
@@ -98,7 +100,7 @@ def validation_digest() -> str:
 
 
 def experiments() -> list[str]:
-    from sim.config import group_options
+    from sim.experiment.config import group_options
 
     return group_options("experiment")
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from sim import api
-from sim.params import ModelParams, ParameterError
-from sim.replicate import summary_json
-from sim.simulate import simulate
+from sim.model.params import ModelParams, ParameterError
+from sim.experiment.replicate import summary_json
+from sim.model.run import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 

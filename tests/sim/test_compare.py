@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from lifelines import KaplanMeierFitter
 
-from sim.compare import (bootstrap_medians, compare, km_median, main, medians_data, medians_png, newcombe_diff,
+from sim.sweep.compare import (bootstrap_medians, compare, km_median, main, medians_data, medians_png, newcombe_diff,
                          percentile_ci)
 from .sweep.helpers import env, exponential_data, make_sweep
 
@@ -170,7 +170,7 @@ def test_medians_data_names_jobs_that_are_not_shown(tmp_path):
 # --- the command ------------------------------------------------------------------------------------
 
 def _cli(args, cwd):
-    return subprocess.run([sys.executable, "-m", "sim.compare", *args], cwd=cwd, env=env(), capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sim.sweep.compare", *args], cwd=cwd, env=env(), capture_output=True,
                           text=True, timeout=120)
 
 

@@ -10,9 +10,9 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
 from sim.cli import UsageError, check_overrides, job_overrides
-from sim.config import (CONF_DIR, REPO_ROOT, ExperimentConfig, check, compose_config, explain, group_options,
+from sim.experiment.config import (CONF_DIR, REPO_ROOT, ExperimentConfig, check, compose_config, explain, group_options,
                         model_params, register_configs, to_experiment, unknown_key_message)
-from sim.params import ModelParams, ParameterError
+from sim.model.params import ModelParams, ParameterError
 
 SCENARIOS = group_options("scenario")
 EXPERIMENTS = group_options("experiment")
@@ -46,7 +46,7 @@ def test_default_config():
     assert isinstance(exp, ExperimentConfig)
     assert (exp.scenario, exp.seed, exp.horizon_days, exp.replications, exp.seeds_dir, exp.progress) == (
         "sept2022", 0, 365.0, 1, "", True)
-    # every model parameter keeps its default from sim.params unless a scenario sets it
+    # every model parameter keeps its default from sim.model.params unless a scenario sets it
     assert model_params(exp) == ModelParams()
 
 
@@ -224,7 +224,7 @@ def test_repo_conf_dir_is_used():
 
 @pytest.mark.parametrize("field, value", [("leverage", 0.9), ("delay_hours", 6.0), ("name", "RU")])
 def test_experiment_config_takes_mediators_by_name(field, value):
-    from sim.config import EXPLICIT_ATTR, experiment_config
+    from sim.experiment.config import EXPLICIT_ATTR, experiment_config
 
     by_name = experiment_config(**{f"mediation.mediators.Russia.{field}": value})
     by_index = experiment_config(**{f"mediation.mediators.0.{field}": value})
@@ -236,7 +236,7 @@ def test_experiment_config_takes_mediators_by_name(field, value):
 
 
 def test_unknown_mediator_is_one_line_naming_the_mediators():
-    from sim.config import experiment_config
+    from sim.experiment.config import experiment_config
 
     with pytest.raises(ParameterError) as err:
         experiment_config(**{"mediation.mediators.Turkey.leverage": 0.5})

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from calibration.priors import FREE_PARAMETERS, odd_table
-from sim import params
+from sim.model import params
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,9 +19,9 @@ import pytest
 
 from calibration.posterior import RESULTS, Posterior, PosteriorError
 from calibration.priors import FREE_PARAMETERS
-from sim.config import ExperimentConfig, experiment_config, load_posterior
-from sim.params import ParameterError
-from sim.replicate import FolderInUse, claim_folder, run_experiment
+from sim.experiment.config import ExperimentConfig, experiment_config, load_posterior
+from sim.model.params import ParameterError
+from sim.experiment.replicate import FolderInUse, claim_folder, run_experiment
 from sim.sweep.jobs import check_results, config_hash, run_sweep_job
 
 from .test_cli import REPO, listing, run
@@ -295,9 +295,9 @@ def test_non_utf8_seeds_file(tmp_path):
 # --- faults: full disk, read-only folder, Ctrl-C, killed sweeps -------------------------------------
 
 def test_full_disk_leaves_no_half_written_results(tmp_path, setting, monkeypatch):
-    import sim.simulate
+    import sim.model.run
 
-    real = sim.simulate.os.replace
+    real = sim.model.run.os.replace
     calls = {"n": 0}
 
     def replace(src, dst):
@@ -306,7 +306,7 @@ def test_full_disk_leaves_no_half_written_results(tmp_path, setting, monkeypatch
             raise OSError(errno.ENOSPC, "No space left on device", str(dst))
         return real(src, dst)
 
-    monkeypatch.setattr(sim.simulate.os, "replace", replace)
+    monkeypatch.setattr(sim.model.run.os, "replace", replace)
     exp = experiment_config(replications=3, horizon_days=20, progress=False)
     with pytest.raises(OSError):
         run_experiment(exp, tmp_path / "run", setting=setting)
@@ -413,7 +413,7 @@ def test_killed_sweep_leaves_no_worker_writing(tmp_path, sig):
 @pytest.mark.parametrize("damage", ["summary_truncated", "summary_not_object", "replications_truncated",
                                     "replications_missing", "replications_binary"])
 def test_damaged_job_results_run_again(tmp_path, damage):
-    from sim.config import compose_config
+    from sim.experiment.config import compose_config
 
     cfg = compose_config(["replications=3", "horizon_days=30"])
     calls = []
@@ -446,7 +446,7 @@ def test_damaged_job_results_run_again(tmp_path, damage):
 
 
 def test_posterior_overrides_change_the_job_hash():
-    from sim.config import compose_config
+    from sim.experiment.config import compose_config
 
     cfg = compose_config(["params=calibrated"])
     assert config_hash(cfg, {"retaliation.propensity"}) != config_hash(cfg, set())

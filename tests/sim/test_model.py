@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import rules
-from sim.model import INCIDENT_FIELDS
-from sim.params import SIDES, TIERS, ModelParams
-from sim.simulate import incidents_csv, simulate
+from sim.model import rules
+from sim.model.model import INCIDENT_FIELDS
+from sim.model.params import SIDES, TIERS, ModelParams
+from sim.model.run import incidents_csv, simulate
 
 C = {name: i for i, name in enumerate(INCIDENT_FIELDS)}
 SEEDS = range(200)
@@ -164,7 +164,7 @@ def episode_killed(result):
 
 def test_a_war_like_the_flareup_collapses_the_ceasefire(setting):
     """Both commands attack at once, as on 13-14 Sept: war scale (>= 100 killed in 48 h) in most runs."""
-    from sim.model import CeasefireModel
+    from sim.model.model import CeasefireModel
 
     collapsed = 0
     for seed in range(40):
@@ -207,10 +207,10 @@ def test_observers_deter_offensives(setting):
 
 def test_forecast_from_the_record_state(setting):
     """From the end of 28 Sept: no fire of the model's own before the origin, grievances from the record."""
-    from sim.model import CeasefireModel
-    from sim.record import load_record
-    from sim.rules import decayed
-    from sim.setting import fire_received
+    from sim.model.model import CeasefireModel
+    from sim.record.loader import load_record
+    from sim.model.rules import decayed
+    from sim.model.setting import fire_received
 
     record = load_record()
     history = fire_received(record.events, setting.ceasefire, setting.sector_ids, 340.0)

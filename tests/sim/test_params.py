@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from sim.params import ModelParams, ParameterError, from_dict, validate
+from sim.model.params import ModelParams, ParameterError, from_dict, validate
 
 
 def test_defaults_are_valid():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.patterns import STATISTICS, WINDOW_HOURS, Episode, record_episodes, summary_statistics
-from sim.record import load_record
+from sim.record.patterns import STATISTICS, WINDOW_HOURS, Episode, record_episodes, summary_statistics
+from sim.record.loader import load_record
 
 
 def ep(start, killed=(0, 0), wounded=(0, 0), tier=1, blamed=("AZE", "ARM"), retaliated=(False, False)):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from matplotlib.colors import to_rgb
 
-from sim.model import INCIDENT_FIELDS
-from sim.params import SIDES, TIERS
-from sim.plots import SIDE_COLOURS, SIDE_MARKERS, TIER_COLOURS, collapse_info, timeline_data, timeline_png
-from sim.replicate import load_setting
-from sim.simulate import RunResult
+from sim.model.model import INCIDENT_FIELDS
+from sim.model.params import SIDES, TIERS
+from sim.model.timeline import SIDE_COLOURS, SIDE_MARKERS, TIER_COLOURS, collapse_info, timeline_data, timeline_png
+from sim.experiment.replicate import load_setting
+from sim.model.run import RunResult
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -1,4 +1,4 @@
-"""The seed record: loading, validation messages, derived targets and the ``sim.targets`` CLI."""
+"""The seed record: loading, validation messages, derived targets and the ``sim.record.targets`` CLI."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.patterns import WINDOW_HOURS
-from sim.record import DEFAULT_SEEDS, LOCAL_TZ, PUBLIC, RecordError, load_record
-from sim.targets import derive_targets, record_window_hours
+from sim.record.patterns import WINDOW_HOURS
+from sim.record.loader import DEFAULT_SEEDS, LOCAL_TZ, PUBLIC, RecordError, load_record
+from sim.record.targets import derive_targets, record_window_hours
 
 REPO = Path(__file__).resolve().parents[2]
 A000 = "000_f6d714250b8b91e2.txt"
@@ -248,7 +248,7 @@ def test_rejects_second_ceasefire(tmp_path):
 
 def _run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "sim.targets", *args], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "sim.record.targets", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=60)
 
 

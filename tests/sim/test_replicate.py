@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.config import ExperimentConfig, model_params
-from sim.params import ParameterError
-from sim.replicate import (REPLICATIONS_FILE, SUMMARY_FILE, SURVIVAL_FILE, Progress, aggregate, format_table,
+from sim.experiment.config import ExperimentConfig, model_params
+from sim.model.params import ParameterError
+from sim.experiment.replicate import (REPLICATIONS_FILE, SUMMARY_FILE, SURVIVAL_FILE, Progress, aggregate, format_table,
                            mean_ci, replications_csv, run_experiment, run_replications, seed_sequences,
                            summary_json, wilson_interval, write_atomic)
 
@@ -202,7 +202,7 @@ def test_progress_is_throttled():
 
 def test_calibrated_parameters_are_drawn_per_replication_reproducibly(setting):
     from calibration.posterior import Posterior
-    from sim.replicate import run_replications
+    from sim.experiment.replicate import run_replications
 
     post = Posterior.load()
     a, _ = run_replications(model_params(ExperimentConfig(scenario="sept2022")), 4, 6, 120.0, setting,
@@ -218,7 +218,7 @@ def test_calibrated_parameters_are_drawn_per_replication_reproducibly(setting):
 
 
 def test_params_must_name_a_posterior():
-    from sim.config import load_posterior
+    from sim.experiment.config import load_posterior
 
     assert load_posterior("default") is None
     assert load_posterior("calibrated") is not None

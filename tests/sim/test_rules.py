@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from sim import rules
-from sim.params import TIERS
+from sim.model import rules
+from sim.model.params import TIERS
 
 GRIEVANCE = [0.0, 0.1, 0.5, 1.0, 3.0, 10.0, 100.0]
 PRESSURE = [0.0, 0.2, 0.5, 0.9, 1.0]

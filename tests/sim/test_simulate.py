@@ -3,9 +3,9 @@
 import csv
 import json
 
-from sim.model import INCIDENT_FIELDS
-from sim.params import ModelParams
-from sim.simulate import simulate, write_run
+from sim.model.model import INCIDENT_FIELDS
+from sim.model.params import ModelParams
+from sim.model.run import simulate, write_run
 
 SUMMARY_KEYS = {"seed", "scenario", "horizon_days", "collapsed", "collapse_cause", "durability_days", "n_violations",
                 "killed", "wounded", "max_tier"}
@@ -32,8 +32,8 @@ def test_timeline_is_reproducible(tmp_path, setting):
 
 
 def test_pattern_episodes_add_up_to_the_run(setting):
-    from sim.patterns import summary_statistics
-    from sim.simulate import pattern_episodes
+    from sim.record.patterns import summary_statistics
+    from sim.model.run import pattern_episodes
     res = simulate(ModelParams(), 11, 365, setting)
     eps = pattern_episodes(res)
     assert len(eps) == res.summary["n_violations"]
@@ -46,7 +46,7 @@ def test_pattern_episodes_add_up_to_the_run(setting):
 
 
 def test_war_regime_kills_at_war_scale_and_respects_its_cap(setting):
-    from sim.simulate import war_scale_killed
+    from sim.model.run import war_scale_killed
     killed = [war_scale_killed(ModelParams(), s, setting) for s in range(20)]
     assert min(killed) > 0
     assert war_scale_killed(ModelParams(), 1, setting) == killed[1]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.survival import kaplan_meier, median_summary, survival_png
+from sim.experiment.survival import kaplan_meier, median_summary, survival_png
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

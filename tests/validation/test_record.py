@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.patterns import episodes_from_events
-from sim.record import RecordError, load_events_file, load_record
+from sim.record.patterns import episodes_from_events
+from sim.record.loader import RecordError, load_events_file, load_record
 from validation.run import DEFAULT_VALIDATION_RECORD
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from sim.patterns import Episode
+from sim.record.patterns import Episode
 from validation import references as ref
 from validation.scores import QUANTITIES
 

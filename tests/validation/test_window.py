@@ -5,9 +5,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from sim.params import ModelParams
-from sim.patterns import Episode, WINDOW_HOURS
-from sim.record import load_events_file, load_record
+from sim.model.params import ModelParams
+from sim.record.patterns import Episode, WINDOW_HOURS
+from sim.record.loader import load_events_file, load_record
 from validation.run import DEFAULT_VALIDATION_RECORD
 from validation.window import observed, window_for, with_window_events
 
@@ -60,7 +60,7 @@ def test_window_events_enter_as_talks_and_monitors(setting, window):
 
 def test_plain_and_event_forecasts_share_their_random_numbers(setting, window):
     """Common random numbers: before the first event of the window the two forecasts are identical."""
-    from sim.setting import fire_received
+    from sim.model.setting import fire_received
     from validation.forecast import model_forecast
 
     events = load_events_file(DEFAULT_VALIDATION_RECORD, load_record())

@@ -1,4 +1,4 @@
-"""Helpers for the sweep tests: synthetic sweep folders laid out as Hydra and sim.replicate do,
+"""Helpers for the sweep tests: synthetic sweep folders laid out as Hydra and sim.experiment.replicate do,
 and running the real ``ceasefire-sim`` / ``python -m ...`` as a user would."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def run_module(module: str, args: list[str], cwd: Path, timeout: float = 120) ->
 
 def write_job(job_dir: Path, overrides: list[str], durations, collapsed, horizon: float = 365.0,
               seed: int = 0, finished: bool = True) -> None:
-    """A job folder as sim.replicate leaves it (only the files the sweep tools read)."""
+    """A job folder as sim.experiment.replicate leaves it (only the files the sweep tools read)."""
     (job_dir / ".hydra").mkdir(parents=True, exist_ok=True)
     (job_dir / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)))
     lines = ["replication,collapsed,durability_days"]

@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE
 from sim.sweep.aggregate import SweepError, read_sweep, summary_rows, survival_at, sweep_summary_csv
-from sim.survival import kaplan_meier
+from sim.experiment.survival import kaplan_meier
 
 from .helpers import exponential_data, make_sweep, write_job
 
@@ -116,7 +116,7 @@ def test_failed_incomplete_missing_and_foreign_folders(tmp_path):
 
 
 def test_stale_summary_from_an_earlier_config(tmp_path):
-    from sim.config import compose_config
+    from sim.experiment.config import compose_config
     from sim.sweep.jobs import config_hash
 
     d = make_sweep(tmp_path / "s", params={"observer.strength": [0, 20]}, data=exponential_data(lambda v: 0.01, n=10))

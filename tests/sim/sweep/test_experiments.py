@@ -54,7 +54,7 @@ def test_summary_reads_the_experiments_sweep(tmp_path):
     """multirun.yaml as Hydra composes it for the experiment gives the swept keys and every job."""
     from omegaconf import OmegaConf
 
-    from sim.config import compose_config
+    from sim.experiment.config import compose_config
     from sim.sweep.aggregate import sweep_definition
 
     cfg = compose_config(["+experiment=sweep_withdrawal"], return_hydra_config=True)

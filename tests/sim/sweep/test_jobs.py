@@ -8,7 +8,7 @@ import logging
 import pytest
 from omegaconf import OmegaConf
 
-from sim.config import compose_config
+from sim.experiment.config import compose_config
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 from sim.sweep.jobs import config_hash, is_finished, one_line, read_failure, run_sweep_job
 

@@ -1,7 +1,7 @@
 """Every model parameter in one typed place: name, unit, default, allowed range and source.
 
 The dataclasses here are the model's parameters *and* Hydra's structured configs
-(registered in :mod:`sim.config`). Each field carries metadata:
+(registered in :mod:`sim.experiment.config`). Each field carries metadata:
 
 - ``unit``: the unit (``1/day``, ``hours``, ``killed-equivalents`` ...);
 - ``source``: where the default comes from (an article in ``seeds/``, public reporting,
@@ -258,7 +258,7 @@ class CollapseParams:
 
 @dataclass
 class ModelParams:
-    """All parameters of :class:`sim.model.CeasefireModel`."""
+    """All parameters of :class:`sim.model.model.CeasefireModel`."""
 
     violations: ViolationParams = field(default_factory=ViolationParams)
     grievance: GrievanceParams = field(default_factory=GrievanceParams)

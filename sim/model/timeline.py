@@ -14,16 +14,17 @@ One encoding per meaning, the same in every panel:
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Any
 
 from matplotlib.figure import Figure
 
-from sim.params import SIDES, TIER_NAMES, TIERS
-from sim.rules import HOURS_PER_DAY
+from sim.common.figures import params_text, png_bytes
+
+from sim.model.params import SIDES, TIER_NAMES, TIERS
+from sim.model.rules import HOURS_PER_DAY
 
 if TYPE_CHECKING:
-    from sim.simulate import RunResult
+    from sim.model.run import RunResult
 
 # tier: sequential (ColorBrewer YlOrRd, light to dark); side: a purple/green pair outside that scale
 TIER_COLOURS = {1: "#fecc5c", 2: "#fd8d3c", 3: "#e31a1c", 4: "#800026"}
@@ -38,29 +39,8 @@ COLLAPSE_CAUSES = {"spiral": "a spiral of local incidents",
                    "offensive": "a deliberate offensive"}
 
 
-def png_bytes(fig: Figure) -> bytes:
-    """A figure as PNG bytes, without a timestamp or version in its metadata (same input, same bytes).
-
-    Figures are ``matplotlib.figure.Figure`` objects, never pyplot's: no global state between runs."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
-
-
-def params_text(info: dict | None, drawn: bool = False) -> str:
-    """Where the parameters came from, for a plot title: summary.json's ``params`` entry when there is
-    one (see :mod:`sim.provenance`), else what can be told without it."""
-    if info:
-        from sim.provenance import params_label
-
-        return params_label(info)
-    if drawn:
-        return "parameters: drawn from a posterior"
-    return "parameters: as configured"
-
-
 def _row(r: tuple, name: str) -> Any:
-    from sim.model import INCIDENT_FIELDS
+    from sim.model.model import INCIDENT_FIELDS
 
     return r[INCIDENT_FIELDS.index(name)]
 

@@ -9,7 +9,7 @@ no module state.
 Files (all written to a temporary name, then renamed; ``summary.json`` last):
 
 - ``replications.csv``: one row per replication;
-- ``incidents.csv``, ``timeline.png``: replication 0 (:func:`sim.simulate.write_run`);
+- ``incidents.csv``, ``timeline.png``: replication 0 (:func:`sim.model.run.write_run`);
 - ``survival.png``: Kaplan-Meier curve of durability (N >= 2);
 - ``summary.json``: the aggregate (and, with N = 1, the run's own summary fields).
 """
@@ -28,11 +28,11 @@ from typing import Any, Sequence, TextIO
 
 import numpy as np
 
-from sim.config import (ExperimentConfig, check, check_scenario, experiment_explicit, fixed_parameters,
+from sim.experiment.config import (ExperimentConfig, check, check_scenario, experiment_explicit, fixed_parameters,
                         load_posterior, load_setting)
-from sim.params import SIDES, ModelParams
-from sim.simulate import write_atomic
-from sim.survival import days_text
+from sim.model.params import SIDES, ModelParams
+from sim.common.files import write_atomic
+from sim.experiment.survival import days_text
 
 SUMMARY_FILE = "summary.json"
 REPLICATIONS_FILE = "replications.csv"
@@ -100,7 +100,7 @@ def run_replications(params: ModelParams, seed: int, replications: int, horizon_
     ``fixed`` keep their value in ``params`` (set explicitly by the user) and are not drawn.
     """
     fixed = tuple(fixed)
-    from sim.simulate import simulate
+    from sim.model.run import simulate
 
     summaries: list[dict] = []
     first = None
@@ -157,7 +157,7 @@ def _r(x: float | None, ndigits: int = 4) -> float | None:
 
 def aggregate(summaries: Sequence[dict], scenario: str, seed: int, horizon_days: float) -> tuple[dict, Any]:
     """The aggregate for summary.json, and the Kaplan-Meier fit it used."""
-    from sim.survival import kaplan_meier, median_summary
+    from sim.experiment.survival import kaplan_meier, median_summary
 
     n = len(summaries)
     collapsed = [bool(s["collapsed"]) for s in summaries]
@@ -256,11 +256,11 @@ def _dumps(obj: Any, level: int) -> str:
 
 def write_first_run(first: Any, out_dir: Path, timeline: bool = True, params_info: dict | None = None) -> None:
     """``incidents.csv`` and (optionally) ``timeline.png`` of replication 0 (summary.json is the aggregate's)."""
-    from sim.simulate import incidents_csv
+    from sim.model.run import incidents_csv
 
     write_atomic(out_dir / "incidents.csv", incidents_csv(first))
     if timeline:
-        from sim.plots import timeline_png
+        from sim.model.timeline import timeline_png
 
         write_atomic(out_dir / "timeline.png", timeline_png(first, params_info=params_info))
 
@@ -337,8 +337,8 @@ def write_outputs(out_dir: Path, exp: ExperimentConfig, summaries: Sequence[dict
     Files an earlier run left in the folder are removed first (a reused folder never mixes two
     runs' files); every file is written to a temporary name and renamed, summary.json last.
     """
-    from sim.provenance import params_label
-    from sim.survival import survival_png
+    from sim.experiment.provenance import params_label
+    from sim.experiment.survival import survival_png
 
     out_dir = Path(out_dir)
     lock = claim_folder(out_dir)
@@ -385,7 +385,7 @@ class Replicated:
     exp: ExperimentConfig
     summaries: list[dict]         # one run summary per replication
     first: Any                    # replication 0's full result (incidents, episodes, actions)
-    params_info: dict             # where the parameters came from (sim.provenance.params_info)
+    params_info: dict             # where the parameters came from (sim.experiment.provenance.params_info)
     provenance: dict              # code version, record digest, resolved config
 
     def summary(self) -> dict:
@@ -403,15 +403,15 @@ def replicate(exp: ExperimentConfig, setting: Any = None, stream: TextIO | None 
     """Check the config and run its replications (nothing written).
 
     ``explicit``: the keys the user set (default: those recorded on ``exp`` by
-    :func:`sim.config.experiment_config` or the command line, else those differing from the
+    :func:`sim.experiment.config.experiment_config` or the command line, else those differing from the
     defaults). A value the scenario file sets must be in ``exp`` unless its key is explicit (so a
     config labelled ``observer_mission`` runs the observer mission); with a posterior
     (``params=calibrated`` or a file) the explicit parameters stay fixed and the others are drawn.
 
-    Raises :class:`sim.params.ParameterError` or :class:`sim.record.RecordError` (one-line
+    Raises :class:`sim.model.params.ParameterError` or :class:`sim.record.loader.RecordError` (one-line
     messages) before anything is run.
     """
-    from sim.provenance import params_info, provenance
+    from sim.experiment.provenance import params_info, provenance
 
     if setting is None:
         setting = load_setting(exp.seeds_dir)

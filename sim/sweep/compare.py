@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-from sim.simulate import display_path
+from sim.common.files import display_path
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -101,7 +101,7 @@ def percentile_ci(values: np.ndarray, alpha: float = ALPHA) -> tuple[float, floa
 
 def newcombe_diff(k_a: int, n_a: int, k_b: int, n_b: int) -> tuple[float, float, float]:
     """p_B - p_A and its 95% hybrid score interval (Newcombe 1998, method 10)."""
-    from sim.replicate import wilson_interval
+    from sim.experiment.replicate import wilson_interval
 
     pa, pb = k_a / n_a, k_b / n_b
     la, ua = wilson_interval(k_a, n_a)
@@ -178,8 +178,8 @@ def _days(hs: Sequence[float]) -> str:
 
 def compare_pair(pair: Pair, horizon: float, rng: np.random.Generator, resamples: int) -> dict[str, Any]:
     """One row of the table: both jobs' median and share collapsed, and their differences B - A."""
-    from sim.replicate import wilson_interval
-    from sim.survival import kaplan_meier
+    from sim.experiment.replicate import wilson_interval
+    from sim.experiment.survival import kaplan_meier
 
     a, b = pair.a, pair.b
     row: dict[str, Any] = dict(pair.values)
@@ -345,7 +345,7 @@ def survival_png(a: Any, b: Any, pairs: Sequence[Pair]) -> bytes:
     from matplotlib.figure import Figure
 
     from sim.sweep.aggregate import format_value
-    from sim.plots import png_bytes
+    from sim.common.figures import png_bytes
     from sim.sweep.plots import _curve, label_survival_grid
 
     horizon = a.horizon_days
@@ -454,7 +454,7 @@ def medians_png(a: Any, b: Any, pairs: Sequence[Pair]) -> bytes:
     from matplotlib.lines import Line2D
 
     from sim.sweep.aggregate import format_value
-    from sim.plots import png_bytes
+    from sim.common.figures import png_bytes
     from sim.sweep.plots import _percent, param_label
 
     d = medians_data(a, b, pairs)
@@ -573,7 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.simulate import write_atomic
+    from sim.common.files import write_atomic
     from sim.sweep.aggregate import rows_csv
 
     if args.seed < 0:

@@ -1,6 +1,6 @@
 """Calibration targets derived from the record — nothing typed by hand.
 
-``python -m sim.targets [--seeds DIR]`` prints the record's timeline and the targets table; on a bad
+``python -m sim.record.targets [--seeds DIR]`` prints the record's timeline and the targets table; on a bad
 record it prints ``error: <one line>`` to stderr and exits 2.
 """
 
@@ -11,8 +11,8 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sim.patterns import STATISTICS, record_episodes, summary_statistics
-from sim.record import LOCAL_TZ, PUBLIC, SIDES, Claim, Event, Record, RecordError, TimeClaim, load_record
+from sim.record.patterns import STATISTICS, record_episodes, summary_statistics
+from sim.record.loader import LOCAL_TZ, PUBLIC, SIDES, Claim, Event, Record, RecordError, TimeClaim, load_record
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def format_report(record: Record, targets: Targets) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry: print the timeline and the targets; exit 2 with one line on a bad record."""
-    ap = argparse.ArgumentParser(prog="python -m sim.targets", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m sim.record.targets", description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", metavar="DIR", default=None, help="seeds directory (default: <repo>/seeds)")
     args = ap.parse_args(argv)
     try:

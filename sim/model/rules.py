@@ -1,14 +1,14 @@
 """Decision rules as pure functions of state: probabilities and rates, no agents, no RNG.
 
 Units: time in hours unless a name says days; grievance in killed-equivalents
-(one soldier killed = 1, see :class:`sim.params.GrievanceParams`).
+(one soldier killed = 1, see :class:`sim.model.params.GrievanceParams`).
 """
 
 from __future__ import annotations
 
 import math
 
-from sim.params import TOP_TIER
+from sim.model.params import TOP_TIER
 
 HOURS_PER_DAY = 24.0
 

@@ -10,17 +10,17 @@ import csv
 import dataclasses
 import io
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from sim.model import INCIDENT_FIELDS, CeasefireModel, EpisodeReport
-from sim.params import SIDES, CollapseParams, ModelParams, ParameterError, validate
-from sim.patterns import Episode
-from sim.rules import HOURS_PER_DAY
-from sim.setting import FireReceived, Setting
+from sim.model.model import INCIDENT_FIELDS, CeasefireModel, EpisodeReport
+from sim.model.params import SIDES, CollapseParams, ModelParams, ParameterError, validate
+from sim.record.patterns import Episode
+from sim.model.rules import HOURS_PER_DAY
+from sim.model.setting import FireReceived, Setting
+from sim.common.files import write_atomic
 
 _COL = {name: i for i, name in enumerate(INCIDENT_FIELDS)}
 
@@ -46,7 +46,7 @@ class RunResult:
 
 
 def pattern_episodes(result: RunResult) -> list[Episode]:
-    """The run's episodes as :class:`sim.patterns.Episode`, comparable with the record's."""
+    """The run's episodes as :class:`sim.record.patterns.Episode`, comparable with the record's."""
     c = _COL
     out = []
     rows_by_episode: dict[int, list[tuple]] = {}
@@ -76,7 +76,7 @@ def simulate(params: ModelParams, seed: int | np.random.SeedSequence, horizon_da
     ceasefire, or from ``origin`` (a later start in the state the record implies then).
 
     ``params`` are range-checked first, as the command line checks them (one-line
-    :class:`sim.params.ParameterError`); loops that checked them already pass ``check=False``."""
+    :class:`sim.model.params.ParameterError`); loops that checked them already pass ``check=False``."""
     if check:
         validate(params, sectors=setting.sector_ids)
         if not (horizon_days > 0) or horizon_days == float("inf"):
@@ -145,32 +145,6 @@ def summarize(model: CeasefireModel, ss: np.random.SeedSequence, scenario: str, 
 
 # -- writing ----------------------------------------------------------------------------------------
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to a unique temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())   # on disk before the rename: a crash leaves the old file or the new one
-        os.replace(tmp, path)
-    finally:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-
-
-def display_path(path: Path | str) -> str:
-    """``path`` relative to the working directory when inside it, else absolute (for messages)."""
-    path = Path(path).absolute()
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def summary_json(summary: dict) -> bytes:
     return (json.dumps(summary, indent=2, sort_keys=False) + "\n").encode()
 
@@ -190,6 +164,6 @@ def write_run(result: RunResult, out_dir: Path, timeline: bool = True) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "incidents.csv", incidents_csv(result))
     if timeline:
-        from sim.plots import timeline_png
+        from sim.model.timeline import timeline_png
         write_atomic(out_dir / "timeline.png", timeline_png(result))
     write_atomic(out_dir / "summary.json", summary_json(result.summary))

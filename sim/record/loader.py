@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sim import resources
+from sim.common import resources
 
 
 SIDES = ("ARM", "AZE")
@@ -36,7 +36,7 @@ MEDIATORS = ("Russia", "CSTO", "EU", "US")
 PUBLIC = "public reporting"
 LOCAL_TZ = timezone(timedelta(hours=4))  # Armenia and Azerbaijan, UTC+4 (003: 07:40 local = 03:40 GMT)
 FILES = ("events.yaml", "sectors.yaml", "ladder.yaml", "context.yaml")
-DEFAULT_SEEDS = resources.SEEDS_DIR   # <repo>/seeds, or the installed copy (sim/resources.py)
+DEFAULT_SEEDS = resources.SEEDS_DIR   # <repo>/seeds, or the installed copy (sim/common/resources.py)
 _ARTICLE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 
 
@@ -251,10 +251,10 @@ _TOP = {"events.yaml": "events", "sectors.yaml": "sectors", "ladder.yaml": "ladd
 
 
 def _read(path: Path, key: str | None = None) -> _Doc:
-    """Read one seeds file strictly (:mod:`sim.yamlfile`): a repeated key, binary or non-UTF-8
-    content, nesting deeper than :data:`sim.yamlfile.MAX_DEPTH` or a number no float can hold is a
+    """Read one seeds file strictly (:mod:`sim.common.yamlfile`): a repeated key, binary or non-UTF-8
+    content, nesting deeper than :data:`sim.common.yamlfile.MAX_DEPTH` or a number no float can hold is a
     one-line :class:`RecordError` naming the file."""
-    from sim.yamlfile import YamlFileError, load
+    from sim.common.yamlfile import YamlFileError, load
 
     label, key = _label(path), key or _TOP[path.name]
     if not path.is_file():

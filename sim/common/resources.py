@@ -5,7 +5,7 @@ The programs read ``conf/`` (the Hydra configs, with the experiments as ``conf/e
 posterior) and ``validation/results/`` (the committed validation report).
 
 - Run from a checkout (``pip install -e .``, or the source tree on ``sys.path``): :data:`ROOT` is the
-  repository, found next to this package (``<repo>/sim/resources.py``).
+  repository, found next to this package (``<repo>/sim/common/resources.py``).
 - Installed (``pip install .``, a wheel): the build maps those folders into the package
   ``ceasefire_data/`` (pyproject.toml, ``[tool.setuptools.package-dir]``), installed beside ``sim/``;
   it mirrors the repository's layout, so :data:`ROOT` is that folder and every path below (and
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SOURCE_ROOT = Path(__file__).resolve().parent.parent
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
 """The folder holding ``sim/``: the repository in a checkout, ``site-packages`` when installed."""
 DATA_PACKAGE = "ceasefire_data"
 INSTALLED_ROOT = SOURCE_ROOT / DATA_PACKAGE

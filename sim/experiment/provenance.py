@@ -14,12 +14,13 @@ import subprocess
 from pathlib import Path
 from typing import Any, Iterable
 
-from sim import resources
-from sim.config import REPO_ROOT, ExperimentConfig
+from sim.common import resources
+from sim.common.figures import params_label  # noqa: F401 -- re-exported for tables and titles
+from sim.experiment.config import REPO_ROOT, ExperimentConfig
 
 PACKAGE = "ceasefire-sim"
 SOURCE_TEXT = {
-    "default": "hand-set defaults (sim/params.py, docs/ODD.md)",
+    "default": "hand-set defaults (sim/model/params.py, docs/ODD.md)",
     "calibrated": "drawn per replication from the committed posterior (calibration/results/posterior.csv)",
     "posterior file": "drawn per replication from a posterior file",
 }
@@ -50,7 +51,7 @@ def code_version() -> str:
 
 def record_sha256(seeds_dir: str | Path | None = None) -> str:
     """sha256 over the seeds files (name and bytes of each, in the loader's order)."""
-    from sim.record import DEFAULT_SEEDS, FILES
+    from sim.record.loader import DEFAULT_SEEDS, FILES
 
     root = Path(seeds_dir) if seeds_dir else DEFAULT_SEEDS
     h = hashlib.sha256()
@@ -91,21 +92,6 @@ def params_info(exp: ExperimentConfig, posterior: Any = None, fixed: Iterable[st
         if fixed:
             info["fixed_note"] = FIXED_NOTE
     return info
-
-
-def params_label(info: dict | None) -> str:
-    """One short phrase for tables and plot titles."""
-    if not info:
-        return "parameters: unknown"
-    source = info.get("source")
-    if source == "default":
-        return "parameters: defaults"
-    digest = (info.get("posterior_sha256") or "")[:12]
-    what = "committed posterior" if source == "calibrated" else f"posterior {Path(str(info.get('posterior'))).name}"
-    text = f"parameters: {what} (sha256 {digest})" if digest else f"parameters: {what}"
-    if info.get("fixed"):
-        text += f", fixed {', '.join(info['fixed'])}"
-    return text
 
 
 def resolved_config(exp: ExperimentConfig) -> dict:

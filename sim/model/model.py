@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim import rules
-from sim.agents import BorderPosition, Command, Mediator, Peacekeeper
-from sim.params import SIDES, TOP_TIER, ModelParams
-from sim.rules import HOURS_PER_DAY
-from sim.setting import FireReceived, Setting
+from sim.model import rules
+from sim.model.agents import BorderPosition, Command, Mediator, Peacekeeper
+from sim.model.params import SIDES, TOP_TIER, ModelParams
+from sim.model.rules import HOURS_PER_DAY
+from sim.model.setting import FireReceived, Setting
 
 INCIDENT_FIELDS = ("id", "time_hours", "sector", "initiator", "target", "kind", "tier",
                    "killed_ARM", "killed_AZE", "wounded_ARM", "wounded_AZE",

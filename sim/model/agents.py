@@ -2,7 +2,7 @@
 
 Each agent keeps its own state and schedules its own behaviour on the model's event list
 (bound methods: Mesa's events hold weak references). Time is in hours since the ceasefire.
-The decision rules themselves are pure functions in :mod:`sim.rules`.
+The decision rules themselves are pure functions in :mod:`sim.model.rules`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim import rules
-from sim.params import TOP_TIER
-from sim.rules import HOURS_PER_DAY
+from sim.model import rules
+from sim.model.params import TOP_TIER
+from sim.model.rules import HOURS_PER_DAY
 
 if TYPE_CHECKING:
-    from sim.model import CeasefireModel
+    from sim.model.model import CeasefireModel
 
 
 class BorderPosition(mesa.Agent):

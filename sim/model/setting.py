@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sim.record import SIDES, Event, Record, load_record
+from sim.record.loader import SIDES, Event, Record, load_record
 
 DATE_ONLY_HOUR = 12.0                  # hours after local midnight for events dated without a time
 CEASEFIRE_SOURCE = "public reporting"   # 14 Sept 20:00 local; article 000's "September 23" stays a recorded claim
@@ -102,5 +102,5 @@ class Setting:
 
     @classmethod
     def load(cls, seeds_dir: str | Path | None = None) -> Setting:
-        """Load and validate ``seeds/`` (raises :class:`sim.record.RecordError` with a one-line message)."""
+        """Load and validate ``seeds/`` (raises :class:`sim.record.loader.RecordError` with a one-line message)."""
         return cls.from_record(load_record(seeds_dir or None))

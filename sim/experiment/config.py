@@ -1,6 +1,6 @@
 """Experiment configuration: the structured schema, its Hydra registration and preflight checks.
 
-:class:`ExperimentConfig` carries every :class:`sim.params.ModelParams` field at the root of the
+:class:`ExperimentConfig` carries every :class:`sim.model.params.ModelParams` field at the root of the
 config (so overrides read ``observer.strength=40``, ``mediation.intensity=0.5``) plus the run
 settings (seed, horizon, replications, scenario, seeds directory, progress bar).
 
@@ -24,10 +24,11 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from sim import resources
-from sim.params import ModelParams, ParameterError, validate
+from sim.common import resources
+from sim.common.commands import register_options_resolver
+from sim.model.params import ModelParams, ParameterError, validate
 
-REPO_ROOT = resources.ROOT           # the checkout, or the installed data copy (sim/resources.py)
+REPO_ROOT = resources.ROOT           # the checkout, or the installed data copy (sim/common/resources.py)
 CONF_DIR = resources.CONF_DIR
 CONFIG_NAME = "config"
 SCHEMA_NAME = "ceasefire_schema"
@@ -74,9 +75,7 @@ def register_resolvers() -> None:
 
     if not OmegaConf.has_resolver("ceasefire_pid"):
         OmegaConf.register_new_resolver("ceasefire_pid", lambda: str(os.getpid()), use_cache=True)
-    # ``${ceasefire_options:GROUP}`` in the commands' help texts: the group's options, one line
-    OmegaConf.register_new_resolver("ceasefire_options", lambda group: ", ".join(group_options(group)),
-                                    replace=True)
+    register_options_resolver(group_options)
 
 
 # --- from a composed config to checked objects ---------------------------------------------------
@@ -102,7 +101,7 @@ def to_experiment(cfg: DictConfig, explicit: Iterable[str] | None = None,
 
     The scenario label is the scenario chosen in the config group (``scenario``, else
     :func:`chosen_scenario`), never a value a file repeats. ``explicit``: the keys the user set
-    (:func:`explicit_keys`), kept on the object for :func:`sim.replicate.run_experiment`.
+    (:func:`explicit_keys`), kept on the object for :func:`sim.experiment.replicate.run_experiment`.
     """
     label = scenario or chosen_scenario(cfg)
     cfg = cfg.copy()
@@ -130,7 +129,7 @@ def model_params(exp: ExperimentConfig) -> ModelParams:
 
 
 def check_run(exp: ExperimentConfig) -> None:
-    """Range checks on the run settings (the model's own come from :func:`sim.params.validate`)."""
+    """Range checks on the run settings (the model's own come from :func:`sim.model.params.validate`)."""
     if isinstance(exp.seed, bool) or not isinstance(exp.seed, int) or not 0 <= exp.seed <= MAX_SEED:
         raise ParameterError(f"seed={_short(exp.seed)} is out of range; allowed: an integer from 0 to {MAX_SEED}")
     h = exp.horizon_days
@@ -208,7 +207,7 @@ def check_collapse(params: ModelParams, n_sectors: int) -> None:
 
 def load_setting(seeds_dir: str):
     """The border setting from ``seeds_dir`` ("" = the repository's seeds/)."""
-    from sim.setting import Setting
+    from sim.model.setting import Setting
 
     return Setting.load(seeds_dir or None)
 
@@ -262,9 +261,9 @@ def group_file(group: str, name: str) -> Path | None:
 # --- config files read strictly, scenarios, explicit settings ----------------------------------------
 
 def read_config_file(path: Path) -> dict:
-    """A config file's content, read strictly (:mod:`sim.yamlfile`: repeated keys, binary content,
+    """A config file's content, read strictly (:mod:`sim.common.yamlfile`: repeated keys, binary content,
     deep nesting, numbers no float can hold); raise :class:`ParameterError` naming the file."""
-    from sim.yamlfile import YamlFileError, load
+    from sim.common.yamlfile import YamlFileError, load
 
     try:
         data = load(path, "omegaconf")
@@ -427,7 +426,7 @@ def check_scenario(exp: ExperimentConfig, explicit: Iterable[str] | None = None)
         if not _same(have, want):
             raise ParameterError(
                 f"scenario={name} sets {key}={want} but this config has {key}={_plain(have)}: its values are "
-                f"not the scenario's; build it with sim.config.experiment_config(scenario={name!r}, ...) or "
+                f"not the scenario's; build it with sim.experiment.config.experiment_config(scenario={name!r}, ...) or "
                 f"set {key} explicitly")
 
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Sequence
 
-from sim.record import SIDES
+from sim.record.loader import SIDES
 
 if TYPE_CHECKING:
-    from sim.record import Event, Record
+    from sim.record.loader import Event, Record
 
 WINDOW_HOURS = 340.0
 """Observation window, hours: from the ceasefire (14 Sept 2022 20:00 local) to the end of 28 Sept."""

@@ -96,7 +96,7 @@ def survival_png(km: KMResult, horizon_days: float, scenario: str) -> bytes:
     """The survival curve with its 95% band, the median and a note on censoring, as PNG bytes."""
     from matplotlib.figure import Figure
 
-    from sim.plots import png_bytes
+    from sim.common.figures import png_bytes
 
     times = np.append(km.times, horizon_days) if km.times[-1] < horizon_days else km.times
     pad = len(times) - len(km.times)

@@ -1,0 +1,37 @@
+"""What the three commands share to speak in one line: an exception or an operating-system error as
+one line for the user."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+from sim.common.files import display_path
+
+
+def one_line(exc: BaseException) -> str:
+    """``ExceptionType: first line of the message``."""
+    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name
+
+
+def os_error_line(e: OSError, where: Path | str | None = None) -> str:
+    """One line for an operating-system error, naming the file and what to do."""
+    name = e.filename or where
+    place = f"{display_path(name)}: " if name else ""
+    advice = {
+        errno.ENOSPC: "the disk is full; free some space and run again",
+        errno.EDQUOT: "the disk quota is exceeded; free some space and run again",
+        errno.EROFS: "read-only file system; give a writable folder (hydra.run.dir=... or hydra.sweep.dir=...)",
+        errno.EACCES: "permission denied; give a writable folder (hydra.run.dir=... or hydra.sweep.dir=...)",
+        errno.EPERM: "operation not permitted; give a writable folder",
+    }.get(e.errno or 0, e.strerror or str(e))
+    return f"cannot write {place}{advice}"
+
+
+def register_options_resolver(options) -> None:
+    """``${ceasefire_options:GROUP}`` in the commands' help texts: ``options(GROUP)`` on one line."""
+    from omegaconf import OmegaConf
+
+    OmegaConf.register_new_resolver("ceasefire_options", lambda group: ", ".join(options(group)), replace=True)
