@@ -23,7 +23,7 @@ from calibration.abc import CalibrationSettings, run_abc, run_json, write_poster
 from calibration.posterior import RESULTS
 from calibration.report import degenerate_warning, write_report
 from calibration.statistics import observed_statistics
-from sim.common.commands import register_options_resolver
+from sim.common.commands import register_resolvers
 from sim.common.resources import CONF_DIR
 from sim.model.params import ParameterError
 from sim.record.loader import RecordError, load_record
@@ -174,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     import os
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    register_options_resolver(lambda group: sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml")))
+    register_resolvers(lambda group: sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml")))
     overrides = [a for a in argv if not a.startswith("-")]
     if not any(a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c") for a in argv):
         try:

@@ -30,8 +30,14 @@ def os_error_line(e: OSError, where: Path | str | None = None) -> str:
     return f"cannot write {place}{advice}"
 
 
-def register_options_resolver(options) -> None:
-    """``${ceasefire_options:GROUP}`` in the commands' help texts: ``options(GROUP)`` on one line."""
+def register_resolvers(options) -> None:
+    """The resolvers the commands' configs use: ``${ceasefire_pid:}``, the process id of the command,
+    which makes run folders unique (cached, so that a sweep's workers resolve the main process's value),
+    and ``${ceasefire_options:GROUP}`` in the help texts, ``options(GROUP)`` on one line."""
+    import os
+
     from omegaconf import OmegaConf
 
+    if not OmegaConf.has_resolver("ceasefire_pid"):
+        OmegaConf.register_new_resolver("ceasefire_pid", lambda: str(os.getpid()), use_cache=True)
     OmegaConf.register_new_resolver("ceasefire_options", lambda group: ", ".join(options(group)), replace=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.common import resources
-from sim.common.commands import register_options_resolver
+from sim.common import commands
 from sim.model.params import ModelParams, ParameterError, validate
 
 REPO_ROOT = resources.ROOT           # the checkout, or the installed data copy (sim/common/resources.py)
@@ -68,14 +67,8 @@ def register_configs() -> None:
 
 
 def register_resolvers() -> None:
-    """``${ceasefire_pid:}``: the process id of the command, which makes run folders unique (cached,
-    so that a sweep's workers resolve the main process's value); ``${ceasefire_options:GROUP}``: the
-    options of a config group, for the help texts."""
-    from omegaconf import OmegaConf
-
-    if not OmegaConf.has_resolver("ceasefire_pid"):
-        OmegaConf.register_new_resolver("ceasefire_pid", lambda: str(os.getpid()), use_cache=True)
-    register_options_resolver(group_options)
+    """The resolvers ``conf/config.yaml`` uses (:func:`sim.common.commands.register_resolvers`)."""
+    commands.register_resolvers(group_options)
 
 
 # --- from a composed config to checked objects ---------------------------------------------------

@@ -295,9 +295,9 @@ def test_non_utf8_seeds_file(tmp_path):
 # --- faults: full disk, read-only folder, Ctrl-C, killed sweeps -------------------------------------
 
 def test_full_disk_leaves_no_half_written_results(tmp_path, setting, monkeypatch):
-    import sim.model.run
+    import sim.common.files
 
-    real = sim.model.run.os.replace
+    real = sim.common.files.os.replace
     calls = {"n": 0}
 
     def replace(src, dst):
@@ -306,7 +306,7 @@ def test_full_disk_leaves_no_half_written_results(tmp_path, setting, monkeypatch
             raise OSError(errno.ENOSPC, "No space left on device", str(dst))
         return real(src, dst)
 
-    monkeypatch.setattr(sim.model.run.os, "replace", replace)
+    monkeypatch.setattr(sim.common.files.os, "replace", replace)
     exp = experiment_config(replications=3, horizon_days=20, progress=False)
     with pytest.raises(OSError):
         run_experiment(exp, tmp_path / "run", setting=setting)
