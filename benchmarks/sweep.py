@@ -34,9 +34,16 @@ from pathlib import Path
 TARGET_WALL_S = 60.0
 TARGET_SPEEDUP = 1.7
 REPO = Path(__file__).resolve().parents[1]
-SWEEP = ["-m", "observer.strength=0,20,40,100", "mediation.intensity=0,0.5,1", "replications=200",
-         "horizon_days=365", "progress=false", "hydra/launcher=joblib",
-         "++hydra.callbacks.sweep_summary._target_=sim.sweep.callback.SweepSummary"]
+SWEEP = [
+    "-m",
+    "observer.strength=0,20,40,100",
+    "mediation.intensity=0,0.5,1",
+    "replications=200",
+    "horizon_days=365",
+    "progress=false",
+    "hydra/launcher=joblib",
+    "++hydra.callbacks.sweep_summary._target_=sim.sweep.callback.SweepSummary",
+]
 N_RUNS = 4 * 3 * 200
 REPEATS = 2
 RESULT_FILES = ("replications.csv", "summary.json")
@@ -58,7 +65,7 @@ def _spin(n: int = 6_000_000) -> float:
 def machine_parallelism() -> float:
     """Cores' worth of CPU available now: 2 x (one loop alone) / (two loops at once)."""
     with ProcessPoolExecutor(2) as pool:
-        list(pool.map(_spin, [100_000, 100_000]))         # start the workers
+        list(pool.map(_spin, [100_000, 100_000]))  # start the workers
         one = min(pool.submit(_spin).result() for _ in range(2))
         t = time.perf_counter()
         list(pool.map(_spin, [6_000_000, 6_000_000]))
@@ -67,10 +74,17 @@ def machine_parallelism() -> float:
 
 
 def run_sweep(n_jobs: int, sweep_dir: Path) -> dict:
+    """Run the sweep with ``n_jobs`` workers into ``sweep_dir``: wall and job-phase seconds, each job's result bytes."""
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     t = time.perf_counter()
-    proc = subprocess.run([*_command(), *SWEEP, f"hydra.launcher.n_jobs={n_jobs}", f"hydra.sweep.dir={sweep_dir}"],
-                          cwd=sweep_dir.parent, env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [*_command(), *SWEEP, f"hydra.launcher.n_jobs={n_jobs}", f"hydra.sweep.dir={sweep_dir}"],
+        cwd=sweep_dir.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise RuntimeError(f"the sweep failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}")
@@ -82,15 +96,16 @@ def run_sweep(n_jobs: int, sweep_dir: Path) -> dict:
 
 
 def best_of(n_jobs: int, tmp: Path, repeats: int = REPEATS) -> dict:
+    """The fastest wall and job-phase seconds of ``repeats`` sweeps; ``results`` None if the runs differ."""
     runs = [run_sweep(n_jobs, tmp / f"n{n_jobs}_{i}") for i in range(repeats)]
-    best = {"wall": min(r["wall"] for r in runs), "jobs": min(r["jobs"] for r in runs),
-            "results": runs[0]["results"]}
+    best = {"wall": min(r["wall"] for r in runs), "jobs": min(r["jobs"] for r in runs), "results": runs[0]["results"]}
     if any(r["results"] != best["results"] for r in runs):
         best["results"] = None  # not reproducible: reported as a failure below
     return best
 
 
 def main() -> int:
+    """Run the sweep with two workers and with one; print the figures, return 0 if every target is met."""
     par = [machine_parallelism()]
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         two = best_of(2, Path(tmp))
@@ -101,24 +116,40 @@ def main() -> int:
     speedup_jobs = one["jobs"] / two["jobs"]
     ok_wall = two["wall"] <= TARGET_WALL_S
     ok_speed = speedup_jobs >= TARGET_SPEEDUP
-    print(f"sweep: 4 x 3 jobs x 200 replications x 365 days ({N_RUNS} runs), ceasefire-sim -m with the joblib "
-          f"launcher, end to end (subprocess); best of {REPEATS} runs each")
-    print(f"  machine parallelism      {par[0]:.2f} before, {par[1]:.2f} after: cores' worth of CPU "
-          f"(two CPU-bound loops vs one; {os.cpu_count()} CPUs)")
-    print(f"  wall, 2 workers          {two['wall']:6.1f} s   (target <= {TARGET_WALL_S:g}: "
-          f"{'ok' if ok_wall else 'MISSED'}); {N_RUNS / two['wall']:.0f} runs/s")
+    print(
+        f"sweep: 4 x 3 jobs x 200 replications x 365 days ({N_RUNS} runs), ceasefire-sim -m with the joblib "
+        f"launcher, end to end (subprocess); best of {REPEATS} runs each"
+    )
+    print(
+        f"  machine parallelism      {par[0]:.2f} before, {par[1]:.2f} after: cores' worth of CPU "
+        f"(two CPU-bound loops vs one; {os.cpu_count()} CPUs)"
+    )
+    print(
+        f"  wall, 2 workers          {two['wall']:6.1f} s   (target <= {TARGET_WALL_S:g}: "
+        f"{'ok' if ok_wall else 'MISSED'}); {N_RUNS / two['wall']:.0f} runs/s"
+    )
     print(f"  wall, 1 worker           {one['wall']:6.1f} s")
-    print(f"  job phase, 2 / 1 workers {two['jobs']:6.1f} s / {one['jobs']:.1f} s   "
-          f"(first job's start to last job's summary.json)")
-    print(f"  speed-up, job phase      {speedup_jobs:6.2f} x   (target >= {TARGET_SPEEDUP}: "
-          f"{'ok' if ok_speed else 'MISSED'})")
-    print(f"  speed-up, whole command  {speedup_wall:6.2f} x   (includes start-up, preflight and the summary, "
-          f"which do not run in parallel)")
-    print(f"  same per-job bytes       {'yes' if same else 'NO'} (replications.csv, summary.json; every run, "
-          f"1 and 2 workers)")
+    print(
+        f"  job phase, 2 / 1 workers {two['jobs']:6.1f} s / {one['jobs']:.1f} s   "
+        f"(first job's start to last job's summary.json)"
+    )
+    print(
+        f"  speed-up, job phase      {speedup_jobs:6.2f} x   (target >= {TARGET_SPEEDUP}: "
+        f"{'ok' if ok_speed else 'MISSED'})"
+    )
+    print(
+        f"  speed-up, whole command  {speedup_wall:6.2f} x   (includes start-up, preflight and the summary, "
+        f"which do not run in parallel)"
+    )
+    print(
+        f"  same per-job bytes       {'yes' if same else 'NO'} (replications.csv, summary.json; every run, "
+        f"1 and 2 workers)"
+    )
     if not ok_speed and min(par) < TARGET_SPEEDUP:
-        print(f"  note: the machine gave as little as {min(par):.2f} cores' worth of CPU (other processes "
-              f"running?); the speed-up target cannot be met unless it is idle")
+        print(
+            f"  note: the machine gave as little as {min(par):.2f} cores' worth of CPU (other processes "
+            f"running?); the speed-up target cannot be met unless it is idle"
+        )
     return 0 if ok_wall and ok_speed and same else 1
 
 

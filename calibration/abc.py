@@ -21,8 +21,8 @@ import numpy as np
 
 from calibration.priors import BY_KEY, FREE_PARAMETERS, apply, natural
 from calibration.statistics import USED, simulated_statistics
-from sim.model.setting import Setting
 from sim.common.files import write_atomic
+from sim.model.border import Border
 
 SAMPLERS = ("single", "multicore")
 
@@ -32,33 +32,40 @@ class CalibrationSettings:
     """Size, seed and stopping rule of one calibration (Hydra group ``conf/calibration/``)."""
 
     seed: int = 2022
-    population_size: int = 400            # particles per generation
-    max_generations: int = 6              # stop after this many generations ...
-    min_acceptance_rate: float = 0.05     # ... or when a generation accepts fewer than this share ...
-    min_epsilon: float = 0.0              # ... or when the tolerance falls below this ...
-    max_simulations: int = 500_000        # ... or after this many simulations in all
-    sampler: str = "single"               # single (deterministic) | multicore (both cores, not bit-reproducible)
+    population_size: int = 400  # particles per generation
+    max_generations: int = 6  # stop after this many generations ...
+    min_acceptance_rate: float = 0.05  # ... or when a generation accepts fewer than this share ...
+    min_epsilon: float = 0.0  # ... or when the tolerance falls below this ...
+    max_simulations: int = 500_000  # ... or after this many simulations in all
+    sampler: str = "single"  # single (deterministic) | multicore (both cores, not bit-reproducible)
     n_procs: int = 2
-    predictive_draws: int = 300           # posterior draws for the predictive check
-    kernel_scaling: float = 2.0           # perturbation kernel covariance x this: wider than pyabc's 1, for robust weights
+    predictive_draws: int = 300  # posterior draws for the predictive check
+    kernel_scaling: float = 2.0  # perturbation kernel covariance x this: wider than pyabc's 1 (robust weights)
 
     # the largest value each count may take: beyond these a run would not end in any useful time
-    LIMITS = {"population_size": 1_000_000, "max_generations": 1_000, "max_simulations": 1_000_000_000,
-              "n_procs": 256, "predictive_draws": 1_000_000}
+    LIMITS = {
+        "population_size": 1_000_000,
+        "max_generations": 1_000,
+        "max_simulations": 1_000_000_000,
+        "n_procs": 256,
+        "predictive_draws": 1_000_000,
+    }
 
     def validate(self) -> None:
-        """Raise :class:`sim.model.params.ParameterError` (one line) on the first setting out of range:
+        """Raise :class:`sim.model.params.ParameterError` (one line) on the first border out of range:
         every count an integer within :attr:`LIMITS`, every rate and tolerance a finite number."""
         import math
 
         from sim.model.params import ParameterError
+
         if self.sampler not in SAMPLERS:
             raise ParameterError(f"calibration.sampler={self.sampler!r} is not allowed; allowed: {', '.join(SAMPLERS)}")
         for key, hi in self.LIMITS.items():
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
-                raise ParameterError(f"calibration.{key}={_short(v)} is out of range; allowed: an integer from 1 "
-                                     f"to {hi}")
+                raise ParameterError(
+                    f"calibration.{key}={_short(v)} is out of range; allowed: an integer from 1 to {hi}"
+                )
         for key in ("kernel_scaling", "min_acceptance_rate", "min_epsilon"):
             v = getattr(self, key)
             try:
@@ -66,19 +73,22 @@ class CalibrationSettings:
             except (TypeError, OverflowError):
                 finite = False
             if not finite:
-                raise ParameterError(f"calibration.{key}={_short(v)} is not a finite number; allowed: "
-                                     + {"kernel_scaling": "(0, 100]", "min_acceptance_rate": "[0, 1)",
-                                        "min_epsilon": "[0, 1e300]"}[key])
+                raise ParameterError(
+                    f"calibration.{key}={_short(v)} is not a finite number; allowed: "
+                    + {"kernel_scaling": "(0, 100]", "min_acceptance_rate": "[0, 1)", "min_epsilon": "[0, 1e300]"}[key]
+                )
         if not 0.0 < self.kernel_scaling <= 100.0:
             raise ParameterError(f"calibration.kernel_scaling={self.kernel_scaling} is out of range; allowed (0, 100]")
         if not 0.0 <= self.min_acceptance_rate < 1.0:
-            raise ParameterError(f"calibration.min_acceptance_rate={self.min_acceptance_rate} is out of range; "
-                                 "allowed [0, 1)")
+            raise ParameterError(
+                f"calibration.min_acceptance_rate={self.min_acceptance_rate} is out of range; allowed [0, 1)"
+            )
         if not 0.0 <= self.min_epsilon <= 1e300:
             raise ParameterError(f"calibration.min_epsilon={self.min_epsilon} is out of range; allowed [0, 1e300]")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= 2 ** 63 - 1:
-            raise ParameterError(f"calibration.seed={_short(self.seed)} is out of range; allowed: an integer from 0 "
-                                 f"to {2 ** 63 - 1}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= 2**63 - 1:
+            raise ParameterError(
+                f"calibration.seed={_short(self.seed)} is out of range; allowed: an integer from 0 to {2**63 - 1}"
+            )
 
 
 def _short(v) -> str:
@@ -91,28 +101,33 @@ def _short(v) -> str:
 class Simulator:
     """pyabc's model: sampled θ -> the used summary statistics of one simulated window and flare-up."""
 
-    def __init__(self, setting: Setting, seed: int):
-        self.setting = setting
+    def __init__(self, border: Border, seed: int):
+        self.border = border
         self.seed = seed
 
     def __call__(self, sampled) -> dict[str, float]:
+        """The used summary statistics of one run on ``sampled`` (pyabc keys), seeded by seed and sample."""
         keys = sorted(sampled)
         bits = np.array([float(sampled[k]) for k in keys], dtype=np.float64).view(np.uint32).tolist()
-        stats = simulated_statistics(apply(natural(dict(sampled))), np.random.SeedSequence([self.seed, *bits]),
-                                     self.setting)
+        stats = simulated_statistics(
+            apply(natural(dict(sampled))), np.random.SeedSequence([self.seed, *bits]), self.border
+        )
         return {k: stats[k] for k in USED}
 
 
 @dataclass
 class Generation:
+    """One ABC-SMC generation: tolerance, simulations, accepted particles, effective sample size."""
+
     t: int
     epsilon: float
     simulations: int
     accepted: int
-    ess: float            # effective sample size of the generation's importance weights
+    ess: float  # effective sample size of the generation's importance weights
 
     @property
     def acceptance_rate(self) -> float:
+        """Accepted particles per simulation (0 when there were none)."""
         return self.accepted / self.simulations if self.simulations else 0.0
 
 
@@ -120,7 +135,7 @@ class Generation:
 class Calibration:
     """A finished run: weighted posterior samples on the natural scale, and how the run went."""
 
-    samples: list[dict[str, float]]       # dotted name -> value
+    samples: list[dict[str, float]]  # dotted name -> value
     weights: list[float]
     generations: list[Generation]
     observed: dict[str, float]
@@ -129,6 +144,7 @@ class Calibration:
 
     @property
     def simulations(self) -> int:
+        """Simulations over all generations."""
         return sum(g.simulations for g in self.generations)
 
     def posterior(self):
@@ -142,47 +158,78 @@ class Calibration:
 
 def show_progress(enabled: bool) -> None:
     """pyabc's own per-generation lines (tolerance, acceptance, effective sample size) on stderr."""
-    logger = logging.getLogger("ABC")          # pyabc attaches its own handler to it
+    logger = logging.getLogger("ABC")  # pyabc attaches its own handler to it
     logger.setLevel(logging.INFO if enabled else logging.WARNING)
-    logger.propagate = False                   # not twice through the root logger (Hydra's console)
+    logger.propagate = False  # not twice through the root logger (Hydra's console)
 
 
-def run_abc(settings: CalibrationSettings, observed: dict[str, float], setting: Setting, db_path: Path,
-            log=print, progress: bool = False) -> Calibration:
+def run_abc(
+    settings: CalibrationSettings,
+    observed: dict[str, float],
+    border: Border,
+    db_path: Path,
+    log=print,
+    progress: bool = False,
+) -> Calibration:
     """Run ABC-SMC against ``observed`` and return the last generation's weighted posterior."""
     import pyabc
     from pyabc.distance.scale import root_mean_square_deviation
 
     settings.validate()
     show_progress(progress)
-    np.random.seed(np.random.SeedSequence(settings.seed).generate_state(1)[0])   # pyabc's global draws
-    prior = pyabc.Distribution(**{
-        p.key: pyabc.RV("uniform", p.prior_bounds()[0], p.prior_bounds()[1] - p.prior_bounds()[0])
-        for p in FREE_PARAMETERS})
+    np.random.seed(np.random.SeedSequence(settings.seed).generate_state(1)[0])  # pyabc's global draws
+    prior = pyabc.Distribution(
+        **{
+            p.key: pyabc.RV("uniform", p.prior_bounds()[0], p.prior_bounds()[1] - p.prior_bounds()[0])
+            for p in FREE_PARAMETERS
+        }
+    )
     # adaptive: each statistic is scaled by its root-mean-square deviation from the observed value,
     # refitted every generation (robust where a statistic's spread is zero)
     distance = pyabc.AdaptivePNormDistance(p=2, scale_function=root_mean_square_deviation)
-    sampler = (pyabc.sampler.SingleCoreSampler() if settings.sampler == "single"
-               else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.n_procs))
+    sampler = (
+        pyabc.sampler.SingleCoreSampler()
+        if settings.sampler == "single"
+        else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.n_procs)
+    )
     transition = pyabc.MultivariateNormalTransition(scaling=settings.kernel_scaling)
-    abc = pyabc.ABCSMC(Simulator(setting, settings.seed), prior, distance,
-                       population_size=settings.population_size, sampler=sampler, transitions=transition)
+    abc = pyabc.ABCSMC(
+        Simulator(border, settings.seed),
+        prior,
+        distance,
+        population_size=settings.population_size,
+        sampler=sampler,
+        transitions=transition,
+    )
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if db_path.exists():
         db_path.unlink()
     abc.new(f"sqlite:///{db_path.resolve()}", {k: observed[k] for k in USED})
     start = time.perf_counter()
-    history = abc.run(minimum_epsilon=settings.min_epsilon, max_nr_populations=settings.max_generations,
-                      min_acceptance_rate=settings.min_acceptance_rate,
-                      max_total_nr_simulations=settings.max_simulations)
+    history = abc.run(
+        minimum_epsilon=settings.min_epsilon,
+        max_nr_populations=settings.max_generations,
+        min_acceptance_rate=settings.min_acceptance_rate,
+        max_total_nr_simulations=settings.max_simulations,
+    )
     wall = time.perf_counter() - start
     pops = history.get_all_populations()
-    generations = [Generation(int(r.t), float(r.epsilon), int(r.samples), int(settings.population_size),
-                              effective_sample_size(history.get_distribution(t=int(r.t))[1]))
-                   for r in pops.itertuples() if r.t >= 0]
+    generations = [
+        Generation(
+            int(r.t),
+            float(r.epsilon),
+            int(r.samples),
+            int(settings.population_size),
+            effective_sample_size(history.get_distribution(t=int(r.t))[1]),
+        )
+        for r in pops.itertuples()
+        if r.t >= 0
+    ]
     for g in generations:
-        log(f"generation {g.t}: epsilon {g.epsilon:.3g}, {g.simulations} simulations, "
-            f"acceptance {g.acceptance_rate:.3f}, effective sample size {g.ess:.0f}")
+        log(
+            f"generation {g.t}: epsilon {g.epsilon:.3g}, {g.simulations} simulations, "
+            f"acceptance {g.acceptance_rate:.3f}, effective sample size {g.ess:.0f}"
+        )
     df, w = history.get_distribution()
     samples = [natural({k: row[k] for k in BY_KEY}) for _, row in df.iterrows()]
     return Calibration(samples, [float(x) for x in w], generations, observed, settings, wall)
@@ -194,6 +241,7 @@ particles carry the posterior, and its intervals and identifiability flags canno
 
 
 def effective_sample_size(weights) -> float:
+    """Kish effective sample size 1 / Σ w² of the normalised ``weights``."""
     w = np.asarray(weights, dtype=float)
     w = w / w.sum()
     return float(1.0 / np.sum(w * w))
@@ -205,6 +253,7 @@ NAMES = [p.name for p in FREE_PARAMETERS]
 
 
 def posterior_csv(cal: Calibration) -> bytes:
+    """``posterior.csv``: a header of the free parameters and ``weight``, then one sample a row."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([*NAMES, "weight"])
@@ -214,6 +263,7 @@ def posterior_csv(cal: Calibration) -> bytes:
 
 
 def run_json(cal: Calibration) -> dict:
+    """``run.json`` as a dict: settings, observed statistics, generations, simulations, wall seconds."""
     return {
         "settings": asdict(cal.settings),
         "observed": cal.observed,
@@ -228,5 +278,5 @@ def write_posterior(cal: Calibration, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "posterior.csv", posterior_csv(cal))
     meta = run_json(cal)
-    meta.pop("wall_seconds")            # machine-dependent: printed and in the report, not in the set
+    meta.pop("wall_seconds")  # machine-dependent: printed and in the report, not in the set
     write_atomic(out_dir / "run.json", (json.dumps(meta, indent=2) + "\n").encode())

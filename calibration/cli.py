@@ -23,11 +23,11 @@ from calibration.abc import CalibrationSettings, run_abc, run_json, write_poster
 from calibration.posterior import RESULTS
 from calibration.report import degenerate_warning, write_report
 from calibration.statistics import observed_statistics
-from sim.common.commands import register_resolvers
+from sim.common.commands import register_resolvers, renamed_overrides
 from sim.common.resources import CONF_DIR
+from sim.model.border import Border
 from sim.model.params import ParameterError
 from sim.record.loader import RecordError, load_record
-from sim.model.setting import Setting
 
 CONFIG_NAME = "calibrate"
 EXIT_USAGE = 2
@@ -36,24 +36,29 @@ PUBLISHED = ("posterior.csv", "run.json", "report.md", "report.json", "marginals
 
 @dataclass
 class CalibrateConfig:
+    """The ``ceasefire-calibrate`` config (``conf/calibrate.yaml``): calibration settings, record, outputs."""
+
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
-    seeds_dir: str = ""
+    record_dir: str = ""
     publish: bool = False
     plots: bool = True
 
 
 def register_configs() -> None:
+    """Register :class:`CalibrateConfig` with Hydra's ConfigStore as ``calibrate_schema``."""
     from hydra.core.config_store import ConfigStore
 
     ConfigStore.instance().store(name="calibrate_schema", node=CalibrateConfig)
 
 
 def allowed_keys() -> list[str]:
+    """The keys an override may set, dotted (``calibration.seed``, ``publish`` ...)."""
     keys = [f"calibration.{f.name}" for f in dataclasses.fields(CalibrationSettings)]
     return keys + [f.name for f in dataclasses.fields(CalibrateConfig) if f.name != "calibration"]
 
 
 def to_config(cfg: DictConfig) -> CalibrateConfig:
+    """The composed config (without its ``hydra`` node) as a :class:`CalibrateConfig`."""
     cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
     return OmegaConf.to_object(cfg)
 
@@ -70,7 +75,7 @@ def preflight(overrides: Sequence[str]) -> CalibrateConfig:
         except Exception as e:  # Hydra/OmegaConf composition errors: one line
             raise ParameterError(_explain(e)) from None
     cfg.calibration.validate()
-    load_record(cfg.seeds_dir or None)
+    load_record(cfg.record_dir or None)
     return cfg
 
 
@@ -117,16 +122,18 @@ def _explain(e: Exception) -> str:
 
 def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
     """Run the calibration into ``out_dir``; with ``cfg.publish`` also into calibration/results/."""
-    record = load_record(cfg.seeds_dir or None)
-    setting = Setting.from_record(record)
+    record = load_record(cfg.record_dir or None)
+    border = Border.from_record(record)
     observed = observed_statistics(record)
     s = cfg.calibration
-    log(f"calibrating {len(observed)} statistics, population {s.population_size}, up to "
+    log(
+        f"calibrating {len(observed)} statistics, population {s.population_size}, up to "
         f"{s.max_generations} generations, sampler {s.sampler} ({s.n_procs if s.sampler == 'multicore' else 1} "
-        "core(s)) ...")
+        "core(s)) ..."
+    )
     tmp_db = out_dir / ".history.db.tmp"
     try:
-        cal = run_abc(s, observed, setting, tmp_db, log=log, progress=True)
+        cal = run_abc(s, observed, border, tmp_db, log=log, progress=True)
         tmp_db.replace(out_dir / "history.db")
     finally:  # failed or interrupted: no temporary database is left behind
         for leftover in out_dir.glob(".history.db.tmp*"):
@@ -136,10 +143,11 @@ def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
                 pass
     write_posterior(cal, out_dir)
     run = run_json(cal)
-    params, checks = write_report(cal.posterior(), run, setting, out_dir,
-                                  s.predictive_draws, plots=cfg.plots)
-    log(f"{cal.simulations} simulations in {cal.wall_seconds:.1f} s "
-        f"({cal.simulations / max(cal.wall_seconds, 1e-9):.0f} per second)")
+    params, checks = write_report(cal.posterior(), run, border, out_dir, s.predictive_draws, plots=cfg.plots)
+    log(
+        f"{cal.simulations} simulations in {cal.wall_seconds:.1f} s "
+        f"({cal.simulations / max(cal.wall_seconds, 1e-9):.0f} per second)"
+    )
     log(f"{'parameter':<32} {'median':>9} {'90% CI':>22}  informed")
     for p in params:
         log(f"{p.name:<32} {p.median:>9.3g} {f'[{p.q05:.3g}, {p.q95:.3g}]':>22}  {'yes' if p.informed else 'no'}")
@@ -147,8 +155,14 @@ def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
     if warning:
         log(f"warning: {warning}")
     outside = [c.statistic for c in checks if not c.inside]
-    log("posterior predictive: " + ("every observed statistic inside its 90% interval" if not outside
-                                    else f"outside the 90% interval: {', '.join(outside)}"))
+    log(
+        "posterior predictive: "
+        + (
+            "every observed statistic inside its 90% interval"
+            if not outside
+            else f"outside the 90% interval: {', '.join(outside)}"
+        )
+    )
     if cfg.publish:
         RESULTS.mkdir(parents=True, exist_ok=True)
         for name in PUBLISHED:
@@ -173,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     HYDRA_FULL_ERROR=1 asks for it."""
     import os
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = renamed_overrides(list(sys.argv[1:] if argv is None else argv))
     register_resolvers(lambda group: sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml")))
     overrides = [a for a in argv if not a.startswith("-")]
     if not any(a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c") for a in argv):

@@ -12,11 +12,10 @@ import math
 from typing import Any, Sequence
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from calibration.posterior import Posterior
 from calibration.priors import FREE_PARAMETERS, FreeParameter
-from matplotlib.figure import Figure
-
 from sim.common.figures import png_bytes
 
 STAT_UNITS = {
@@ -46,8 +45,12 @@ def log_ticks(lo: float, hi: float, max_ticks: int = 4) -> list[float]:
     the densest set with at most ``max_ticks`` values (at least two where the range allows)."""
     ticks: list[float] = []
     for subs in ((1, 2, 5), (1, 3), (1,)):
-        ticks = [m * 10.0 ** e for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
-                 for m in subs if lo * (1 - 1e-9) <= m * 10.0 ** e <= hi * (1 + 1e-9)]
+        ticks = [
+            m * 10.0**e
+            for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
+            for m in subs
+            if lo * (1 - 1e-9) <= m * 10.0**e <= hi * (1 + 1e-9)
+        ]
         if len(ticks) <= max_ticks:
             break
     return [float(f"{t:.6g}") for t in ticks]
@@ -70,8 +73,9 @@ def set_parameter_axis(ax, p: FreeParameter, axis: str = "x", max_ticks: int = 4
     (ax.set_xlim if axis == "x" else ax.set_ylim)(p.lo, p.hi)
 
 
-def weighted_histogram(p: FreeParameter, values: np.ndarray, weights: np.ndarray, bins: int,
-                       density: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def weighted_histogram(
+    p: FreeParameter, values: np.ndarray, weights: np.ndarray, bins: int, density: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Bin heights and natural-scale bin edges of ``values`` over ``p``'s prior, bins equal on the
     sampled scale (log10 for a log prior); ``density``: per unit of the sampled scale (so a uniform
     prior is the flat line ``1 / (b - a)``)."""
@@ -80,13 +84,14 @@ def weighted_histogram(p: FreeParameter, values: np.ndarray, weights: np.ndarray
     counts, _ = np.histogram(_axis_values(p, np.asarray(values, dtype=float)), bins=edges, weights=weights)
     if density:
         counts = counts / (counts.sum() * np.diff(edges)) if counts.sum() > 0 else counts
-    natural = 10.0 ** edges if p.scale == "log" else edges
+    natural = 10.0**edges if p.scale == "log" else edges
     return counts, natural
 
 
 def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish effective sample size (Σ w)² / Σ w² of ``weights``."""
     w = np.asarray(weights, dtype=float)
-    return float(w.sum() ** 2 / (w ** 2).sum())
+    return float(w.sum() ** 2 / (w**2).sum())
 
 
 def calibration_context(post: Posterior, run: dict | None = None) -> str:
@@ -131,6 +136,7 @@ def _finish(fig, axes, title: str) -> bytes:
 
 
 def marginals_png(post: Posterior, summaries, run: dict | None = None) -> bytes:
+    """PNG of each free parameter's weighted posterior histogram against its prior, with 90% intervals."""
     fig, axes = _panels(len(FREE_PARAMETERS), 2.8)
     for k, (ax, p, s) in enumerate(zip(axes.flat, FREE_PARAMETERS, summaries)):
         heights, edges = weighted_histogram(p, post.column(p.name), post.weights, 25)
@@ -145,9 +151,12 @@ def marginals_png(post: Posterior, summaries, run: dict | None = None) -> bytes:
         if k % axes.shape[1] == 0:
             ax.set_ylabel("density", fontsize=8)
         ax.tick_params(labelsize=7)
-    return _finish(fig, axes, "Posterior marginals (bars) against the uniform priors (dashed); red: 90% credible "
-                              "interval\ndensity per unit of the x axis (per log10 unit on log axes); "
-                              + calibration_context(post, run))
+    return _finish(
+        fig,
+        axes,
+        "Posterior marginals (bars) against the uniform priors (dashed); red: 90% credible "
+        "interval\ndensity per unit of the x axis (per log10 unit on log axes); " + calibration_context(post, run),
+    )
 
 
 def pairs_data(post: Posterior, max_points: int = 1500) -> dict[str, Any]:
@@ -155,11 +164,16 @@ def pairs_data(post: Posterior, max_points: int = 1500) -> dict[str, Any]:
     heaviest particles, heaviest drawn last) and the marker sizes (by weight)."""
     order = np.argsort(post.weights, kind="stable")[-max_points:]
     size = 3 + 22 * post.weights / post.weights.max()
-    return {"values": {p.name: np.asarray(post.column(p.name))[order] for p in FREE_PARAMETERS},
-            "size": size[order], "shown": int(order.size), "total": int(post.weights.size)}
+    return {
+        "values": {p.name: np.asarray(post.column(p.name))[order] for p in FREE_PARAMETERS},
+        "size": size[order],
+        "shown": int(order.size),
+        "total": int(post.weights.size),
+    }
 
 
 def pairs_png(post: Posterior, summaries, max_points: int = 1500, run: dict | None = None) -> bytes:
+    """PNG of the posterior pairs plot: each pair of free parameters, weighted histograms on the diagonal."""
     ps = FREE_PARAMETERS
     n = len(ps)
     d = pairs_data(post, max_points)
@@ -177,8 +191,9 @@ def pairs_png(post: Posterior, summaries, max_points: int = 1500, run: dict | No
                 set_parameter_axis(ax, pi, "x", max_ticks=3)
                 ax.set_yticks([])
             else:
-                ax.scatter(d["values"][pj.name], d["values"][pi.name], s=d["size"], alpha=0.5, color="#08519c",
-                           linewidths=0)
+                ax.scatter(
+                    d["values"][pj.name], d["values"][pi.name], s=d["size"], alpha=0.5, color="#08519c", linewidths=0
+                )
                 set_parameter_axis(ax, pj, "x", max_ticks=3)
                 set_parameter_axis(ax, pi, "y", max_ticks=3)
             ax.tick_params(labelsize=6.5, length=2, pad=1)
@@ -197,9 +212,13 @@ def pairs_png(post: Posterior, summaries, max_points: int = 1500, run: dict | No
     fig.tight_layout(h_pad=0.3, w_pad=0.3)
     # the title and how to read it, in the empty upper triangle
     fig.text(0.42, 0.97, "Posterior pairs", fontsize=16, va="top", ha="left")
-    notes = ["each dot: a particle (size = its weight)", "diagonal: weighted histogram of each parameter",
-             "axes span the prior, in natural units;", "log axes for parameters with a log-uniform prior",
-             *calibration_context(post, run).split("; ")]
+    notes = [
+        "each dot: a particle (size = its weight)",
+        "diagonal: weighted histogram of each parameter",
+        "axes span the prior, in natural units;",
+        "log axes for parameters with a log-uniform prior",
+        *calibration_context(post, run).split("; "),
+    ]
     if shown:
         notes.append(shown.lstrip("; "))
     fig.text(0.42, 0.935, "\n".join(notes), fontsize=10, va="top", ha="left", linespacing=1.5)
@@ -219,6 +238,7 @@ def _bins(values: np.ndarray, observed: float) -> tuple[Any, bool]:
 
 
 def predictive_png(checks: Sequence[Any], table, post: Posterior | None = None, run: dict | None = None) -> bytes:
+    """PNG of the posterior predictive check: each statistic's simulated histogram against the record."""
     fig, axes = _panels(len(checks), 2.6)
     draws = 0
     for k, (ax, c) in enumerate(zip(axes.flat, checks)):
@@ -231,10 +251,10 @@ def predictive_png(checks: Sequence[Any], table, post: Posterior | None = None, 
 
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.axvspan(c.q05, c.q95, color="#4292c6", alpha=0.15, label="90% predictive interval")
-        ax.axvline(c.observed, color="#cb181d" if not c.inside else "k", lw=2,
-                   label="observed (the record)")
-        ax.set_title(f"{c.statistic}{'' if c.inside else '  (OUTSIDE)'}", fontsize=8,
-                     color="black" if c.inside else "#cb181d")
+        ax.axvline(c.observed, color="#cb181d" if not c.inside else "k", lw=2, label="observed (the record)")
+        ax.set_title(
+            f"{c.statistic}{'' if c.inside else '  (OUTSIDE)'}", fontsize=8, color="black" if c.inside else "#cb181d"
+        )
         ax.set_xlabel(STAT_UNITS.get(c.statistic, ""), fontsize=7)
         if k % axes.shape[1] == 0:
             ax.set_ylabel("simulated windows", fontsize=8)
@@ -242,5 +262,9 @@ def predictive_png(checks: Sequence[Any], table, post: Posterior | None = None, 
     context = f"{draws} simulated windows, parameters drawn from the posterior"
     if post is not None:
         context += f" ({calibration_context(post, run)})"
-    return _finish(fig, axes, "Posterior predictive check: the statistics of simulated windows (histogram) and of "
-                              f"the record (line; red when outside the 90% interval)\n{context}")
+    return _finish(
+        fig,
+        axes,
+        "Posterior predictive check: the statistics of simulated windows (histogram) and of "
+        f"the record (line; red when outside the 90% interval)\n{context}",
+    )

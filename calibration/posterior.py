@@ -27,10 +27,12 @@ class PosteriorError(ValueError):
 
 @dataclass(frozen=True)
 class Posterior:
+    """Weighted posterior samples of the free parameters, natural scale (what ``posterior.csv`` holds)."""
+
     names: tuple[str, ...]
-    values: np.ndarray        # (n_samples, n_parameters), natural scale
-    weights: np.ndarray       # (n_samples,), sums to 1
-    sha256: str = ""          # of the file it was read from ("" when built in memory)
+    values: np.ndarray  # (n_samples, n_parameters), natural scale
+    weights: np.ndarray  # (n_samples,), sums to 1
+    sha256: str = ""  # of the file it was read from ("" when built in memory)
 
     @classmethod
     def load(cls, path: str | Path = RESULTS / "posterior.csv") -> Posterior:
@@ -50,21 +52,25 @@ class Posterior:
         except OSError as e:
             raise PosteriorError(f"{path}: cannot be read ({e.strerror or e})") from None
         if b"\x00" in raw:
-            raise PosteriorError(f"{path}: binary content; expected a posterior.csv (text) written by "
-                                 "ceasefire-calibrate")
+            raise PosteriorError(
+                f"{path}: binary content; expected a posterior.csv (text) written by ceasefire-calibrate"
+            )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise PosteriorError(f"{path}: not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); "
-                                 "expected a posterior.csv written by ceasefire-calibrate") from None
+            raise PosteriorError(
+                f"{path}: not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); "
+                "expected a posterior.csv written by ceasefire-calibrate"
+            ) from None
         try:
             rows = [r for r in csv.reader(io.StringIO(text)) if r]
         except csv.Error as e:
             raise PosteriorError(f"{path}: not a CSV file ({e})") from None
         by_name = {p.name: p for p in FREE_PARAMETERS}
         header = [h.strip() for h in rows[0]] if rows else []
-        expected = ("expected a header of free parameters and 'weight', then samples; free parameters: "
-                    + ", ".join(by_name))
+        expected = "expected a header of free parameters and 'weight', then samples; free parameters: " + ", ".join(
+            by_name
+        )
         if not header or header[-1] != "weight":
             raise PosteriorError(f"{path}: not a posterior ({expected})")
         names = header[:-1]
@@ -74,41 +80,50 @@ class Posterior:
             raise PosteriorError(f"{path}: not a posterior: {what}; {expected}")
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
-            raise PosteriorError(f"{path}: column {repeated[0]!r} appears more than once; each parameter "
-                                 "may have one column")
+            raise PosteriorError(
+                f"{path}: column {repeated[0]!r} appears more than once; each parameter may have one column"
+            )
         if len(rows) < 2:
             raise PosteriorError(f"{path}: no samples; {expected}")
         data = np.empty((len(rows) - 1, len(header)))
         for i, r in enumerate(rows[1:]):
             line = i + 2
             if len(r) != len(header):
-                raise PosteriorError(f"{path}: line {line} has {len(r)} values; expected {len(header)} "
-                                     "(one per column of the header)")
+                raise PosteriorError(
+                    f"{path}: line {line} has {len(r)} values; expected {len(header)} (one per column of the header)"
+                )
             for j, x in enumerate(r):
                 try:
                     v = float(x)
                 except ValueError:
-                    raise PosteriorError(f"{path}: line {line}, {header[j]}: {x.strip()[:40]!r} is not a number"
-                                         ) from None
+                    raise PosteriorError(
+                        f"{path}: line {line}, {header[j]}: {x.strip()[:40]!r} is not a number"
+                    ) from None
                 if not math.isfinite(v):
-                    raise PosteriorError(f"{path}: line {line}, {header[j]}: {x.strip()[:40]} is not a finite "
-                                         "number; allowed: finite numbers")
+                    raise PosteriorError(
+                        f"{path}: line {line}, {header[j]}: {x.strip()[:40]} is not a finite "
+                        "number; allowed: finite numbers"
+                    )
                 data[i, j] = v
         for j, name in enumerate(names):
             _check_column(path, name, data[:, j])
         w = data[:, -1]
         if (w < 0).any():
             line = int(np.argmax(w < 0)) + 2
-            raise PosteriorError(f"{path}: line {line}, weight: {w[line - 2]:g} is negative; weights must be "
-                                 "finite and non-negative, with a positive sum")
+            raise PosteriorError(
+                f"{path}: line {line}, weight: {w[line - 2]:g} is negative; weights must be "
+                "finite and non-negative, with a positive sum"
+            )
         if not w.sum() > 0 or not np.isfinite(w.sum()):
             raise PosteriorError(f"{path}: weights must be finite and non-negative, with a positive sum")
         return cls(tuple(names), data[:, :-1], w / w.sum(), hashlib.sha256(raw).hexdigest())
 
     def column(self, name: str) -> np.ndarray:
+        """The samples of the parameter ``name`` (dotted), natural scale."""
         return self.values[:, self.names.index(name)]
 
     def quantile(self, name: str, q: float) -> float:
+        """The weighted ``q``-quantile of the parameter ``name``, natural scale."""
         return weighted_quantile(self.column(name), self.weights, q)
 
     def values_of(self, params: ModelParams) -> dict[str, float]:
@@ -119,8 +134,9 @@ class Posterior:
             out[name] = getattr(getattr(params, group), field)
         return out
 
-    def draw(self, rng: np.random.Generator, base: ModelParams | None = None,
-             fixed: tuple[str, ...] | frozenset[str] = ()) -> ModelParams:
+    def draw(
+        self, rng: np.random.Generator, base: ModelParams | None = None, fixed: tuple[str, ...] | frozenset[str] = ()
+    ) -> ModelParams:
         """One parameter set drawn from the posterior (by weight) with ``rng``, on top of ``base``.
 
         Parameters in ``fixed`` keep their value in ``base``; the others take the drawn sample's
@@ -136,7 +152,7 @@ def _check_column(path: Path, name: str, values: np.ndarray) -> None:
     p = next(fp for fp in FREE_PARAMETERS if fp.name == name)
     group, field = name.split(".")
     base = ModelParams()
-    tol = 1e-9 * max(abs(p.lo), abs(p.hi), 1.0)   # the log-scale bounds round-trip through 10**x
+    tol = 1e-9 * max(abs(p.lo), abs(p.hi), 1.0)  # the log-scale bounds round-trip through 10**x
     for k, v in enumerate(values):
         line = k + 2
         try:
@@ -144,9 +160,11 @@ def _check_column(path: Path, name: str, values: np.ndarray) -> None:
         except ParameterError as e:
             raise PosteriorError(f"{path}: line {line}, {e}") from None
         if not p.lo - tol <= v <= p.hi + tol:
-            raise PosteriorError(f"{path}: line {line}, {name}={v:g} is outside the prior of the calibration "
-                                 f"[{p.lo:g}, {p.hi:g}] (calibration/priors.py); a posterior sample cannot lie "
-                                 "outside its prior")
+            raise PosteriorError(
+                f"{path}: line {line}, {name}={v:g} is outside the prior of the calibration "
+                f"[{p.lo:g}, {p.hi:g}] (calibration/priors.py); a posterior sample cannot lie "
+                "outside its prior"
+            )
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

@@ -17,10 +17,12 @@ from sim.model.params import ModelParams
 
 @dataclass(frozen=True)
 class FreeParameter:
-    name: str            # dotted path in ModelParams, e.g. "retaliation.propensity"
+    """One calibrated parameter: its uniform prior's range and scale, unit and reasoning."""
+
+    name: str  # dotted path in ModelParams, e.g. "retaliation.propensity"
     lo: float
     hi: float
-    scale: str           # "linear" or "log"
+    scale: str  # "linear" or "log"
     unit: str
     reasoning: str
 
@@ -31,7 +33,8 @@ class FreeParameter:
         return f"log10_{base}" if self.scale == "log" else base
 
     def to_natural(self, value: float) -> float:
-        return 10.0 ** value if self.scale == "log" else value
+        """A value on the sampled scale (log10 for ``log``) on the natural scale."""
+        return 10.0**value if self.scale == "log" else value
 
     def prior_bounds(self) -> tuple[float, float]:
         """Bounds on the sampled scale."""
@@ -44,32 +47,96 @@ class FreeParameter:
 
 
 FREE_PARAMETERS: tuple[FreeParameter, ...] = (
-    FreeParameter("violations.base_rate_per_day", 0.001, 0.1, "log", "1/day per position",
-                  "record: 2 violations in 14 days over 10 positions (~0.014/day); two orders of magnitude "
-                  "around it"),
-    FreeParameter("violations.grievance_gain", 0.0, 1.0, "linear", "per killed-equivalent",
-                  "Haushofer et al. 2010: violence rises after the other side's; from none to doubling per "
-                  "killed-equivalent"),
-    FreeParameter("violations.opening_escalation", 0.0, 0.6, "linear", "probability",
-                  "record: openings from small arms (23 Sept) to mortars (28 Sept); above 0.6 most openings "
-                  "would be mortar or artillery"),
-    FreeParameter("retaliation.propensity", 0.05, 0.95, "linear", "probability",
-                  "record: each ministry says it retaliated; anything but certain either way"),
-    FreeParameter("retaliation.episode_fatigue", 0.0, 0.6, "linear", "fraction per exchange",
-                  "record: the 23 and 28 Sept exchanges stopped within hours; from no fatigue to an answer "
-                  "half as likely after two exchanges and a fifth as likely after four"),
-    FreeParameter("retaliation.delay_mean_hours", 0.1, 12.0, "log", "hours",
-                  "record: fire 'silenced by retaliation' (ARM) to nine hours of intermittent fire (AZE)"),
-    FreeParameter("escalation.p_up", 0.0, 0.4, "linear", "probability",
-                  "record and public reporting: episodes reach mortars, the flare-up artillery and drones"),
-    FreeParameter("casualties.killed_top_tier", 0.3, 10.0, "log", "killed per exchange",
-                  "public reporting: ~287 killed in ~48 h of artillery and drone fire"),
-    FreeParameter("casualties.tier_ratio", 0.05, 0.6, "linear", "ratio per tier step",
-                  "record: 3 killed by mortar/large calibre, 1 wounded by small arms"),
-    FreeParameter("reporting.deny_prob", 0.3, 1.0, "linear", "probability",
-                  "record: both ministries blamed the other in 2 of 2 incidents"),
-    FreeParameter("grievance.half_life_days", 1.0, 30.0, "log", "days",
-                  "Haushofer et al. 2010, Jaeger & Paserman 2008: effects over days to weeks"),
+    FreeParameter(
+        "violations.base_rate_per_day",
+        0.001,
+        0.1,
+        "log",
+        "1/day per position",
+        "record: 2 violations in 14 days over 10 positions (~0.014/day); two orders of magnitude around it",
+    ),
+    FreeParameter(
+        "violations.grievance_gain",
+        0.0,
+        1.0,
+        "linear",
+        "per killed-equivalent",
+        "Haushofer et al. 2010: violence rises after the other side's; from none to doubling per killed-equivalent",
+    ),
+    FreeParameter(
+        "violations.opening_escalation",
+        0.0,
+        0.6,
+        "linear",
+        "probability",
+        "record: openings from small arms (23 Sept) to mortars (28 Sept); above 0.6 most openings "
+        "would be mortar or artillery",
+    ),
+    FreeParameter(
+        "retaliation.propensity",
+        0.05,
+        0.95,
+        "linear",
+        "probability",
+        "record: each ministry says it retaliated; anything but certain either way",
+    ),
+    FreeParameter(
+        "retaliation.episode_fatigue",
+        0.0,
+        0.6,
+        "linear",
+        "fraction per exchange",
+        "record: the 23 and 28 Sept exchanges stopped within hours; from no fatigue to an answer "
+        "half as likely after two exchanges and a fifth as likely after four",
+    ),
+    FreeParameter(
+        "retaliation.delay_mean_hours",
+        0.1,
+        12.0,
+        "log",
+        "hours",
+        "record: fire 'silenced by retaliation' (ARM) to nine hours of intermittent fire (AZE)",
+    ),
+    FreeParameter(
+        "escalation.p_up",
+        0.0,
+        0.4,
+        "linear",
+        "probability",
+        "record and public reporting: episodes reach mortars, the flare-up artillery and drones",
+    ),
+    FreeParameter(
+        "casualties.killed_top_tier",
+        0.3,
+        10.0,
+        "log",
+        "killed per exchange",
+        "public reporting: ~287 killed in ~48 h of artillery and drone fire",
+    ),
+    FreeParameter(
+        "casualties.tier_ratio",
+        0.05,
+        0.6,
+        "linear",
+        "ratio per tier step",
+        "record: 3 killed by mortar/large calibre, 1 wounded by small arms",
+    ),
+    FreeParameter(
+        "reporting.deny_prob",
+        0.3,
+        1.0,
+        "linear",
+        "probability",
+        "record: both ministries blamed the other in 2 of 2 incidents",
+    ),
+    FreeParameter(
+        "grievance.half_life_days",
+        1.0,
+        30.0,
+        "log",
+        "days",
+        "Haushofer et al. 2010, Jaeger & Paserman 2008: effects over days to weeks",
+    ),
 )
 
 BY_KEY = {p.key: p for p in FREE_PARAMETERS}
@@ -77,7 +144,7 @@ BY_KEY = {p.key: p for p in FREE_PARAMETERS}
 
 def apply(theta: dict[str, float], base: ModelParams | None = None) -> ModelParams:
     """A copy of ``base`` with the free parameters set from ``theta`` (natural-scale dotted names)."""
-    params = copy.copy(base or ModelParams())          # groups are replaced, never mutated
+    params = copy.copy(base or ModelParams())  # groups are replaced, never mutated
     groups: dict[str, dict[str, float]] = {}
     for name, value in theta.items():
         group, field = name.split(".")

@@ -12,9 +12,9 @@ import numpy as np
 from calibration.posterior import Posterior
 from calibration.priors import FREE_PARAMETERS, FreeParameter
 from calibration.statistics import FLAREUP, USED, simulated_statistics
-from sim.record.patterns import STATISTICS
-from sim.model.setting import Setting
 from sim.common.files import write_atomic
+from sim.model.border import Border
+from sim.record.patterns import STATISTICS
 
 INFORMED_RATIO = 0.75
 """A parameter counts as informed by the data when its posterior 90% interval is at most this share of
@@ -25,6 +25,8 @@ CHECKED = STATISTICS + (FLAREUP,)
 
 @dataclass(frozen=True)
 class ParameterSummary:
+    """One parameter's posterior median and 90% interval against its prior's, natural scale."""
+
     name: str
     unit: str
     median: float
@@ -32,10 +34,11 @@ class ParameterSummary:
     q95: float
     prior_q05: float
     prior_q95: float
-    width_ratio: float       # posterior 90% width / prior 90% width, on the sampling scale
+    width_ratio: float  # posterior 90% width / prior 90% width, on the sampling scale
 
     @property
     def informed(self) -> bool:
+        """True if the posterior interval is at most :data:`INFORMED_RATIO` of the prior's."""
         return self.width_ratio <= INFORMED_RATIO
 
 
@@ -44,6 +47,7 @@ def _scaled(p: FreeParameter, x: float) -> float:
 
 
 def summarize_parameters(post: Posterior) -> list[ParameterSummary]:
+    """Median, 90% interval and prior-width ratio of each free parameter of ``post``."""
     out = []
     for p in FREE_PARAMETERS:
         q05, q50, q95 = (post.quantile(p.name, q) for q in (0.05, 0.5, 0.95))
@@ -55,6 +59,8 @@ def summarize_parameters(post: Posterior) -> list[ParameterSummary]:
 
 @dataclass(frozen=True)
 class PredictiveCheck:
+    """One statistic's observed value against the posterior predictive median and 90% interval."""
+
     statistic: str
     observed: float
     q05: float
@@ -63,18 +69,22 @@ class PredictiveCheck:
 
     @property
     def inside(self) -> bool:
+        """True if the observed value lies inside the 90% predictive interval."""
         return self.q05 <= self.observed <= self.q95
 
 
-def posterior_predictive(post: Posterior, observed: dict[str, float], setting: Setting, seed: int,
-                         draws: int) -> tuple[list[PredictiveCheck], dict[str, np.ndarray]]:
+def posterior_predictive(
+    post: Posterior, observed: dict[str, float], border: Border, seed: int, draws: int
+) -> tuple[list[PredictiveCheck], dict[str, np.ndarray]]:
     """Simulate the statistics for ``draws`` parameter sets drawn from the posterior; 90% intervals."""
-    root = np.random.SeedSequence([seed, 1])        # a stream apart from the calibration's own
+    root = np.random.SeedSequence([seed, 1])  # a stream apart from the calibration's own
     rng = np.random.default_rng(root.spawn(1)[0])
-    sims = [simulated_statistics(post.draw(rng), child, setting) for child in root.spawn(draws + 1)[1:]]
+    sims = [simulated_statistics(post.draw(rng), child, border) for child in root.spawn(draws + 1)[1:]]
     table = {k: np.array([s[k] for s in sims]) for k in CHECKED}
-    checks = [PredictiveCheck(k, float(observed[k]), *(float(q) for q in np.quantile(table[k], [0.05, 0.5, 0.95])))
-              for k in CHECKED]
+    checks = [
+        PredictiveCheck(k, float(observed[k]), *(float(q) for q in np.quantile(table[k], [0.05, 0.5, 0.95])))
+        for k in CHECKED
+    ]
     return checks, table
 
 
@@ -83,34 +93,55 @@ def _fmt(x: float) -> str:
 
 
 def report_markdown(params: list[ParameterSummary], checks: list[PredictiveCheck], run: dict) -> str:
-    lines = ["# Calibration report", "",
-             f"ABC-SMC (pyabc), seed {run['settings']['seed']}, sampler {run['settings']['sampler']}, "
-             f"population {run['settings']['population_size']}, {len(run['generations'])} generations, "
-             f"{run['simulations']} simulations.", "",
-             "## Posterior (medians and 90% credible intervals) and identifiability", "",
-             f"'informed' = posterior 90% interval at most {INFORMED_RATIO:.0%} of the prior's "
-             "(log10 scale for log-scale parameters); otherwise the parameter stays near its prior and the "
-             "data cannot identify it.", "",
-             "| parameter | unit | median | 90% CI | prior 90% | width ratio | informed by the data |",
-             "|---|---|---|---|---|---|---|"]
+    """``report.md``: the posterior table, the generations and the predictive check."""
+    lines = [
+        "# Calibration report",
+        "",
+        f"ABC-SMC (pyabc), seed {run['settings']['seed']}, sampler {run['settings']['sampler']}, "
+        f"population {run['settings']['population_size']}, {len(run['generations'])} generations, "
+        f"{run['simulations']} simulations.",
+        "",
+        "## Posterior (medians and 90% credible intervals) and identifiability",
+        "",
+        f"'informed' = posterior 90% interval at most {INFORMED_RATIO:.0%} of the prior's "
+        "(log10 scale for log-scale parameters); otherwise the parameter stays near its prior and the "
+        "data cannot identify it.",
+        "",
+        "| parameter | unit | median | 90% CI | prior 90% | width ratio | informed by the data |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for p in params:
-        lines.append(f"| `{p.name}` | {p.unit} | {_fmt(p.median)} | [{_fmt(p.q05)}, {_fmt(p.q95)}] | "
-                     f"[{_fmt(p.prior_q05)}, {_fmt(p.prior_q95)}] | {p.width_ratio:.2f} | "
-                     f"{'yes' if p.informed else 'no (prior)'} |")
-    lines += ["", "## Generations", "", "| t | epsilon | simulations | acceptance rate | effective sample size |",
-              "|---|---|---|---|---|"]
+        lines.append(
+            f"| `{p.name}` | {p.unit} | {_fmt(p.median)} | [{_fmt(p.q05)}, {_fmt(p.q95)}] | "
+            f"[{_fmt(p.prior_q05)}, {_fmt(p.prior_q95)}] | {p.width_ratio:.2f} | "
+            f"{'yes' if p.informed else 'no (prior)'} |"
+        )
+    lines += [
+        "",
+        "## Generations",
+        "",
+        "| t | epsilon | simulations | acceptance rate | effective sample size |",
+        "|---|---|---|---|---|",
+    ]
     for g in run["generations"]:
-        lines.append(f"| {g['t']} | {g['epsilon']:.3g} | {g['simulations']} | {g['acceptance_rate']:.3f} | "
-                     f"{g['ess']:.0f} |")
+        lines.append(
+            f"| {g['t']} | {g['epsilon']:.3g} | {g['simulations']} | {g['acceptance_rate']:.3f} | {g['ess']:.0f} |"
+        )
     warning = degenerate_warning(run)
     if warning:
         lines += ["", f"**Warning:** {warning}"]
-    lines += ["", "## Posterior predictive check (observed against simulated 90% intervals)", "",
-              "| statistic | observed | median | 90% interval | inside | used in the distance |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Posterior predictive check (observed against simulated 90% intervals)",
+        "",
+        "| statistic | observed | median | 90% interval | inside | used in the distance |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in checks:
-        lines.append(f"| {c.statistic} | {_fmt(c.observed)} | {_fmt(c.q50)} | [{_fmt(c.q05)}, {_fmt(c.q95)}] | "
-                     f"{'yes' if c.inside else 'NO'} | {'yes' if c.statistic in USED else 'no'} |")
+        lines.append(
+            f"| {c.statistic} | {_fmt(c.observed)} | {_fmt(c.q50)} | [{_fmt(c.q05)}, {_fmt(c.q95)}] | "
+            f"{'yes' if c.inside else 'NO'} | {'yes' if c.statistic in USED else 'no'} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -122,26 +153,30 @@ def degenerate_warning(run: dict) -> str:
     population = run["settings"]["population_size"]
     if last["ess"] >= LOW_ESS * population:
         return ""
-    return (f"the last generation's effective sample size is {last['ess']:.0f} of {population} particles "
-            f"(below {LOW_ESS:.0%}): a few particles carry the posterior, so its intervals and the "
-            "identifiability flags are not reliable; re-run with another seed, a larger population or a wider "
-            "kernel (calibration.kernel_scaling)")
+    return (
+        f"the last generation's effective sample size is {last['ess']:.0f} of {population} particles "
+        f"(below {LOW_ESS:.0%}): a few particles carry the posterior, so its intervals and the "
+        "identifiability flags are not reliable; re-run with another seed, a larger population or a wider "
+        "kernel (calibration.kernel_scaling)"
+    )
 
 
-def write_report(post: Posterior, run: dict, setting: Setting, out_dir: Path, draws: int,
-                 plots: bool = True) -> tuple[list[ParameterSummary], list[PredictiveCheck]]:
+def write_report(
+    post: Posterior, run: dict, border: Border, out_dir: Path, draws: int, plots: bool = True
+) -> tuple[list[ParameterSummary], list[PredictiveCheck]]:
     """``report.md``, ``report.json`` and the plots (marginals, pairs, predictive) into ``out_dir``."""
     params = summarize_parameters(post)
-    checks, table = posterior_predictive(post, run["observed"], setting, run["settings"]["seed"], draws)
+    checks, table = posterior_predictive(post, run["observed"], border, run["settings"]["seed"], draws)
     write_atomic(out_dir / "report.md", report_markdown(params, checks, run).encode())
-    data = {"parameters": [{**p.__dict__, "informed": bool(p.informed)} for p in params],
-            "predictive": [{**c.__dict__, "inside": bool(c.inside)} for c in checks]}
+    data = {
+        "parameters": [{**p.__dict__, "informed": bool(p.informed)} for p in params],
+        "predictive": [{**c.__dict__, "inside": bool(c.inside)} for c in checks],
+    }
     write_atomic(out_dir / "report.json", (json.dumps(data, indent=2) + "\n").encode())
     if plots:
         from calibration import plots as cplots
+
         write_atomic(out_dir / "marginals.png", cplots.marginals_png(post, params, run=run))
         write_atomic(out_dir / "pairs.png", cplots.pairs_png(post, params, run=run))
         write_atomic(out_dir / "predictive.png", cplots.predictive_png(checks, table, post=post, run=run))
     return params, checks
-
-

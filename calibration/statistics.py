@@ -11,12 +11,12 @@ import math
 
 import numpy as np
 
+from sim.model.border import Border
 from sim.model.params import ModelParams
-from sim.record.patterns import STATISTICS, WINDOW_HOURS, record_episodes, summary_statistics
-from sim.record.loader import Record
 from sim.model.rules import HOURS_PER_DAY
-from sim.model.setting import Setting
-from sim.model.run import pattern_episodes, simulate, war_scale_killed
+from sim.model.run import simulate, war_scale_killed
+from sim.record.loader import Record
+from sim.record.patterns import STATISTICS, WINDOW_HOURS, record_episodes, summary_statistics
 
 FLAREUP = "flareup_log_killed"
 """log(1 + killed in the flare-up's 48 h): its scale, on a log axis so it does not swamp the rest."""
@@ -34,11 +34,12 @@ def observed_statistics(record: Record) -> dict[str, float]:
     return stats
 
 
-def simulated_statistics(params: ModelParams, seed: np.random.SeedSequence, setting: Setting) -> dict[str, float]:
+def simulated_statistics(params: ModelParams, seed: np.random.SeedSequence, border: Border) -> dict[str, float]:
     """Statistics of one simulated window after the ceasefire plus one simulated flare-up."""
     window_seed, war_seed = seed.spawn(2)
-    run = simulate(params, window_seed, WINDOW_HOURS / HOURS_PER_DAY, setting, scenario="calibration",
-                   check=False)   # the priors lie inside every parameter's range
-    stats = summary_statistics(pattern_episodes(run))
-    stats[FLAREUP] = math.log1p(war_scale_killed(params, war_seed, setting))
+    run = simulate(
+        params, window_seed, WINDOW_HOURS / HOURS_PER_DAY, border, scenario="calibration", check=False
+    )  # the priors lie inside every parameter's range
+    stats = summary_statistics(run.episodes)
+    stats[FLAREUP] = math.log1p(war_scale_killed(params, war_seed, border))
     return stats

@@ -28,17 +28,25 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiment.config import ExperimentConfig, check, experiment_config, load_setting, model_params
+from sim.experiment.config import ExperimentConfig, check, experiment_config, load_border, model_params
+from sim.experiment.outputs import write_outputs
+from sim.experiment.replications import Replicated, replicate
 from sim.model.model import INCIDENT_FIELDS
-from sim.experiment.replicate import Replicated, replicate, write_outputs
 from sim.model.run import RunResult, simulate
 
 __all__ = ["ExperimentResult", "ModelRun", "configure", "run", "run_model"]
 
 
-def configure(scenario: str | None = None, experiment: str | None = None, *, seed: int | None = None,
-              replications: int | None = None, horizon_days: float | None = None, params: str | None = None,
-              **overrides: Any) -> ExperimentConfig:
+def configure(
+    scenario: str | None = None,
+    experiment: str | None = None,
+    *,
+    seed: int | None = None,
+    replications: int | None = None,
+    horizon_days: float | None = None,
+    params: str | None = None,
+    **overrides: Any,
+) -> ExperimentConfig:
     """The experiment's configuration, composed as the command line would (see :func:`run`)."""
     settings = {"seed": seed, "replications": replications, "horizon_days": horizon_days, "params": params}
     overrides = {**{k: v for k, v in settings.items() if v is not None}, **overrides}
@@ -51,29 +59,50 @@ class ExperimentResult:
     """An experiment's replications and their aggregate."""
 
     config: ExperimentConfig
-    replications: pd.DataFrame      # one row per replication, the columns of replications.csv
-    summary: dict                   # the aggregate, as in summary.json
+    replications: pd.DataFrame  # one row per replication, the columns of replications.csv
+    summary: dict  # the aggregate, as in summary.json
     _replicated: Replicated
 
     def save(self, out_dir: str | Path, timeline: bool = True) -> Path:
         """Write the command line's output files into ``out_dir``; return it."""
         r = self._replicated
-        write_outputs(Path(out_dir), r.exp, r.summaries, r.first, timeline=timeline, params_info=r.params_info,
-                      provenance=r.provenance)
+        write_outputs(
+            Path(out_dir),
+            r.exp,
+            r.summaries,
+            r.first,
+            timeline=timeline,
+            params_info=r.params_info,
+            provenance=r.provenance,
+        )
         return Path(out_dir)
 
 
-def run(scenario: str | None = None, experiment: str | None = None, *, seed: int | None = None,
-        replications: int | None = None, horizon_days: float | None = None, params: str | None = None,
-        **overrides: Any) -> ExperimentResult:
+def run(
+    scenario: str | None = None,
+    experiment: str | None = None,
+    *,
+    seed: int | None = None,
+    replications: int | None = None,
+    horizon_days: float | None = None,
+    params: str | None = None,
+    **overrides: Any,
+) -> ExperimentResult:
     """Run a scenario (``conf/scenario/NAME.yaml``) or a named experiment (``experiments/NAME.yaml``).
 
     ``params``: ``"default"``, ``"calibrated"`` (each replication drawn from the committed posterior) or
     the path of a posterior.csv. Any model parameter can be set by its dotted name in ``overrides``.
     Nothing is written unless you call :meth:`ExperimentResult.save`.
     """
-    exp = configure(scenario, experiment, seed=seed, replications=replications, horizon_days=horizon_days,
-                    params=params, **overrides)
+    exp = configure(
+        scenario,
+        experiment,
+        seed=seed,
+        replications=replications,
+        horizon_days=horizon_days,
+        params=params,
+        **overrides,
+    )
     r = replicate(exp)
     return ExperimentResult(exp, pd.DataFrame(r.rows()), r.summary(), r)
 
@@ -82,26 +111,27 @@ def run(scenario: str | None = None, experiment: str | None = None, *, seed: int
 class ModelRun:
     """One run of the model: its summary, every exchange of fire, and what third parties did."""
 
-    summary: dict
-    incidents: pd.DataFrame        # one row per exchange (incidents.csv's columns)
-    actions: pd.DataFrame          # hours, who (mediator, peacekeepers, a side's command), what
-    result: RunResult              # the model's own record (episodes with each side's claims, ...)
+    summary: dict  # summary.json of the run (sim.model.run.RunSummary.to_dict())
+    incidents: pd.DataFrame  # one row per exchange (incidents.csv's columns)
+    actions: pd.DataFrame  # hours, who (mediator, peacekeepers, a side's command), what
+    result: RunResult  # the model's own record (episodes with each side's claims, ...)
 
 
-def run_model(scenario: str | None = None, *, seed: int = 0, horizon_days: float | None = None,
-              **overrides: Any) -> ModelRun:
+def run_model(
+    scenario: str | None = None, *, seed: int = 0, horizon_days: float | None = None, **overrides: Any
+) -> ModelRun:
     """One run of the model on the scenario's parameters (the defaults; no posterior draw), with the
     same generator as replication 0 of ``ceasefire-sim`` with this seed."""
     exp = configure(scenario, seed=seed, horizon_days=horizon_days, replications=1, **overrides)
-    setting = load_setting(exp.seeds_dir)
-    check(exp, setting.sector_ids)
-    result = simulate(model_params(exp), _replication_zero(exp.seed), exp.horizon_days, setting, exp.scenario)
+    border = load_border(exp.record_dir)
+    check(exp, border.sector_ids)
+    result = simulate(model_params(exp), _replication_zero(exp.seed), exp.horizon_days, border, exp.scenario)
     incidents = pd.DataFrame(result.incidents, columns=list(INCIDENT_FIELDS))
     actions = pd.DataFrame(result.actions, columns=["time_hours", "who", "what"])
-    return ModelRun(result.summary, incidents, actions, result)
+    return ModelRun(result.summary.to_dict(), incidents, actions, result)
 
 
 def _replication_zero(seed: int):
-    from sim.experiment.replicate import seed_sequences
+    from sim.experiment.replications import seed_sequences
 
     return seed_sequences(seed, 1)[0]

@@ -1,11 +1,11 @@
-"""The ``ceasefire-sim`` command: a Hydra app around :func:`sim.experiment.replicate.run_experiment`.
+"""The ``ceasefire-sim`` command: a Hydra app around :func:`sim.experiment.replications.run_experiment`.
 
 ``main()`` first checks the command line itself (:func:`read_command_line`): it composes the config
 with the overrides through Hydra's compose API -- once per job for ``-m`` sweeps -- and validates
 every value, the scenario and the seeds file; mediators given by name (as docs/ODD.md names them)
 become the index form Hydra reads. Bad input ends there with ONE line on stderr and exit
 code 2, before Hydra creates an output folder. Only then does the Hydra app run; its task function
-is thin and the work lives in plain functions (:mod:`sim.experiment.replicate`) that tests call directly.
+is thin and the work lives in plain functions (:mod:`sim.experiment`) that tests call directly.
 """
 
 from __future__ import annotations
@@ -29,20 +29,36 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from sim.common.commands import one_line, os_error_line
-from sim.experiment.config import (CONF_DIR, CONFIG_NAME, EXTRA_CONFIG_DIRS, ExperimentConfig, check, check_scenario,
-                        explain, explicit_keys, group_file, group_options, index_mediator_key, load_setting,
-                        mediator_name, mediator_names, read_config_file, register_configs, to_experiment,
-                        unknown_key_message)
-from sim.model.params import ParameterError
+from sim.common.commands import one_line, os_error_line, renamed_overrides
 from sim.common.files import display_path
+from sim.experiment.config import (
+    CONF_DIR,
+    CONFIG_NAME,
+    EXTRA_CONFIG_DIRS,
+    ExperimentConfig,
+    check,
+    check_scenario,
+    explain,
+    explicit_keys,
+    group_file,
+    group_options,
+    index_mediator_key,
+    load_border,
+    mediator_name,
+    mediator_names,
+    read_config_file,
+    register_configs,
+    to_experiment,
+    unknown_key_message,
+)
+from sim.model.params import ParameterError
 
 log = logging.getLogger("ceasefire-sim")
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
-MAIN_PID_ENV = "CEASEFIRE_MAIN_PID"   # set by main(): sweep workers watch that process
+MAIN_PID_ENV = "CEASEFIRE_MAIN_PID"  # set by main(): sweep workers watch that process
 # Beyond this many jobs, a sweep is checked one swept value at a time instead of job by job.
 MAX_CHECKED_JOBS = 100
 GRAMMAR_URL = "https://hydra.cc/docs/advanced/override_grammar/basic/"
@@ -70,13 +86,14 @@ class UsageError(Exception):
 # The rest of this section is this program's own checks: one line naming the problem and what is
 # allowed, where Hydra would print a multi-line exception or accept a file silently.
 
+
 @dataclass
 class CommandLine:
     """A checked command line."""
 
-    argv: list[str]                              # as handed to Hydra (mediators by name -> by index)
+    argv: list[str]  # as handed to Hydra (mediators by name -> by index)
     jobs: list[ExperimentConfig] = field(default_factory=list)  # the config of every job checked
-    args: Any = None                             # Hydra's parse of the flags
+    args: Any = None  # Hydra's parse of the flags
     overrides: list[str] = field(default_factory=list)
 
     @property
@@ -108,8 +125,14 @@ def read_command_line(argv: Sequence[str]) -> CommandLine:
     if args.multirun and (args.run or args.info or args.shell_completion):
         flag = "--run" if args.run else "--info" if args.info else "--shell-completion"
         raise UsageError(f"-m (--multirun) and {flag} cannot be combined; give one of them")
-    if args.help or args.hydra_help or args.info or args.shell_completion or args.experimental_rerun \
-            or args.config_path:
+    if (
+        args.help
+        or args.hydra_help
+        or args.info
+        or args.shell_completion
+        or args.experimental_rerun
+        or args.config_path
+    ):
         return CommandLine(argv, args=args)
     if args.config_dir:
         extra = Path(args.config_dir).absolute()
@@ -174,11 +197,13 @@ def check_override(ov: Any, multirun: bool) -> None:
     text = ov.input_line or f"{ov.get_key_element()}={ov.get_value_element_as_str()}"
     if ov.is_sweep_override():
         if not multirun:
-            raise UsageError(f"{text} is a sweep; add -m (--multirun) to run one job per value, "
-                             f"or write a list as key=[a,b]")
+            raise UsageError(
+                f"{text} is a sweep; add -m (--multirun) to run one job per value, or write a list as key=[a,b]"
+            )
         if not ov.is_discrete_sweep():
-            raise UsageError(f"{text}: interval sweeps need an optimizing sweeper; "
-                             f"allowed: a,b,c or range(start,stop,step)")
+            raise UsageError(
+                f"{text}: interval sweeps need an optimizing sweeper; allowed: a,b,c or range(start,stop,step)"
+            )
     if ov.is_hydra_override():
         return
     key = ov.key_or_group
@@ -189,8 +214,10 @@ def check_override(ov: Any, multirun: bool) -> None:
             if ov.is_delete():
                 return
             value = (_values(ov) or [""])[0]
-            raise UsageError(f"experiment={value}: an experiment is added with a plus: "
-                             f"+experiment={value or 'NAME'}; allowed: {allowed}")
+            raise UsageError(
+                f"experiment={value}: an experiment is added with a plus: "
+                f"+experiment={value or 'NAME'}; allowed: {allowed}"
+            )
         if ov.is_delete() or not _values(ov):
             if key == "scenario":
                 raise UsageError(f"{text}: a scenario is required; allowed: {allowed}")
@@ -221,8 +248,11 @@ def job_overrides(overrides: Sequence[str], multirun: bool, sweeper_params: Sequ
     axes: dict[str, list[str]] = {}
     for ov in parsed:
         key = ov.get_key_element()
-        axes[key] = [f"{key}={v}" for v in _values(ov)] if ov.is_sweep_override() \
+        axes[key] = (
+            [f"{key}={v}" for v in _values(ov)]
+            if ov.is_sweep_override()
             else [f"{key}={ov.get_value_element_as_str()}"]
+        )
     if math.prod(len(values) for values in axes.values()) <= MAX_CHECKED_JOBS:
         return [list(job) for job in itertools.product(*axes.values())]
     first = [values[0] for values in axes.values()]
@@ -242,8 +272,11 @@ def composer(config_name: str = CONFIG_NAME) -> Iterator[Callable[[Sequence[str]
     from hydra import compose, initialize_config_dir
 
     register_configs()
-    search = [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"] \
-        if EXTRA_CONFIG_DIRS else []
+    search = (
+        [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"]
+        if EXTRA_CONFIG_DIRS
+        else []
+    )
 
     def _compose(overrides: Sequence[str]) -> DictConfig:
         try:
@@ -255,8 +288,7 @@ def composer(config_name: str = CONFIG_NAME) -> Iterator[Callable[[Sequence[str]
         yield _compose
 
 
-def index_mediators(overrides: Sequence[str], multirun: bool = False,
-                    config_name: str = CONFIG_NAME) -> list[str]:
+def index_mediators(overrides: Sequence[str], multirun: bool = False, config_name: str = CONFIG_NAME) -> list[str]:
     """The overrides with every mediator given by name, as docs/ODD.md names them
     (``mediation.mediators.Russia.leverage=0.9``), in the index form Hydra reads
     (``mediation.mediators.0.leverage=0.9``); any other override unchanged.
@@ -283,8 +315,10 @@ def index_mediators(overrides: Sequence[str], multirun: bool = False,
         except ParameterError as e:
             raise UsageError(str(e)) from None
         if len(keys) > 1:
-            raise UsageError(f"{ov.key_or_group}: the jobs of this sweep list their mediators in different "
-                             f"orders; give the mediator's index instead ({', '.join(sorted(keys))})")
+            raise UsageError(
+                f"{ov.key_or_group}: the jobs of this sweep list their mediators in different "
+                f"orders; give the mediator's index instead ({', '.join(sorted(keys))})"
+            )
         out[i] = _with_key(ov, keys.pop())
     return out
 
@@ -299,18 +333,19 @@ def _with_key(ov: Any, key: str) -> str:
     text = ov.input_line
     start = len(text) - len(text.lstrip(" \t+~"))
     assert text[start:].startswith(ov.key_or_group), text
-    return text[:start] + key + text[start + len(ov.key_or_group):]
+    return text[:start] + key + text[start + len(ov.key_or_group) :]
 
 
-def check_overrides(overrides: Sequence[str], multirun: bool = False,
-                    config_name: str = CONFIG_NAME) -> list[ExperimentConfig]:
+def check_overrides(
+    overrides: Sequence[str], multirun: bool = False, config_name: str = CONFIG_NAME
+) -> list[ExperimentConfig]:
     """Compose and validate every job of a command line; raise :class:`UsageError` on the first problem."""
     from sim.record.loader import RecordError
 
     overrides = index_mediators(overrides, multirun, config_name)
     jobs = job_overrides(overrides, multirun)
     check_config_files(overrides, config_name)
-    settings: dict[str, Any] = {}
+    borders: dict[str, Any] = {}
     checked: list[ExperimentConfig] = []
     with composer(config_name) as compose:
         if multirun:  # an experiment may sweep through hydra.sweeper.params
@@ -331,9 +366,9 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
             try:
                 experiments = [OmegaConf.select(cfg, "hydra.runtime.choices.experiment", default=None) or ""]
                 exp = to_experiment(cfg, explicit=explicit_keys(job, experiments))
-                if exp.seeds_dir not in settings:
-                    settings[exp.seeds_dir] = load_setting(exp.seeds_dir)
-                check(exp, settings[exp.seeds_dir].sector_ids)
+                if exp.record_dir not in borders:
+                    borders[exp.record_dir] = load_border(exp.record_dir)
+                check(exp, borders[exp.record_dir].sector_ids)
                 check_scenario(exp)
             except (ParameterError, RecordError) as e:
                 raise UsageError(str(e)) from None
@@ -353,15 +388,22 @@ def show_sweep_config(command: CommandLine) -> None:
 
     args = command.args
     register_configs()
-    search = [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"] \
-        if EXTRA_CONFIG_DIRS else []
+    search = (
+        [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"]
+        if EXTRA_CONFIG_DIRS
+        else []
+    )
     overrides = [*command.overrides, *search]
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
         # GlobalHydra's Hydra object is what hydra.compose() calls; only it takes a run mode (above).
         app = GlobalHydra.instance().hydra
         try:
-            cfg = app.compose_config(config_name=args.config_name or CONFIG_NAME, overrides=overrides,
-                                     run_mode=RunMode.MULTIRUN, with_log_configuration=False)
+            cfg = app.compose_config(
+                config_name=args.config_name or CONFIG_NAME,
+                overrides=overrides,
+                run_mode=RunMode.MULTIRUN,
+                with_log_configuration=False,
+            )
         except Exception as e:
             raise UsageError(_composition_message(e, overrides)) from None
         HydraConfig.instance().set_config(cfg)
@@ -459,12 +501,12 @@ def check_writable(folder: str | Path, what: str) -> None:
             break
         probe = probe.parent
     if probe.exists() and not probe.is_dir():
-        raise UsageError(f"{what}={folder}: {display_path(probe)} is a file, not a folder; give a folder "
-                         "that can be created")
+        raise UsageError(
+            f"{what}={folder}: {display_path(probe)} is a file, not a folder; give a folder that can be created"
+        )
     if not os.access(probe, os.W_OK | os.X_OK):
         reason = "read-only file system" if _read_only_fs(probe) else "permission denied"
-        raise UsageError(f"{what}={folder}: cannot write into {display_path(probe)} ({reason}); give a "
-                         "writable folder")
+        raise UsageError(f"{what}={folder}: cannot write into {display_path(probe)} ({reason}); give a writable folder")
 
 
 def _read_only_fs(path: Path) -> bool:
@@ -501,6 +543,7 @@ def _first_line(text: str) -> str:
 
 # --- the Hydra app --------------------------------------------------------------------------------
 
+
 def job_explicit_keys() -> frozenset[str]:
     """The keys this job's user set: the task overrides of the command line (or of this sweep job)
     and the keys of the chosen experiment file (Hydra's record of the running job)."""
@@ -514,7 +557,7 @@ def job_explicit_keys() -> frozenset[str]:
 
 def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     """One job: run the experiment composed in ``cfg`` into ``out_dir``; return summary.json's content."""
-    from sim.experiment.replicate import run_experiment
+    from sim.experiment.replications import run_experiment
 
     explicit = job_explicit_keys()
     exp = to_experiment(cfg, explicit=explicit)
@@ -522,7 +565,8 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
 
 
 def report(summary: dict, out_dir: Path) -> str:
-    from sim.experiment.replicate import format_table
+    """The closing table of one run and where its outputs are."""
+    from sim.experiment.table import format_table
 
     return f"{format_table([summary])}\noutputs: {display_path(out_dir)}"
 
@@ -547,7 +591,7 @@ def _app(cfg: DictConfig) -> dict | None:
     out_dir = Path(hydra_cfg.runtime.output_dir)
     if hydra_cfg.mode == RunMode.MULTIRUN:  # sweep job: resume if finished, record a failure, go on
         return _sweep_job(cfg, out_dir)
-    from sim.experiment.replicate import FolderInUse, clear_outputs
+    from sim.experiment.outputs import FolderInUse, clear_outputs
 
     try:
         summary = run_job(cfg, out_dir)
@@ -602,6 +646,7 @@ class SweepTable(Callback):
     """At the end of a ``-m`` sweep, print one table row per job and where the outputs are."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Print the sweep's table once every job has ended."""
         sweep_dir = Path(config.hydra.sweep.dir)
         table = sweep_table(sweep_dir)
         if table:
@@ -610,7 +655,8 @@ class SweepTable(Callback):
 
 def sweep_table(sweep_dir: Path) -> str:
     """The table of every finished job under ``sweep_dir``, labelled by what the jobs vary."""
-    from sim.experiment.replicate import SUMMARY_FILE, format_table
+    from sim.experiment.outputs import SUMMARY_FILE
+    from sim.experiment.table import format_table
 
     summaries, job_overrides_ = [], []
     for path in sorted(Path(sweep_dir).glob(f"*/{SUMMARY_FILE}"), key=lambda p: _job_number(p.parent.name)):
@@ -656,7 +702,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     a fault while running (full disk, read-only folder: exit 1); Ctrl-C or SIGTERM (exit 130,
     finished sweep jobs kept). ``HYDRA_FULL_ERROR=1`` adds the traceback for whoever debugs it.
     """
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = renamed_overrides(list(sys.argv[1:] if argv is None else argv))
     register_resolvers()
     register_configs()
     try:
@@ -673,7 +719,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = command.argv  # mediators given by name now by index, which is what Hydra reads
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-sim", *argv]
     full_error = bool(os.environ.get("HYDRA_FULL_ERROR"))
-    os.environ["HYDRA_FULL_ERROR"] = "1"        # Hydra re-raises; the lines below report it once
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises; the lines below report it once
     os.environ[MAIN_PID_ENV] = str(os.getpid())
     multirun = "-m" in argv or "--multirun" in argv
     try:
@@ -685,9 +731,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        print("\ninterrupted; " + ("finished jobs are kept: the same command (with the same "
-                                   "hydra.sweep.dir) runs only the others" if multirun else "no results written"),
-              file=sys.stderr, flush=True)
+        print(
+            "\ninterrupted; "
+            + (
+                "finished jobs are kept: the same command (with the same hydra.sweep.dir) runs only the others"
+                if multirun
+                else "no results written"
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
         sys.exit(EXIT_INTERRUPTED)
     except OSError as e:
         if full_error:

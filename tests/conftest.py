@@ -1,10 +1,10 @@
-"""Shared fixtures: the real incident record and the model setting built from it."""
+"""Shared fixtures: the real incident record and the model border built from it."""
 
 import pytest
 
-from sim.model.setting import Setting
+from sim.model.border import Border
 
 
 @pytest.fixture(scope="session")
-def setting() -> Setting:
-    return Setting.load()
+def border() -> Border:
+    return Border.load()

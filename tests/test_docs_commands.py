@@ -31,23 +31,31 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BIN = Path(sys.executable).parent
 # The project's commands, and the module each runs (used when the console script is not installed).
-PROGRAMS = {"ceasefire-sim": "sim.cli", "ceasefire-calibrate": "calibration.cli",
-            "ceasefire-compare": "sim.sweep.compare", "ceasefire-validate": "validation.cli"}
+PROGRAMS = {
+    "ceasefire-sim": "sim.cli",
+    "ceasefire-calibrate": "calibration.cli",
+    "ceasefire-compare": "sim.sweep.compare",
+    "ceasefire-validate": "validation.cli",
+}
 TIMEOUT = 300
 
 SKIP = {
     "make": "sets up .venv, then runs the baseline, the benchmarks or the whole suite: these tests run "
-            "inside that set-up, and the suite cannot run itself",
+    "inside that set-up, and the suite cannot run itself",
     "source": "activates the virtual environment these tests already run in",
-    "pip": "installs packages; the cluster extra (hydra-submitit-launcher) is installed with the "
-           "test environment",
+    "pip": "installs packages; the cluster extra (hydra-submitit-launcher) is installed with the test environment",
 }
 
 # Appended to every command of a program (later values win): small, fast, and nothing published.
 CHEAP = {
     "ceasefire-sim": ["replications=2", "horizon_days=30"],
-    "ceasefire-calibrate": ["calibration=smoke", "calibration.population_size=20", "calibration.max_generations=1",
-                            "calibration.predictive_draws=10", "plots=false"],
+    "ceasefire-calibrate": [
+        "calibration=smoke",
+        "calibration.population_size=20",
+        "calibration.max_generations=1",
+        "calibration.predictive_draws=10",
+        "plots=false",
+    ],
     "ceasefire-validate": ["validation.paths=20", "validation.bootstrap=100"],
 }
 
@@ -57,28 +65,51 @@ CHEAP = {
 SWEEP_A = "multirun/2026-11-21/23-04-14"
 SWEEP_B = "multirun/2026-11-22/09-12-01"
 SWEEP_A_ARGS = ["-m", "observer.strength=0,20,40,100", "mediation.intensity=0,0.5,1", *CHEAP["ceasefire-sim"]]
-SWEEP_B_ARGS = ["-m", "observer.strength=0,20", "mediation.intensity=0,1", "retaliation.propensity=0.6",
-                *CHEAP["ceasefire-sim"]]
-OWN_RECORD = "path/to/events.yaml"   # docs/validation.md: a copy of the validation record
+SWEEP_B_ARGS = [
+    "-m",
+    "observer.strength=0,20",
+    "mediation.intensity=0,1",
+    "retaliation.propensity=0.6",
+    *CHEAP["ceasefire-sim"],
+]
+OWN_RECORD = "path/to/events.yaml"  # docs/validation.md: a copy of the validation record
 
 # Per-command changes, keyed by the documented command (its words joined by one space):
 # (words replaced, words appended, why).
 ADJUST: dict[str, tuple[dict[str, str], list[str], str]] = {
     "ceasefire-sim -m observer.strength=0,20,40,100 mediation.intensity=0,0.5,1 replications=200": (
-        {}, [f"hydra.sweep.dir={SWEEP_A}"], "the fixture's sweep A: its jobs are found finished"),
+        {},
+        [f"hydra.sweep.dir={SWEEP_A}"],
+        "the fixture's sweep A: its jobs are found finished",
+    ),
     "ceasefire-sim -m +experiment=sweep_observer_mediation": (
-        {}, [f"hydra.sweep.dir={SWEEP_A}"], "the same 4 x 3 jobs as sweep A (hydra.sweeper.params)"),
+        {},
+        [f"hydra.sweep.dir={SWEEP_A}"],
+        "the same 4 x 3 jobs as sweep A (hydra.sweeper.params)",
+    ),
     "ceasefire-sim -m +experiment=sweep_withdrawal": (
-        {}, ["hydra.sweep.dir=results/withdrawal"], "made the same as the quick look below it: one folder"),
+        {},
+        ["hydra.sweep.dir=results/withdrawal"],
+        "made the same as the quick look below it: one folder",
+    ),
     "ceasefire-sim -m +experiment=sweep_observer_mediation hydra/launcher=submitit_slurm "
     "hydra.launcher.partition=YOUR_PARTITION hydra.launcher.timeout_min=60 hydra.launcher.cpus_per_task=1 "
     "hydra.launcher.mem_gb=2 hydra.sweep.dir=/shared/results/observer_mediation": (
-        {}, ["--cfg", "hydra"], "no SLURM here: the sweep's config is composed with every launcher "
-                                "setting checked, and printed, instead of submitted"),
+        {},
+        ["--cfg", "hydra"],
+        "no SLURM here: the sweep's config is composed with every launcher "
+        "setting checked, and printed, instead of submitted",
+    ),
     "ceasefire-calibrate calibration=committed publish=true": (
-        {"publish=true": "publish=false"}, [], "would overwrite the committed calibration/results/"),
+        {"publish=true": "publish=false"},
+        [],
+        "would overwrite the committed calibration/results/",
+    ),
     "ceasefire-validate publish=true": (
-        {"publish=true": "publish=false"}, [], "would overwrite the committed validation/results/"),
+        {"publish=true": "publish=false"},
+        [],
+        "would overwrite the committed validation/results/",
+    ),
 }
 
 
@@ -181,8 +212,9 @@ def workdir(tmp_path_factory) -> Path:
 
 def test_every_documented_line_is_run_or_skipped():
     lines = documented()
-    unknown = [f"{where}: {shlex.join(words)}" for where, words in lines
-               if not is_command(words) and words[0] not in SKIP]
+    unknown = [
+        f"{where}: {shlex.join(words)}" for where, words in lines if not is_command(words) and words[0] not in SKIP
+    ]
     assert not unknown, "add these to SKIP or to the commands run:\n" + "\n".join(unknown)
     programs = {words[0] for _, words in commands()}
     assert {*PROGRAMS, "python"} <= programs, programs  # the extraction still finds them all
@@ -194,8 +226,9 @@ def test_every_adjustment_is_for_a_documented_command():
     assert not stale, f"ADJUST names commands the docs no longer have: {stale}"
 
 
-@pytest.mark.parametrize("words", [pytest.param(words, id=f"{where} {shlex.join(words)}"[:120])
-                                   for where, words in commands()])
+@pytest.mark.parametrize(
+    "words", [pytest.param(words, id=f"{where} {shlex.join(words)}"[:120]) for where, words in commands()]
+)
 def test_documented_command_runs(words, workdir):
     argv = adjusted(words)
     assert_ran(run(argv, workdir), argv)

@@ -25,9 +25,21 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CODE = ("sim", "calibration", "validation")
-DATA = ("conf", "seeds", "calibration/results", "validation/results")   # -> ceasefire_data/<folder>
-NOT_SOURCE = shutil.ignore_patterns(".venv", "venv", ".git", "build", "dist", "*.egg-info", "__pycache__",
-                                    ".pytest_cache", "outputs", "multirun", "compare", "*.db")
+DATA = ("conf", "seeds", "calibration/results", "validation/results")  # -> ceasefire_data/<folder>
+NOT_SOURCE = shutil.ignore_patterns(
+    ".venv",
+    "venv",
+    ".git",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    "outputs",
+    "multirun",
+    "compare",
+    "*.db",
+)
 TIMEOUT = 300
 
 
@@ -53,8 +65,23 @@ def wheel(source, tmp_path_factory) -> Path:
     except ImportError:
         pytest.fail("setuptools is missing: pip install -e '.[test]' (the test extra lists it)")
     out = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
-          "--no-build-isolation", "--no-index", "--wheel-dir", out, source], cwd=out)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--wheel-dir",
+            out,
+            source,
+        ],
+        cwd=out,
+    )
     (whl,) = out.glob("ceasefire_sim-*.whl")
     return whl
 
@@ -67,18 +94,34 @@ def env(wheel, tmp_path_factory) -> dict:
     bindir = root / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / ("python.exe" if os.name == "nt" else "python")
     purelib = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip())
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--disable-pip-version-check",
-          "--no-deps", "--no-index", wheel])
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-index",
+            wheel,
+        ]
+    )
     # This environment's dependencies (mesa, hydra, ...), appended after the new site-packages.
     parents = [*site.getsitepackages(), sysconfig.get_path("purelib")]
     if site.ENABLE_USER_SITE:
         parents.append(site.getusersitepackages())
     (purelib / "_ceasefire_test_parent.pth").write_text(
-        "".join(f"{p}\n" for p in dict.fromkeys(parents) if Path(p).is_dir()))
-    environ = {k: v for k, v in os.environ.items()
-               if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONSAFEPATH")}
-    environ.update(PATH=f"{bindir}{os.pathsep}{environ.get('PATH', '')}", VIRTUAL_ENV=str(root),
-                   MPLBACKEND="Agg")
+        "".join(f"{p}\n" for p in dict.fromkeys(parents) if Path(p).is_dir())
+    )
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONSAFEPATH")
+    }
+    environ.update(PATH=f"{bindir}{os.pathsep}{environ.get('PATH', '')}", VIRTUAL_ENV=str(root), MPLBACKEND="Agg")
     return {"root": root, "python": python, "bin": bindir, "purelib": purelib, "environ": environ}
 
 
@@ -102,8 +145,9 @@ def test_wheel_holds_every_module_and_data_file(source, wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = set()
     for pkg in CODE:
-        expected |= {p.relative_to(source).as_posix() for p in (source / pkg).rglob("*.py")
-                     if "__pycache__" not in p.parts}
+        expected |= {
+            p.relative_to(source).as_posix() for p in (source / pkg).rglob("*.py") if "__pycache__" not in p.parts
+        }
     for folder in DATA:
         for dirpath, dirnames, filenames in os.walk(source / folder, followlinks=True):
             dirnames[:] = [d for d in dirnames if not d.startswith((".", "__"))]
@@ -115,14 +159,16 @@ def test_wheel_holds_every_module_and_data_file(source, wheel):
 
 
 def test_installed_copy_is_imported(env, tmp_path):
-    code = ("import json, sim, sim.common.resources as r, sim.experiment.provenance as p; "
-            "print(json.dumps([sim.__file__, str(r.ROOT), r.CHECKOUT, p.code_version()]))")
+    code = (
+        "import json, sim, sim.common.resources as r, sim.experiment.provenance as p; "
+        "print(json.dumps([sim.__file__, str(r.ROOT), r.CHECKOUT, p.code_version()]))"
+    )
     out = _run([env["python"], "-c", code], cwd=tmp_path, env=env["environ"])
     sim_file, root, checkout, version = json.loads(out.stdout)
     assert Path(sim_file).resolve().is_relative_to(env["root"].resolve()), sim_file
     assert Path(root).resolve() == (env["purelib"] / "ceasefire_data").resolve()
     assert checkout is False
-    assert version == f"ceasefire-sim {_version()}"       # no git in an installed copy
+    assert version == f"ceasefire-sim {_version()}"  # no git in an installed copy
 
 
 def test_help_lists_scenarios_and_experiments(env, tmp_path):
@@ -142,11 +188,14 @@ def test_smoke_experiment_from_any_folder(env, tmp_path):
 
 
 def test_calibrated_params_from_any_folder(env, tmp_path):
-    _run([_command(env, "ceasefire-sim"), "params=calibrated", "replications=3", "horizon_days=30"],
-         cwd=tmp_path, env=env["environ"])
+    _run(
+        [_command(env, "ceasefire-sim"), "params=calibrated", "replications=3", "horizon_days=30"],
+        cwd=tmp_path,
+        env=env["environ"],
+    )
     run = _run_folder(tmp_path)
     assert (run / "replications.csv").is_file()
     summary = json.loads((run / "summary.json").read_text())
     assert summary["replications"] == 3
     assert summary["params"]["source"] == "calibrated"
-    assert summary["params"]["posterior"] == "calibration/results/posterior.csv"   # as in a checkout
+    assert summary["params"]["posterior"] == "calibration/results/posterior.csv"  # as in a checkout

@@ -10,7 +10,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["sim.common", "sim.record", "sim.model", "calibration", "sim.experiment", "sim.sweep", "validation"]
-TOP = {"sim.api": len(LAYERS) - 2, "sim.cli": len(LAYERS) - 2, "sim": -1}   # the API and ceasefire-sim sit with the sweeps
+TOP = {
+    "sim.api": len(LAYERS) - 2,
+    "sim.cli": len(LAYERS) - 2,
+    "sim": -1,
+}  # the API and ceasefire-sim sit with the sweeps
 
 
 def layer(module: str) -> int | None:

@@ -21,6 +21,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from sim.common import resources
+from sim.common.commands import renamed_overrides
 from sim.experiment.config import CONF_DIR
 from sim.model.params import ParameterError
 from sim.record.loader import RecordError
@@ -36,12 +37,15 @@ RESULTS = resources.VALIDATION_RESULTS
 
 @dataclass
 class ValidateConfig:
+    """The ``ceasefire-validate`` config (``conf/validate.yaml``): validation settings and outputs."""
+
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     publish: bool = False
     progress: bool = True
 
 
 def register_configs() -> None:
+    """Register :class:`ValidateConfig` with Hydra's ConfigStore as ``validate_schema``."""
     from hydra.core.config_store import ConfigStore
 
     ConfigStore.instance().store(name="validate_schema", node=ValidateConfig)
@@ -66,17 +70,16 @@ def compose(overrides: Sequence[str]) -> ValidateConfig:
 def preflight(overrides: Sequence[str]) -> ValidateConfig:
     """Compose and check every input the run will read; raise a one-line error on the first problem."""
     from sim.experiment.config import load_posterior
+    from sim.model.border import Border
     from sim.record.loader import load_events_file, load_record
-
     from sim.record.patterns import WINDOW_HOURS
-    from sim.model.setting import Setting
     from validation.window import window_for
 
     cfg = compose(overrides)
     s = cfg.validation
     until = s.validate()
-    record = load_record(s.seeds_dir or None)
-    window_for(Setting.from_record(record), WINDOW_HOURS, until)
+    record = load_record(s.record_dir or None)
+    window_for(Border.from_record(record), WINDOW_HOURS, until)
     load_events_file(Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD, record)
     load_posterior(s.posterior)
     return cfg
@@ -86,12 +89,14 @@ def provenance(s: ValidationSettings) -> str:
     """One line for the report: what the parameters and records were, by digest (no clock, no machine)."""
     from sim.experiment.provenance import record_sha256
 
-    post = (resources.CALIBRATION_RESULTS / "posterior.csv" if s.posterior == "calibrated"
-            else Path(s.posterior))
+    post = resources.CALIBRATION_RESULTS / "posterior.csv" if s.posterior == "calibrated" else Path(s.posterior)
     record = Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD
-    return (f"Parameters: the posterior `{'calibration/results/posterior.csv' if s.posterior == 'calibrated' else post}` "
-            f"(sha256 {_sha256(post)[:16]}) and the hand-set defaults; calibration record sha256 "
-            f"{record_sha256(s.seeds_dir or None)[:16]}; validation record sha256 {_sha256(record)[:16]}.")
+    shown = "calibration/results/posterior.csv" if s.posterior == "calibrated" else post
+    return (
+        f"Parameters: the posterior `{shown}` (sha256 {_sha256(post)[:16]}) and the hand-set defaults; "
+        f"calibration record sha256 {record_sha256(s.record_dir or None)[:16]}; "
+        f"validation record sha256 {_sha256(record)[:16]}."
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -100,11 +105,14 @@ def _sha256(path: Path) -> str:
 
 def validate(cfg: ValidateConfig, out_dir: Path, log=print) -> None:
     """Run the validation and write its report into ``out_dir`` (and ``validation/results/`` if publishing)."""
-    from sim.experiment.provenance import code_version
     from sim.common.files import write_atomic
+    from sim.experiment.provenance import code_version
 
     s = cfg.validation
-    log(f"forecasting the end of 28 Sept 2022 to the end of {s.until}: {total_runs(s)} model runs and two references ...")
+    log(
+        f"forecasting the end of 28 Sept 2022 to the end of {s.until}: {total_runs(s)} model runs and two "
+        "references ..."
+    )
     start = time.perf_counter()
     bar = _progress_bar(total_runs(s), cfg.progress)
     try:
@@ -114,8 +122,12 @@ def validate(cfg: ValidateConfig, out_dir: Path, log=print) -> None:
             bar.close()
     wall = time.perf_counter() - start
     write_report(v, out_dir, provenance(s))
-    run = {"settings": asdict(s), "code_version": code_version(), "wall_seconds": round(wall, 1),
-           "model_runs": total_runs(s)}
+    run = {
+        "settings": asdict(s),
+        "code_version": code_version(),
+        "wall_seconds": round(wall, 1),
+        "model_runs": total_runs(s),
+    }
     write_atomic(out_dir / "run.json", json.dumps(run, indent=2) + "\n")
     for line in summary_lines(v):
         log(line)
@@ -130,6 +142,7 @@ def validate(cfg: ValidateConfig, out_dir: Path, log=print) -> None:
 
 
 def summary_lines(v) -> list[str]:
+    """The printed table: each forecaster's weekly CRPS of the headline quantities and P(war)."""
     from validation.scoring import HEADLINE
 
     lines = [f"{'forecaster':<36} {'CRPS killed':>12} {'CRPS w/ casualties':>19} {'P(war)':>7}"]
@@ -157,7 +170,7 @@ def _app(cfg: DictConfig) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: preflight, then the Hydra app."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = renamed_overrides(list(sys.argv[1:] if argv is None else argv))
     overrides = [a for a in argv if not a.startswith("-")]
     if not any(a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c") for a in argv):
         try:

@@ -13,10 +13,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from sim.model.border import Border, FireReceived
 from sim.model.params import ModelParams
+from sim.model.run import Origin, simulate
 from sim.record.patterns import Episode
-from sim.model.setting import FireReceived, Setting
-from sim.model.run import Origin, pattern_episodes, simulate
 from validation.references import HawkesProcess, NegativeBinomialRate
 from validation.scores import QUANTITIES
 from validation.window import Window
@@ -29,13 +29,14 @@ class Forecast:
     """Sample paths of one forecaster over the window."""
 
     name: str
-    weekly: dict[str, np.ndarray]          # quantity -> (M, W) counts
-    war: np.ndarray                        # (M,) returned to war scale within the window
+    weekly: dict[str, np.ndarray]  # quantity -> (M, W) counts
+    war: np.ndarray  # (M,) returned to war scale within the window
     description: str = ""
     events_entered: list[str] = field(default_factory=list)
 
     @property
     def n_paths(self) -> int:
+        """Number of sample paths (M)."""
         return len(self.war)
 
     def totals(self, quantity: str) -> np.ndarray:
@@ -43,9 +44,19 @@ class Forecast:
         return self.weekly[quantity].sum(axis=1)
 
 
-def model_forecast(name: str, params: ModelParams, setting: Setting, window: Window, history: tuple[FireReceived, ...],
-                   n_paths: int, seed: int, posterior=None, start: str = "record",
-                   progress: Callable[[int], None] | None = None, description: str = "") -> Forecast:
+def model_forecast(
+    name: str,
+    params: ModelParams,
+    border: Border,
+    window: Window,
+    history: tuple[FireReceived, ...],
+    n_paths: int,
+    seed: int,
+    posterior=None,
+    start: str = "record",
+    progress: Callable[[int], None] | None = None,
+    description: str = "",
+) -> Forecast:
     """The agent model's forecast: ``n_paths`` runs, each on parameters drawn from ``posterior`` (if
     given) on top of ``params``.
 
@@ -62,8 +73,8 @@ def model_forecast(name: str, params: ModelParams, setting: Setting, window: Win
     war = np.zeros(n_paths, dtype=bool)
     for i in range(n_paths):
         run_params = params if posterior is None else posterior.draw(np.random.default_rng(draws[i]), params)
-        result = simulate(run_params, runs[i], horizon_days, setting, origin=origin)
-        for q, counts in window.weekly(pattern_episodes(result)).items():
+        result = simulate(run_params, runs[i], horizon_days, border, origin=origin)
+        for q, counts in window.weekly(result.episodes).items():
             weekly[q][i] = counts
         war[i] = result.collapsed
         if progress is not None:
@@ -71,18 +82,26 @@ def model_forecast(name: str, params: ModelParams, setting: Setting, window: Win
     return Forecast(name, weekly, war, description)
 
 
-def reference_forecasts(calibration: Sequence[Episode], window: Window, n_paths: int, seed: int,
-                        fit_hours: float) -> list[Forecast]:
+def reference_forecasts(
+    calibration: Sequence[Episode], window: Window, n_paths: int, seed: int, fit_hours: float
+) -> list[Forecast]:
     """The negative-binomial rate model and the Hawkes process, fitted on the calibration window only.
 
     Neither knows war: a path 'returns to war scale' only if one of its weeks counts as many killed as
     the collapse rule's threshold, which their marks (the record's losses) never reach."""
     out = []
-    for k, model in enumerate((NegativeBinomialRate.fit(calibration, fit_hours=fit_hours),
-                               HawkesProcess.fit(calibration, fit_hours=fit_hours))):
+    for k, model in enumerate(
+        (
+            NegativeBinomialRate.fit(calibration, fit_hours=fit_hours),
+            HawkesProcess.fit(calibration, fit_hours=fit_hours),
+        )
+    ):
         rng = np.random.default_rng(np.random.SeedSequence([seed, REFERENCE_STREAM, k]))
         weekly = model.sample(rng, n_paths, window.origin_hours, window.edges)
         killed = weekly["killed_ARM"] + weekly["killed_AZE"]
-        out.append(Forecast(model.name, weekly, (killed >= ModelParams().collapse.killed_threshold).any(axis=1),
-                            model.describe()))
+        out.append(
+            Forecast(
+                model.name, weekly, (killed >= ModelParams().collapse.killed_threshold).any(axis=1), model.describe()
+            )
+        )
     return out

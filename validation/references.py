@@ -22,9 +22,9 @@ from sim.record.patterns import WINDOW_HOURS, Episode
 from validation.scores import QUANTITIES
 
 HOURS_PER_WEEK = 168.0
-BETA_BOUNDS = (1.0 / (30 * 24.0), 1.0)      # Hawkes decay rate per hour: 30 days to 1 hour
-ALPHA_BOUNDS = (0.0, 0.95)                  # Hawkes branching ratio
-MU_BOUNDS = (1e-8, 10.0)                    # Hawkes baseline rate per hour
+BETA_BOUNDS = (1.0 / (30 * 24.0), 1.0)  # Hawkes decay rate per hour: 30 days to 1 hour
+ALPHA_BOUNDS = (0.0, 0.95)  # Hawkes branching ratio
+MU_BOUNDS = (1e-8, 10.0)  # Hawkes baseline rate per hour
 
 
 def calibration_episodes(episodes: Sequence[Episode], fit_hours: float) -> list[Episode]:
@@ -59,10 +59,11 @@ class Marks:
 
     beta_a: float
     beta_b: float
-    killed_pairs: np.ndarray            # (K, 2): killed ARM, AZE of each calibration casualty episode
+    killed_pairs: np.ndarray  # (K, 2): killed ARM, AZE of each calibration casualty episode
 
     @classmethod
     def fit(cls, episodes: Sequence[Episode]) -> Marks:
+        """Marks fitted on the calibration ``episodes``: the Beta posterior and the casualty episodes' killed."""
         cas = [e for e in episodes if _has_casualties(e)]
         pairs = np.array([[e.killed.get(s, 0) for s in SIDES] for e in cas], dtype=np.int64).reshape(-1, 2)
         return cls(0.5 + len(cas), 0.5 + len(episodes) - len(cas), pairs)
@@ -83,11 +84,14 @@ class Marks:
         return {q: out[q] for q in QUANTITIES}
 
     def describe(self) -> str:
+        """One paragraph for the report: the casualty probability and the killed drawn."""
         pairs = ", ".join(f"({a}, {b})" for a, b in self.killed_pairs) or "none"
         p = self.beta_a / (self.beta_a + self.beta_b)
-        return (f"A violation has casualties with probability Beta({self.beta_a:g}, {self.beta_b:g}), mean {p:.2f} "
-                f"(Jeffreys prior plus the calibration share); the killed (ARM, AZE) of each such violation are "
-                f"drawn from the calibration window's casualty episodes: {pairs}.")
+        return (
+            f"A violation has casualties with probability Beta({self.beta_a:g}, {self.beta_b:g}), mean {p:.2f} "
+            f"(Jeffreys prior plus the calibration share); the killed (ARM, AZE) of each such violation are "
+            f"drawn from the calibration window's casualty episodes: {pairs}."
+        )
 
 
 @dataclass(frozen=True)
@@ -101,36 +105,49 @@ class NegativeBinomialRate:
     """
 
     name: ClassVar[str] = "negative-binomial rate"
-    shape: float                # posterior Gamma shape
-    rate_hours: float           # posterior Gamma rate: hours of exposure, prior included
+    shape: float  # posterior Gamma shape
+    rate_hours: float  # posterior Gamma rate: hours of exposure, prior included
     n_events: int
     fit_hours: float
     marks: Marks
 
     @classmethod
-    def fit(cls, episodes: Sequence[Episode], fit_hours: float = WINDOW_HOURS, prior_shape: float = 0.5,
-            prior_weeks: float = 0.5) -> NegativeBinomialRate:
+    def fit(
+        cls,
+        episodes: Sequence[Episode],
+        fit_hours: float = WINDOW_HOURS,
+        prior_shape: float = 0.5,
+        prior_weeks: float = 0.5,
+    ) -> NegativeBinomialRate:
+        """The rate's Gamma posterior from the violations in ``[0, fit_hours)`` of ``episodes``."""
         eps = calibration_episodes(episodes, fit_hours)
-        return cls(prior_shape + len(eps), prior_weeks * HOURS_PER_WEEK + fit_hours, len(eps), fit_hours,
-                   Marks.fit(eps))
+        return cls(
+            prior_shape + len(eps), prior_weeks * HOURS_PER_WEEK + fit_hours, len(eps), fit_hours, Marks.fit(eps)
+        )
 
-    def sample(self, rng: np.random.Generator, n_paths: int, start_hours: float,
-               week_edges_hours: Sequence[float]) -> dict[str, np.ndarray]:
+    def sample(
+        self, rng: np.random.Generator, n_paths: int, start_hours: float, week_edges_hours: Sequence[float]
+    ) -> dict[str, np.ndarray]:
+        """Forecast weekly counts, ``(n_paths, W)`` per quantity: a rate per path, Poisson weeks, marks."""
         widths = np.diff(_week_edges(start_hours, self.fit_hours, week_edges_hours))
         rate = rng.gamma(self.shape, 1.0 / self.rate_hours, size=n_paths)
         return self.marks.sample(rng, rng.poisson(rate[:, None] * widths[None, :]))
 
     def describe(self) -> str:
+        """One paragraph for the report: the fitted rate a week with its 90% interval, and the marks."""
         per_week = HOURS_PER_WEEK / self.rate_hours
         lo, hi = gamma.ppf([0.05, 0.95], self.shape) * per_week
-        return (f"{self.name}: {self.n_events} violations in the {self.fit_hours:g} h calibration window; with a "
-                f"Gamma(0.5, 0.5 week) prior the rate is Gamma({self.shape:g}, {self.rate_hours / HOURS_PER_WEEK:.2f} "
-                f"weeks), mean {self.shape * per_week:.2f} a week (90% {lo:.2f}-{hi:.2f}), constant through the "
-                f"forecast. " + self.marks.describe())
+        return (
+            f"{self.name}: {self.n_events} violations in the {self.fit_hours:g} h calibration window; with a "
+            f"Gamma(0.5, 0.5 week) prior the rate is Gamma({self.shape:g}, {self.rate_hours / HOURS_PER_WEEK:.2f} "
+            f"weeks), mean {self.shape * per_week:.2f} a week (90% {lo:.2f}-{hi:.2f}), constant through the "
+            f"forecast. " + self.marks.describe()
+        )
 
 
-def hawkes_loglik(times: Sequence[float], end_hours: float, mu: float, alpha: float, beta: float,
-                  history: Sequence[float] = ()) -> float:
+def hawkes_loglik(
+    times: Sequence[float], end_hours: float, mu: float, alpha: float, beta: float, history: Sequence[float] = ()
+) -> float:
     """Log-likelihood of the event ``times`` in ``[0, end_hours)`` under λ(t) = μ + Σ αβ exp(−β(t − t_i)).
 
     The sum runs over earlier events, ``history`` (times < 0) included: they excite but are not modelled.
@@ -139,8 +156,9 @@ def hawkes_loglik(times: Sequence[float], end_hours: float, mu: float, alpha: fl
     src = np.concatenate([np.asarray(history, dtype=float), t])
     lag = t[:, None] - src[None, :]
     excite = np.where(lag > 0, np.exp(-beta * np.maximum(lag, 0.0)), 0.0).sum(axis=1)
-    compensator = mu * end_hours + alpha * np.sum(np.exp(-beta * np.maximum(-src, 0.0))
-                                                  - np.exp(-beta * (end_hours - src)))
+    compensator = mu * end_hours + alpha * np.sum(
+        np.exp(-beta * np.maximum(-src, 0.0)) - np.exp(-beta * (end_hours - src))
+    )
     return float(np.sum(np.log(mu + alpha * beta * excite)) - compensator)
 
 
@@ -167,15 +185,24 @@ def fit_hawkes(times: Sequence[float], end_hours: float, history: Sequence[float
         return -hawkes_loglik(times, end_hours, np.exp(x[0]), x[1], np.exp(x[2]), history)
 
     starts = [(np.log(rate * (1 - a)), a, np.log(b)) for a in (0.1, 0.5) for b in (1 / 6, 1 / 48, 1 / 240)]
-    best = min((minimize(nll, np.array(s), method="L-BFGS-B", bounds=bounds) for s in starts),
-               key=lambda r: r.fun)
-    hit = tuple(name for name, v, (lo, hi) in zip(("mu", "alpha", "beta"), best.x, bounds)
-                if min(abs(v - lo), abs(v - hi)) < 1e-4)
+    best = min((minimize(nll, np.array(s), method="L-BFGS-B", bounds=bounds) for s in starts), key=lambda r: r.fun)
+    hit = tuple(
+        name
+        for name, v, (lo, hi) in zip(("mu", "alpha", "beta"), best.x, bounds)
+        if min(abs(v - lo), abs(v - hi)) < 1e-4
+    )
     return HawkesFit(float(np.exp(best.x[0])), float(best.x[1]), float(np.exp(best.x[2])), -float(best.fun), hit)
 
 
-def simulate_hawkes(rng: np.random.Generator, mu: float, alpha: float, beta: float, start_hours: float,
-                    end_hours: float, past: Sequence[float] = ()) -> np.ndarray:
+def simulate_hawkes(
+    rng: np.random.Generator,
+    mu: float,
+    alpha: float,
+    beta: float,
+    start_hours: float,
+    end_hours: float,
+    past: Sequence[float] = (),
+) -> np.ndarray:
     """Event times in ``[start_hours, end_hours)`` by Ogata's thinning, excited by the ``past`` events.
 
     Between events the intensity only decays, so its value just after the current time bounds it until
@@ -213,38 +240,53 @@ class HawkesProcess:
     beta: float
     loglik: float
     at_bounds: tuple[str, ...]
-    past: np.ndarray            # history and calibration event times, hours
+    past: np.ndarray  # history and calibration event times, hours
     n_events: int
     fit_hours: float
     marks: Marks
 
     @classmethod
-    def fit(cls, episodes: Sequence[Episode], fit_hours: float = WINDOW_HOURS,
-            history: Sequence[float] = ()) -> HawkesProcess:
+    def fit(
+        cls, episodes: Sequence[Episode], fit_hours: float = WINDOW_HOURS, history: Sequence[float] = ()
+    ) -> HawkesProcess:
+        """The maximum-likelihood Hawkes process of the violations in ``[0, fit_hours)`` of ``episodes``."""
         eps = calibration_episodes(episodes, fit_hours)
         times = np.array([e.start_hours for e in eps])
         f = fit_hawkes(times, fit_hours, history)
         past = np.sort(np.concatenate([np.asarray(history, dtype=float), times]))
         return cls(f.mu, f.alpha, f.beta, f.loglik, f.at_bounds, past, len(eps), fit_hours, Marks.fit(eps))
 
-    def sample(self, rng: np.random.Generator, n_paths: int, start_hours: float,
-               week_edges_hours: Sequence[float]) -> dict[str, np.ndarray]:
+    def sample(
+        self, rng: np.random.Generator, n_paths: int, start_hours: float, week_edges_hours: Sequence[float]
+    ) -> dict[str, np.ndarray]:
+        """Forecast weekly counts, ``(n_paths, W)`` per quantity: paths by thinning from ``fit_hours``, marks."""
         edges = _week_edges(start_hours, self.fit_hours, week_edges_hours)
-        counts = np.array([np.histogram(simulate_hawkes(rng, self.mu, self.alpha, self.beta, self.fit_hours,
-                                                        edges[-1], self.past), edges)[0]
-                           for _ in range(n_paths)], dtype=np.int64).reshape(n_paths, edges.size - 1)
+        counts = np.array(
+            [
+                np.histogram(
+                    simulate_hawkes(rng, self.mu, self.alpha, self.beta, self.fit_hours, edges[-1], self.past), edges
+                )[0]
+                for _ in range(n_paths)
+            ],
+            dtype=np.int64,
+        ).reshape(n_paths, edges.size - 1)
         return self.marks.sample(rng, counts)
 
     def describe(self) -> str:
+        """One paragraph for the report: baseline rate a week, branching ratio, half-life (h), bounds hit."""
         n_hist = self.past.size - self.n_events
-        text = (f"{self.name}: fitted by maximum likelihood on {self.n_events} violations in the {self.fit_hours:g} h "
-                f"calibration window" + (f" (plus {n_hist} earlier events that excite but are not modelled)"
-                                         if n_hist else "")
-                + f": baseline {self.mu * HOURS_PER_WEEK:.2f} violations a week, branching ratio {self.alpha:.2f} "
-                f"(further violations each one triggers on average), excitation half-life "
-                f"{np.log(2) / self.beta:.0f} h; log-likelihood {self.loglik:.2f}.")
+        text = (
+            f"{self.name}: fitted by maximum likelihood on {self.n_events} violations in the {self.fit_hours:g} h "
+            f"calibration window"
+            + (f" (plus {n_hist} earlier events that excite but are not modelled)" if n_hist else "")
+            + f": baseline {self.mu * HOURS_PER_WEEK:.2f} violations a week, branching ratio {self.alpha:.2f} "
+            f"(further violations each one triggers on average), excitation half-life "
+            f"{np.log(2) / self.beta:.0f} h; log-likelihood {self.loglik:.2f}."
+        )
         if self.at_bounds:
-            text += (f" The optimiser stopped at the bound of {', '.join(self.at_bounds)}: with so few events "
-                     f"these parameters are weakly identified"
-                     + (" (with no self-excitation the half-life means nothing)." if self.alpha < 1e-4 else "."))
+            text += (
+                f" The optimiser stopped at the bound of {', '.join(self.at_bounds)}: with so few events "
+                f"these parameters are weakly identified"
+                + (" (with no self-excitation the half-life means nothing)." if self.alpha < 1e-4 else ".")
+            )
         return text + " " + self.marks.describe()

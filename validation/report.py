@@ -19,8 +19,13 @@ from validation import scores
 from validation.run import CALIBRATED, CALIBRATED_EVENTS, Validation
 from validation.scoring import HEADLINE, SCORED, series
 
-LABELS = {"violations": "violations", "with_casualties": "violations with casualties",
-          "killed_ARM": "ARM killed", "killed_AZE": "AZE killed", "killed": "killed (both sides)"}
+LABELS = {
+    "violations": "violations",
+    "with_casualties": "violations with casualties",
+    "killed_ARM": "ARM killed",
+    "killed_AZE": "AZE killed",
+    "killed": "killed (both sides)",
+}
 FILES = ("report.md", "scores.csv", "fan_charts.png", "scores.png", "pit.png")
 
 
@@ -35,6 +40,7 @@ def write_report(v: Validation, out_dir: Path, provenance: str) -> None:
 
 
 def scores_csv(v: Validation) -> bytes:
+    """``scores.csv``: one row per forecaster and quantity, the fields of :class:`ScoreRow`."""
     buf = io.StringIO()
     fields = [f.name for f in dataclasses.fields(v.rows[0])]
     w = csv.writer(buf, lineterminator="\n")
@@ -50,6 +56,7 @@ def _cell(x) -> str:
 
 # -- plots ------------------------------------------------------------------------------------------
 
+
 def fan_charts_png(v: Validation) -> bytes:
     """Weekly forecasts (median, 50% and 90% bands) against the record, one row per forecaster shown."""
     shown = [v.forecast(CALIBRATED), v.forecast(CALIBRATED_EVENTS), *v.forecasts[4:]]
@@ -63,8 +70,9 @@ def fan_charts_png(v: Validation) -> bytes:
             sample, obs = series(f.weekly, q), series(v.observed, q)
             for level, alpha in ((0.9, 0.25), (0.5, 0.45)):
                 lo, hi = scores.interval(sample, level)
-                ax.fill_between(x, lo, hi, step="mid", color="tab:blue", alpha=alpha, lw=0,
-                                label=f"{int(level * 100)}% interval")
+                ax.fill_between(
+                    x, lo, hi, step="mid", color="tab:blue", alpha=alpha, lw=0, label=f"{int(level * 100)}% interval"
+                )
             ax.step(x, np.median(sample, axis=0), where="mid", color="tab:blue", lw=1.2, label="median")
             ax.plot(x, obs, "o", color="black", ms=4, label="record")
             ax.set_ylim(bottom=0)
@@ -75,8 +83,11 @@ def fan_charts_png(v: Validation) -> bytes:
         ax.set_xticks(x[::2], labels[::2], rotation=45, ha="right")
         ax.set_xlabel("week starting (2022)", fontsize=8)
     axes[0][0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(f"Forecasts of {v.window.week_starts()[0]} to the end of {v.settings.until} against the "
-                 "validation record (black)", fontsize=11)
+    fig.suptitle(
+        f"Forecasts of {v.window.week_starts()[0]} to the end of {v.settings.until} against the "
+        "validation record (black)",
+        fontsize=11,
+    )
     fig.tight_layout()
     return png_bytes(fig)
 
@@ -123,60 +134,102 @@ def pit_png(v: Validation) -> bytes:
 
 # -- the markdown -----------------------------------------------------------------------------------
 
+
 def markdown(v: Validation, provenance: str) -> str:
+    """``report.md``: the window, forecasters, scores, the model against each reference, verdict, coverage, caveats."""
     s, w = v.settings, v.window
-    start = ("the state the record implies at the end of 28 September: each position's grievance from the "
-             "flare-up and the violations of 23 and 28 September (each side's own claims), the mediators' "
-             "pressure after them, and no fire of the model's own before the origin"
-             if s.start == "record" else "the ceasefire of 14 September, 20:00, ignoring what the record says "
-             "happened until 28 September")
+    start = (
+        "the state the record implies at the end of 28 September: each position's grievance from the "
+        "flare-up and the violations of 23 and 28 September (each side's own claims), the mediators' "
+        "pressure after them, and no fire of the model's own before the origin"
+        if s.start == "record"
+        else "the ceasefire of 14 September, 20:00, ignoring what the record says happened until 28 September"
+    )
     obs = {q: int(series(v.observed, q).sum()) for q in SCORED}
     lines = [
-        "# Out-of-sample validation: the window after the calibration record", "",
+        "# Out-of-sample validation: the window after the calibration record",
+        "",
         f"Window: {w.week_starts()[0]} to the end of {s.until} ({w.days:g} days, {w.n_weeks} weeks, the last "
-        f"{(w.edges[-1] - w.edges[-2]) / 24:g} days long). Forecasts start from {start}.", "",
+        f"{(w.edges[-1] - w.edges[-2]) / 24:g} days long). Forecasts start from {start}.",
+        "",
         f"Validation record: `{_display(v.record_path)}`, {v.n_violations} violations in the window "
         f"({obs['with_casualties']} with casualties; killed ARM {obs['killed_ARM']}, AZE {obs['killed_AZE']}, each "
         f"side's own claims); returned to war scale: {'yes' if v.observed_war else 'no'}. None of it feeds the "
-        "calibration.", "",
+        "calibration.",
+        "",
         f"Settings: seed {s.seed}, {s.paths} sample paths per forecaster, {s.bootstrap} bootstrap resamples over "
-        f"weeks. {provenance}", "",
-        *verdict(v), "",
-        "## Forecasters", "",
+        f"weeks. {provenance}",
+        "",
+        *verdict(v),
+        "",
+        "## Forecasters",
+        "",
         "- **model, calibrated**: the agent model, each path on parameters drawn from the posterior, knowing "
         "only what was known on 28 September.",
         "- **model, calibrated + window events**: the same paths (common random numbers), with the window's "
         "events that the model can represent entered as a scenario:",
         *[f"  - {e}" for e in v.events_entered],
         "- **model, defaults** and **+ window events**: the same on the hand-set defaults (`sim/model/params.py`).",
-        *[f"- **{f.name}** (reference, fitted on the calibration window only): {f.description}" for f in v.forecasts[4:]],
-        "", "## Scores", "",
+        *[
+            f"- **{f.name}** (reference, fitted on the calibration window only): {f.description}"
+            for f in v.forecasts[4:]
+        ],
+        "",
+        "## Scores",
+        "",
         "Mean weekly CRPS (90% bootstrap interval over weeks), mean weekly log score, the CRPS and log score "
         "of the window total, and the share of weeks inside the central 50% and 90% intervals. Lower is "
-        "better for every score.", "",
+        "better for every score.",
+        "",
     ]
     for q in SCORED:
-        lines += [f"### {LABELS[q]} (observed total {obs[q]})", "",
-                  "| forecaster | weekly CRPS [90% CI] | weekly log | total CRPS | total log | forecast total "
-                  "median [5%, 95%] | cover 50% | cover 90% |", "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"### {LABELS[q]} (observed total {obs[q]})",
+            "",
+            "| forecaster | weekly CRPS [90% CI] | weekly log | total CRPS | total log | forecast total "
+            "median [5%, 95%] | cover 50% | cover 90% |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for r in (r for r in v.rows if r.quantity == q):
-            lines.append(f"| {r.forecaster} | {r.crps:.3f} [{r.crps_lo:.3f}, {r.crps_hi:.3f}] | {r.log_score:.3f} | "
-                         f"{r.total_crps:.2f} | {r.total_log_score:.2f} | {r.forecast_total_median:g} "
-                         f"[{r.forecast_total_lo:g}, {r.forecast_total_hi:g}] | {r.coverage50:.2f} | {r.coverage90:.2f} |")
+            lines.append(
+                f"| {r.forecaster} | {r.crps:.3f} [{r.crps_lo:.3f}, {r.crps_hi:.3f}] | {r.log_score:.3f} | "
+                f"{r.total_crps:.2f} | {r.total_log_score:.2f} | {r.forecast_total_median:g} "
+                f"[{r.forecast_total_lo:g}, {r.forecast_total_hi:g}] | {r.coverage50:.2f} | "
+                f"{r.coverage90:.2f} |"
+            )
         lines.append("")
-    lines += ["### Return to war scale within the window", "",
-              "| forecaster | probability | Brier | log score |", "|---|---|---|---|"]
+    lines += [
+        "### Return to war scale within the window",
+        "",
+        "| forecaster | probability | Brier | log score |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {r.forecaster} | {r.probability:.3f} | {r.brier:.4f} | {r.log_score:.4f} |" for r in v.war]
-    lines += ["", "## The model against each reference", "",
-              "Mean weekly CRPS of the model minus the reference's (negative: the model is better), with a 90% "
-              "paired bootstrap interval over weeks and the share of resamples in which the model is better.", "",
-              "| model | reference | quantity | difference [90% CI] | model better in | verdict |",
-              "|---|---|---|---|---|---|"]
-    lines += [f"| {c.model} | {c.reference} | {LABELS[c.quantity]} | {c.difference:+.3f} [{c.lo:+.3f}, {c.hi:+.3f}] | "
-              f"{c.share_model_better:.0%} | {c.verdict} |" for c in v.comparisons]
-    lines += ["", *coverage_text(v), "", *caveats(v), "",
-              "Plots: `fan_charts.png` (weekly forecasts against the record), `scores.png` (mean weekly CRPS "
-              "with intervals), `pit.png` (PIT histograms). Every row of the tables is in `scores.csv`.", ""]
+    lines += [
+        "",
+        "## The model against each reference",
+        "",
+        "Mean weekly CRPS of the model minus the reference's (negative: the model is better), with a 90% "
+        "paired bootstrap interval over weeks and the share of resamples in which the model is better.",
+        "",
+        "| model | reference | quantity | difference [90% CI] | model better in | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {c.model} | {c.reference} | {LABELS[c.quantity]} | {c.difference:+.3f} [{c.lo:+.3f}, {c.hi:+.3f}] | "
+        f"{c.share_model_better:.0%} | {c.verdict} |"
+        for c in v.comparisons
+    ]
+    lines += [
+        "",
+        *coverage_text(v),
+        "",
+        *caveats(v),
+        "",
+        "Plots: `fan_charts.png` (weekly forecasts against the record), `scores.png` (mean weekly CRPS "
+        "with intervals), `pit.png` (PIT histograms). Every row of the tables is in `scores.csv`.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -188,18 +241,31 @@ def verdict(v: Validation) -> list[str]:
             cs = [c for c in v.comparisons if c.model == name and c.quantity == q]
             beaten = [c.reference for c in cs if c.difference < 0]
             lost = [c.reference for c in cs if c.difference >= 0]
-            text = (f"beats {' and '.join(beaten)}" if beaten else "beats no reference") + \
-                (f"; loses to {' and '.join(lost)}" if lost else "")
+            text = (f"beats {' and '.join(beaten)}" if beaten else "beats no reference") + (
+                f"; loses to {' and '.join(lost)}" if lost else ""
+            )
             resolved = all(c.hi < 0 for c in cs)
-            out.append(f"- **{name}**, weekly {LABELS[q]}: {text} on mean CRPS"
-                       + (" (every 90% interval of the difference below 0)." if resolved and not lost else
-                          " (not every interval of the difference excludes 0)." if not lost else "."))
+            out.append(
+                f"- **{name}**, weekly {LABELS[q]}: {text} on mean CRPS"
+                + (
+                    " (every 90% interval of the difference below 0)."
+                    if resolved and not lost
+                    else " (not every interval of the difference excludes 0)."
+                    if not lost
+                    else "."
+                )
+            )
     pooled = pooled_coverage(v, CALIBRATED_EVENTS)
-    judged = ("within the target of 80-95%" if 0.8 <= pooled <= 0.95 else
-              "above the target of 80-95%: its intervals are too wide" if pooled > 0.95 else
-              "below the target of 80-95%: its intervals are too narrow")
-    out.append(f"- **Coverage**: the 90% intervals of {CALIBRATED_EVENTS} hold {pooled:.0%} of the weekly values, "
-               f"{judged}.")
+    judged = (
+        "within the target of 80-95%"
+        if 0.8 <= pooled <= 0.95
+        else "above the target of 80-95%: its intervals are too wide"
+        if pooled > 0.95
+        else "below the target of 80-95%: its intervals are too narrow"
+    )
+    out.append(
+        f"- **Coverage**: the 90% intervals of {CALIBRATED_EVENTS} hold {pooled:.0%} of the weekly values, {judged}."
+    )
     return out
 
 
@@ -209,27 +275,35 @@ def pooled_coverage(v: Validation, name: str) -> float:
 
 
 def coverage_text(v: Validation) -> list[str]:
+    """The report's interval-coverage section: the calibrated model's pooled 90% coverage and how to read it."""
     pooled = pooled_coverage(v, CALIBRATED_EVENTS)
-    return ["## Interval coverage", "",
-            f"The calibrated model with the window's events covers {pooled:.0%} of the weekly values with its 90% "
-            "intervals, pooled over the five quantities (target 80-95%). Where the record is zero every week "
-            "(killed), any forecaster that gives zero at least a 5% chance covers every week, so coverage there "
-            "cannot tell forecasters apart; the CRPS and log score can. Intervals wider than the record needs come "
-            "from the posterior's spread of the violation rate (its 90% interval spans a factor of 20) and from "
-            "the rare deliberate offensives, which put war-scale weeks in a few paths."]
+    return [
+        "## Interval coverage",
+        "",
+        f"The calibrated model with the window's events covers {pooled:.0%} of the weekly values with its 90% "
+        "intervals, pooled over the five quantities (target 80-95%). Where the record is zero every week "
+        "(killed), any forecaster that gives zero at least a 5% chance covers every week, so coverage there "
+        "cannot tell forecasters apart; the CRPS and log score can. Intervals wider than the record needs come "
+        "from the posterior's spread of the violation rate (its 90% interval spans a factor of 20) and from "
+        "the rare deliberate offensives, which put war-scale weeks in a few paths.",
+    ]
 
 
 def caveats(v: Validation) -> list[str]:
-    return ["## What these data cannot tell", "",
-            f"- The window is short ({v.window.n_weeks} weeks) and quiet: the intervals above come from "
-            "resampling those weeks and are wide.",
-            "- The record of violations without casualties is incomplete: one ministry reported fire almost daily "
-            "and only the reports found in stored public pages are in the file (see its coverage notes). Weekly "
-            "violations are therefore a lower bound; the headline quantities are those with casualties and the "
-            "killed, which reporting covers far better.",
-            "- No return to war scale happened in the window, so the Brier and log scores of that event reward "
-            "a low probability; one quiet quarter cannot confirm or refute a rate of deliberate offensives.",
-            "- The references never forecast war: their marks are the calibration record's losses."]
+    """The report's section on what the window's data cannot tell."""
+    return [
+        "## What these data cannot tell",
+        "",
+        f"- The window is short ({v.window.n_weeks} weeks) and quiet: the intervals above come from "
+        "resampling those weeks and are wide.",
+        "- The record of violations without casualties is incomplete: one ministry reported fire almost daily "
+        "and only the reports found in stored public pages are in the file (see its coverage notes). Weekly "
+        "violations are therefore a lower bound; the headline quantities are those with casualties and the "
+        "killed, which reporting covers far better.",
+        "- No return to war scale happened in the window, so the Brier and log scores of that event reward "
+        "a low probability; one quiet quarter cannot confirm or refute a rate of deliberate offensives.",
+        "- The references never forecast war: their marks are the calibration record's losses.",
+    ]
 
 
 def _display(path: Path) -> str:

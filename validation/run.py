@@ -14,10 +14,10 @@ from typing import Callable
 
 import numpy as np
 
+from sim.model.border import Border, fire_received
 from sim.model.params import ModelParams, ParameterError
-from sim.record.patterns import WINDOW_HOURS, episodes_from_events, record_episodes
 from sim.record.loader import DEFAULT_SEEDS, Event, load_events_file, load_record
-from sim.model.setting import Setting, fire_received
+from sim.record.patterns import WINDOW_HOURS, episodes_from_events, record_episodes
 from validation import scoring
 from validation.forecast import Forecast, model_forecast, reference_forecasts
 from validation.window import Window, observed, window_for, with_window_events
@@ -32,13 +32,13 @@ class ValidationSettings:
     """What ``ceasefire-validate`` runs (Hydra config ``conf/validate.yaml``)."""
 
     seed: int = 2022
-    paths: int = 1000                # sample paths per forecaster
-    start: str = "record"            # record: from the state the record implies at the origin | ceasefire
-    until: str = "2022-12-31"        # last day of the window (local)
-    record: str = ""                 # validation events file ("" = seeds/validation/events.yaml)
-    seeds_dir: str = ""              # the calibration record ("" = seeds/)
-    posterior: str = "calibrated"    # calibrated (the committed set) | the path of a posterior.csv
-    bootstrap: int = 2000            # bootstrap resamples over weeks
+    paths: int = 1000  # sample paths per forecaster
+    start: str = "record"  # record: from the state the record implies at the origin | ceasefire
+    until: str = "2022-12-31"  # last day of the window (local)
+    record: str = ""  # validation events file ("" = seeds/validation/events.yaml)
+    record_dir: str = ""  # the calibration record ("" = seeds/)
+    posterior: str = "calibrated"  # calibrated (the committed set) | the path of a posterior.csv
+    bootstrap: int = 2000  # bootstrap resamples over weeks
 
     def validate(self) -> date:
         """Raise :class:`ParameterError` (one line) on a bad setting; return ``until`` as a date."""
@@ -47,7 +47,9 @@ class ValidationSettings:
         for key, lo in (("paths", 2), ("bootstrap", 100)):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= MAX_PATHS:
-                raise ParameterError(f"validation.{key}={v!r} is out of range; allowed: an integer in [{lo}, {MAX_PATHS}]")
+                raise ParameterError(
+                    f"validation.{key}={v!r} is out of range; allowed: an integer in [{lo}, {MAX_PATHS}]"
+                )
         if self.start not in STARTS:
             raise ParameterError(f"validation.start={self.start!r} is not allowed; allowed: {', '.join(STARTS)}")
         try:
@@ -58,6 +60,8 @@ class ValidationSettings:
 
 @dataclass
 class Validation:
+    """A finished validation: the window, the record's weekly counts, every forecast and their scores."""
+
     settings: ValidationSettings
     window: Window
     observed: dict[str, np.ndarray]
@@ -72,6 +76,7 @@ class Validation:
     notes: list[str] = field(default_factory=list)
 
     def forecast(self, name: str) -> Forecast:
+        """The forecast of the forecaster ``name``."""
         return next(f for f in self.forecasts if f.name == name)
 
 
@@ -85,34 +90,42 @@ def run_validation(s: ValidationSettings, progress: Callable[[int], None] | None
     from sim.experiment.config import load_posterior
 
     until = s.validate()
-    record = load_record(s.seeds_dir or None)
-    setting = Setting.from_record(record)
+    record = load_record(s.record_dir or None)
+    border = Border.from_record(record)
     path = Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD
     events = load_events_file(path, record)
-    window = window_for(setting, WINDOW_HOURS, until)
+    window = window_for(border, WINDOW_HOURS, until)
     posterior = load_posterior(s.posterior)
-    history = fire_received(record.events, setting.ceasefire, setting.sector_ids, window.origin_hours)
+    history = fire_received(record.events, border.ceasefire, border.sector_ids, window.origin_hours)
     base = ModelParams()
-    params_events, setting_events, entered = with_window_events(base, setting, events, window)
+    params_events, border_events, entered = with_window_events(base, border, events, window)
 
-    def run(name, params, setting_, post):
-        return model_forecast(name, params, setting_, window, history, s.paths, s.seed, posterior=post,
-                              start=s.start, progress=progress)
+    def run(name, params, border_, post):
+        return model_forecast(
+            name, params, border_, window, history, s.paths, s.seed, posterior=post, start=s.start, progress=progress
+        )
 
-    forecasts = [run(CALIBRATED, base, setting, posterior), run(CALIBRATED_EVENTS, params_events, setting_events, posterior),
-                 run(DEFAULTS, base, setting, None), run(DEFAULTS_EVENTS, params_events, setting_events, None)]
+    forecasts = [
+        run(CALIBRATED, base, border, posterior),
+        run(CALIBRATED_EVENTS, params_events, border_events, posterior),
+        run(DEFAULTS, base, border, None),
+        run(DEFAULTS_EVENTS, params_events, border_events, None),
+    ]
     for f in forecasts[1::2]:
         f.events_entered = entered
-    calibration = record_episodes(record, setting.ceasefire)
+    calibration = record_episodes(record, border.ceasefire)
     references = reference_forecasts(calibration, window, s.paths, s.seed, WINDOW_HOURS)
     forecasts += references
     obs = observed(events, window)
-    obs_war = window.returned_to_war_scale(episodes_from_events(events, setting.ceasefire), base)
+    obs_war = window.returned_to_war_scale(episodes_from_events(events, border.ceasefire), base)
     rows = [r for f in forecasts for r in scoring.score_rows(f, obs, s.seed, s.bootstrap)]
     war = [scoring.war_row(f, obs_war) for f in forecasts]
-    comparisons = [c for m in forecasts[:4] for ref in references
-                   for c in scoring.compare(m, ref, obs, s.seed, s.bootstrap)]
-    n_violations = sum(1 for e in events if e.kind == "violation" and window.origin_hours <= _start(e, window) < window.end_hours)
+    comparisons = [
+        c for m in forecasts[:4] for ref in references for c in scoring.compare(m, ref, obs, s.seed, s.bootstrap)
+    ]
+    n_violations = sum(
+        1 for e in events if e.kind == "violation" and window.origin_hours <= _start(e, window) < window.end_hours
+    )
     return Validation(s, window, obs, obs_war, forecasts, rows, war, comparisons, entered, path, n_violations)
 
 
@@ -123,6 +136,3 @@ def _start(e: Event, window: Window) -> float:
 def total_runs(s: ValidationSettings) -> int:
     """Model runs a validation makes (for a progress bar)."""
     return 4 * s.paths
-
-
-

@@ -33,8 +33,11 @@ def crps(samples: np.ndarray, observed: np.ndarray) -> np.ndarray:
     Fair estimator (computed in its PWM form, :data:`CRPS_ESTIMATOR`); needs M >= 2.
     """
     samples = np.asarray(samples, dtype=float)
-    return np.asarray(sr.crps_ensemble(np.asarray(observed, dtype=float), samples, m_axis=0,
-                                       estimator=CRPS_ESTIMATOR, backend=_BACKEND))
+    return np.asarray(
+        sr.crps_ensemble(
+            np.asarray(observed, dtype=float), samples, m_axis=0, estimator=CRPS_ESTIMATOR, backend=_BACKEND
+        )
+    )
 
 
 def smoothed_pmf(samples: np.ndarray, y: int, pseudo_members: float = 1.0) -> float:
@@ -65,8 +68,9 @@ def log_score_counts(samples: np.ndarray, observed: np.ndarray, pseudo_members: 
     """
     samples = np.asarray(samples)
     observed = np.asarray(observed)
-    return np.array([-np.log(smoothed_pmf(samples[:, w], int(observed[w]), pseudo_members))
-                     for w in range(samples.shape[1])])
+    return np.array(
+        [-np.log(smoothed_pmf(samples[:, w], int(observed[w]), pseudo_members)) for w in range(samples.shape[1])]
+    )
 
 
 def log_score_total(samples: np.ndarray, observed: int, pseudo_members: float = 1.0) -> float:
@@ -81,8 +85,7 @@ def probability_floor(n_paths: int) -> float:
 
 def brier(prob: float | np.ndarray, outcome: int | np.ndarray) -> float | np.ndarray:
     """Brier score (p − y)² of the probability ``prob`` of a binary event, ``outcome`` 1 if it happened."""
-    return _scalar(sr.brier_score(np.asarray(outcome, dtype=float), np.asarray(prob, dtype=float),
-                                  backend=_BACKEND))
+    return _scalar(sr.brier_score(np.asarray(outcome, dtype=float), np.asarray(prob, dtype=float), backend=_BACKEND))
 
 
 def log_score_binary(prob: float | np.ndarray, outcome: int | np.ndarray, floor: float) -> float | np.ndarray:
@@ -122,8 +125,11 @@ def coverage(samples: np.ndarray, observed: np.ndarray, level: float) -> float:
 def interval_score(samples: np.ndarray, observed: np.ndarray, level: float) -> np.ndarray:
     """Per-week interval (Winkler) score of the :func:`interval` at ``level``, via ``scoringrules``."""
     lo, hi = interval(samples, level)
-    return np.asarray(sr.interval_score(np.asarray(observed, dtype=float), lo.astype(float), hi.astype(float),
-                                        1.0 - level, backend=_BACKEND))
+    return np.asarray(
+        sr.interval_score(
+            np.asarray(observed, dtype=float), lo.astype(float), hi.astype(float), 1.0 - level, backend=_BACKEND
+        )
+    )
 
 
 def pit(samples: np.ndarray, observed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -133,13 +139,14 @@ def pit(samples: np.ndarray, observed: np.ndarray, rng: np.random.Generator) -> 
     """
     samples = np.asarray(samples)
     observed = np.asarray(observed)
-    below = np.mean(samples < observed, axis=0)     # F(y - 1) for integer counts
-    upto = np.mean(samples <= observed, axis=0)     # F(y)
+    below = np.mean(samples < observed, axis=0)  # F(y - 1) for integer counts
+    upto = np.mean(samples <= observed, axis=0)  # F(y)
     return below + rng.random(observed.shape) * (upto - below)
 
 
-def bootstrap_mean(scores: np.ndarray, rng: np.random.Generator, n: int = 2000,
-                   level: float = 0.9) -> tuple[float, float, float]:
+def bootstrap_mean(
+    scores: np.ndarray, rng: np.random.Generator, n: int = 2000, level: float = 0.9
+) -> tuple[float, float, float]:
     """Mean weekly score and a percentile bootstrap interval at ``level`` (weeks resampled with replacement)."""
     scores = np.asarray(scores, dtype=float)
     means = _resampled_means(scores, rng, n)
@@ -147,8 +154,9 @@ def bootstrap_mean(scores: np.ndarray, rng: np.random.Generator, n: int = 2000,
     return float(scores.mean()), float(lo), float(hi)
 
 
-def bootstrap_difference(scores_a: np.ndarray, scores_b: np.ndarray, rng: np.random.Generator, n: int = 2000,
-                         level: float = 0.9) -> tuple[float, float, float, float]:
+def bootstrap_difference(
+    scores_a: np.ndarray, scores_b: np.ndarray, rng: np.random.Generator, n: int = 2000, level: float = 0.9
+) -> tuple[float, float, float, float]:
     """Paired bootstrap of the mean score difference a − b over weeks (the same weeks drawn for both).
 
     Returns (mean difference, lower, upper bound of its percentile interval at ``level``, share of

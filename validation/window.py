@@ -14,10 +14,10 @@ from typing import Sequence
 
 import numpy as np
 
+from sim.model.border import Border, ScheduledTalk
 from sim.model.params import SIDES, ModelParams, ParameterError
-from sim.record.patterns import Episode, episodes_from_events, summary_statistics
 from sim.record.loader import LOCAL_TZ, Event, RecordError
-from sim.model.setting import ScheduledTalk, Setting
+from sim.record.patterns import Episode, episodes_from_events, summary_statistics
 from validation.scores import QUANTITIES
 
 HOURS_PER_WEEK = 168.0
@@ -39,10 +39,12 @@ class Window:
 
     @property
     def n_weeks(self) -> int:
+        """Number of weeks in the window (the last may be partial)."""
         return len(self.edges) - 1
 
     @property
     def days(self) -> float:
+        """Length of the window, days."""
         return (self.end_hours - self.origin_hours) / 24.0
 
     def week_starts(self) -> list[date]:
@@ -67,19 +69,25 @@ class Window:
         """Whether the episodes in the window reach war scale (the collapse rule's killed in its window)."""
         c = params.collapse
         inside = [dataclasses.replace(e, start_hours=e.start_hours - self.origin_hours) for e in episodes]
-        stats = summary_statistics(inside, window_hours=self.end_hours - self.origin_hours,
-                                   war_scale_killed=c.killed_threshold, war_window_hours=c.window_hours)
+        stats = summary_statistics(
+            inside,
+            window_hours=self.end_hours - self.origin_hours,
+            war_scale_killed=c.killed_threshold,
+            war_window_hours=c.window_hours,
+        )
         return bool(stats["returned_to_war_scale"])
 
 
-def window_for(setting: Setting, origin_hours: float, until: date) -> Window:
+def window_for(border: Border, origin_hours: float, until: date) -> Window:
     """The window from ``origin_hours`` after the ceasefire to the end of local day ``until``."""
     end = datetime.combine(until + timedelta(days=1), time(0), LOCAL_TZ)
-    end_hours = (end - setting.ceasefire).total_seconds() / 3600.0
+    end_hours = (end - border.ceasefire).total_seconds() / 3600.0
     if end_hours <= origin_hours + 24.0:
-        raise ParameterError(f"validation.until={until} is not after the forecast origin; allowed: a date at "
-                             "least a day after the calibration record's last day")
-    return Window(setting.ceasefire, origin_hours, end_hours)
+        raise ParameterError(
+            f"validation.until={until} is not after the forecast origin; allowed: a date at "
+            "least a day after the calibration record's last day"
+        )
+    return Window(border.ceasefire, origin_hours, end_hours)
 
 
 def observed(events: Sequence[Event], window: Window) -> dict[str, np.ndarray]:
@@ -89,9 +97,11 @@ def observed(events: Sequence[Event], window: Window) -> dict[str, np.ndarray]:
 
 # -- the window's events as a scenario ------------------------------------------------------------
 
-def with_window_events(params: ModelParams, setting: Setting, events: Sequence[Event],
-                       window: Window) -> tuple[ModelParams, Setting, list[str]]:
-    """``params`` and ``setting`` with the window's talks held on their dates and its monitoring
+
+def with_window_events(
+    params: ModelParams, border: Border, events: Sequence[Event], window: Window
+) -> tuple[ModelParams, Border, list[str]]:
+    """``params`` and ``border`` with the window's talks held on their dates and its monitoring
     mission deployed (its monitors as observer strength on every sector, between its dates).
 
     Returns the changed pair and one line per event entered, for the report. Events unknown on the
@@ -105,30 +115,44 @@ def with_window_events(params: ModelParams, setting: Setting, events: Sequence[E
         if ev.kind == "mediation" and ev.mediator:
             talks.append(ScheduledTalk(hours, ev.mediator, ev.id))
             entered.append(f"{ev.start.date()}: talks ({ev.mediator}) - {ev.id}")
-    missions = [ev for ev in events if ev.kind == "monitoring" and _hours(ev, window) is not None
-                and _hours(ev, window) < window.end_hours]
+    missions = [
+        ev
+        for ev in events
+        if ev.kind == "monitoring" and _hours(ev, window) is not None and _hours(ev, window) < window.end_hours
+    ]
     if len(missions) > 1:
-        raise RecordError("validation", missions[1].id, "kind", "the model holds one monitoring mission at a "
-                          f"time; the file has {len(missions)} in the window")
+        raise RecordError(
+            "validation",
+            missions[1].id,
+            "kind",
+            f"the model holds one monitoring mission at a time; the file has {len(missions)} in the window",
+        )
     if missions:
         params, line = _deploy(params, missions[0], window)
         entered.append(line)
-    setting = dataclasses.replace(setting, talks=tuple(sorted((*setting.talks, *talks), key=lambda t: t.hours)))
-    return params, setting, entered
+    border = dataclasses.replace(border, talks=tuple(sorted((*border.talks, *talks), key=lambda t: t.hours)))
+    return params, border, entered
 
 
 def _deploy(params: ModelParams, mission: Event, window: Window) -> tuple[ModelParams, str]:
     start = _hours(mission, window)
     end = (mission.end - window.ceasefire).total_seconds() / 3600.0 if mission.end else -24.0
-    observer = dataclasses.replace(params.observer, strength=float(mission.personnel), sectors=[],
-                                   deploy_day=start / 24.0, withdraw_day=max(end, start) / 24.0 if end >= 0 else -1.0)
+    observer = dataclasses.replace(
+        params.observer,
+        strength=float(mission.personnel),
+        sectors=[],
+        deploy_day=start / 24.0,
+        withdraw_day=max(end, start) / 24.0 if end >= 0 else -1.0,
+    )
     until = f" to {mission.end.date()}" if mission.end else ""
-    return (dataclasses.replace(params, observer=observer),
-            f"{mission.start.date()}{until}: {mission.personnel} monitors ({mission.mediator}) - {mission.id}")
+    return (
+        dataclasses.replace(params, observer=observer),
+        f"{mission.start.date()}{until}: {mission.personnel} monitors ({mission.mediator}) - {mission.id}",
+    )
 
 
 def _hours(ev: Event, window: Window) -> float | None:
     if ev.start is None:
         return None
     hours = (ev.start - window.ceasefire).total_seconds() / 3600.0
-    return hours + 12.0 if ev.time is None and not ev.claims else hours   # a bare date: local noon
+    return hours + 12.0 if ev.time is None and not ev.claims else hours  # a bare date: local noon

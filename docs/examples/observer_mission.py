@@ -16,9 +16,11 @@ mission = api.run("observer_mission", replications=N, seed=1, params="calibrated
 for name, res in (("sept2022", baseline), ("observer_mission", mission)):
     reps = res.replications
     share = res.summary["share_collapsed"]
-    print(f"{name:17s} collapsed within a year: {share['estimate']:.0%} "
-          f"[{share['ci95'][0]:.0%}, {share['ci95'][1]:.0%}]; mean violations {reps['n_violations'].mean():.1f}; "
-          f"collapses by a deliberate offensive: {(reps['collapse_cause'] == 'offensive').sum()}")
+    print(
+        f"{name:17s} collapsed within a year: {share['estimate']:.0%} "
+        f"[{share['ci95'][0]:.0%}, {share['ci95'][1]:.0%}]; mean violations {reps['n_violations'].mean():.1f}; "
+        f"collapses by a deliberate offensive: {(reps['collapse_cause'] == 'offensive').sum()}"
+    )
 
 # 3. fix one calibrated parameter and let the others be drawn (this ignores their correlation with it)
 eager = api.run("sept2022", replications=N, seed=1, params="calibrated", **{"retaliation.propensity": 0.9})
@@ -27,6 +29,8 @@ print("fixed:", eager.summary["params"]["fixed"])
 # 4. one run of the model, its exchanges of fire as a table
 one = api.run_model("sept2022", seed=1)
 fire = one.incidents
-print(f"one run: {len(fire)} exchanges in {fire['episode'].nunique()} episodes, "
-      f"killed ARM {fire['killed_ARM'].sum()}, AZE {fire['killed_AZE'].sum()}; top tier {fire['tier'].max()}")
+print(
+    f"one run: {len(fire)} exchanges in {fire['episode'].nunique()} episodes, "
+    f"killed ARM {fire['killed_ARM'].sum()}, AZE {fire['killed_AZE'].sum()}; top tier {fire['tier'].max()}"
+)
 print(fire.groupby("kind")["tier"].describe()[["count", "mean", "max"]])

@@ -41,3 +41,31 @@ def register_resolvers(options) -> None:
     if not OmegaConf.has_resolver("ceasefire_pid"):
         OmegaConf.register_new_resolver("ceasefire_pid", lambda: str(os.getpid()), use_cache=True)
     OmegaConf.register_new_resolver("ceasefire_options", lambda group: ", ".join(options(group)), replace=True)
+
+
+RENAMED_KEYS = {"seeds_dir": "record_dir"}
+"""Old spellings of config keys that still work, with a note: ``seeds_dir`` named the incident record's
+folder with the same word as the random ``seed``."""
+
+
+def renamed_overrides(argv: list[str], stream=None) -> list[str]:
+    """``argv`` with old key spellings (:data:`RENAMED_KEYS`, also as the last part of a dotted key)
+    replaced by the new ones; one note on ``stream`` (stderr) per old spelling used."""
+    import sys
+
+    stream = sys.stderr if stream is None else stream
+    out = []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        prefix = key[: len(key) - len(key.lstrip("+~"))]
+        parts = key.lstrip("+~").split(".")
+        if sep and parts[-1] in RENAMED_KEYS:
+            old = parts[-1]
+            parts[-1] = RENAMED_KEYS[old]
+            new = ".".join(parts)
+            print(
+                f"note: {old}= is now {parts[-1]}= (read as {new}={value}); the old name will be removed", file=stream
+            )
+            arg = f"{prefix}{new}={value}"
+        out.append(arg)
+    return out

@@ -15,7 +15,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         with open(tmp, "wb") as f:
             f.write(data.encode() if isinstance(data, str) else data)
             f.flush()
-            os.fsync(f.fileno())   # on disk before the rename: a crash leaves the old file or the new one
+            os.fsync(f.fileno())  # on disk before the rename: a crash leaves the old file or the new one
         os.replace(tmp, path)
     finally:
         try:

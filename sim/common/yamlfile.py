@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-MAX_DEPTH = 64                      # nesting of mappings and lists; the project's files use < 10
-MAX_BYTES = 16 * 1024 * 1024        # a YAML file of the project is a few kB
-MAX_INT = 2 ** 63 - 1               # larger integers are refused (no setting or count needs them)
+MAX_DEPTH = 64  # nesting of mappings and lists; the project's files use < 10
+MAX_BYTES = 16 * 1024 * 1024  # a YAML file of the project is a few kB
+MAX_INT = 2**63 - 1  # larger integers are refused (no setting or count needs them)
 
 
 class YamlFileError(ValueError):
@@ -50,8 +50,12 @@ def _strict_loader(base: type) -> type:
                         continue  # an unhashable key: the base loader reports it
                     if key in seen:
                         raise yaml.constructor.ConstructorError(
-                            None, None, f"repeated key {key!r} (first at line {seen[key].line + 1}); "
-                                        "each key may appear once in a mapping", key_node.start_mark)
+                            None,
+                            None,
+                            f"repeated key {key!r} (first at line {seen[key].line + 1}); "
+                            "each key may appear once in a mapping",
+                            key_node.start_mark,
+                        )
                     seen[key] = key_node.start_mark
             return super().construct_mapping(node, deep=deep)
 
@@ -101,8 +105,9 @@ def read_text(path: Path | str, name: str | None = None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise YamlFileError(name, f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
-                                  "expected a YAML text file (UTF-8)") from None
+        raise YamlFileError(
+            name, f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); expected a YAML text file (UTF-8)"
+        ) from None
 
 
 def _where(mark: Any) -> str:
@@ -117,8 +122,11 @@ def check_depth(text: str, name: str, max_depth: int = MAX_DEPTH) -> None:
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > max_depth:
-                    raise YamlFileError(name, f"nested more than {max_depth} levels deep"
-                                              f"{_where(event.start_mark)}; allowed: at most {max_depth} levels")
+                    raise YamlFileError(
+                        name,
+                        f"nested more than {max_depth} levels deep"
+                        f"{_where(event.start_mark)}; allowed: at most {max_depth} levels",
+                    )
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
             elif isinstance(event, yaml.AliasEvent):
@@ -148,12 +156,19 @@ def check_numbers(data: Any, name: str) -> None:
             continue
         elif isinstance(value, int) and abs(value) > MAX_INT:
             digits = len(str(abs(value)))
-            raise YamlFileError(name, f"{path or 'value'}: a {digits}-digit integer is too large; allowed: "
-                                      f"integers up to {MAX_INT}", key=path)
+            raise YamlFileError(
+                name,
+                f"{path or 'value'}: a {digits}-digit integer is too large; allowed: integers up to {MAX_INT}",
+                key=path,
+            )
         elif isinstance(value, float) and not math.isfinite(value):
-            raise YamlFileError(name, f"{path or 'value'}: {value} is not a finite number (too large for a "
-                                      f"float, or .inf/.nan); allowed: finite numbers up to "
-                                      f"{sys.float_info.max:.3g}", key=path)
+            raise YamlFileError(
+                name,
+                f"{path or 'value'}: {value} is not a finite number (too large for a "
+                f"float, or .inf/.nan); allowed: finite numbers up to "
+                f"{sys.float_info.max:.3g}",
+                key=path,
+            )
 
 
 def loads(text: str, name: str, kind: str = "safe") -> Any:

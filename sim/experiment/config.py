@@ -17,17 +17,18 @@ from __future__ import annotations
 import dataclasses
 import math
 import typing
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from sim.common import resources
-from sim.common import commands
+from sim.common import commands, resources
+from sim.common.commands import RENAMED_KEYS
 from sim.model.params import ModelParams, ParameterError, validate
 
-REPO_ROOT = resources.ROOT           # the checkout, or the installed data copy (sim/common/resources.py)
+REPO_ROOT = resources.ROOT  # the checkout, or the installed data copy (sim/common/resources.py)
 CONF_DIR = resources.CONF_DIR
 CONFIG_NAME = "config"
 SCHEMA_NAME = "ceasefire_schema"
@@ -43,16 +44,16 @@ class ExperimentConfig(ModelParams):
     # The label of the chosen scenario file (conf/scenario/NAME.yaml): filled in from Hydra's choice
     # of the config group (hydra.runtime.choices.scenario), never written in the files.
     scenario: str = MISSING
-    seeds_dir: str = ""
+    record_dir: str = ""
     progress: bool = True
-    params: str = "default"          # default | calibrated | the path of a posterior.csv
+    params: str = "default"  # default | calibrated | the path of a posterior.csv
 
 
 PARAMS_CHOICES = ("default", "calibrated")
 MAX_REPLICATIONS = 1_000_000
-MAX_HORIZON_DAYS = 36_500.0          # a hundred years
-MAX_SEED = 2 ** 63 - 1
-EXPLICIT_ATTR = "_explicit_keys"     # on an ExperimentConfig: the keys its caller set (see explicit_keys)
+MAX_HORIZON_DAYS = 36_500.0  # a hundred years
+MAX_SEED = 2**63 - 1
+EXPLICIT_ATTR = "_explicit_keys"  # on an ExperimentConfig: the keys its caller set (see explicit_keys)
 # Extra config folders (ceasefire-sim --config-dir DIR); searched after conf/.
 EXTRA_CONFIG_DIRS: list[Path] = []
 
@@ -73,6 +74,7 @@ def register_resolvers() -> None:
 
 # --- from a composed config to checked objects ---------------------------------------------------
 
+
 def chosen_scenario(cfg: DictConfig | None = None) -> str | None:
     """The scenario chosen in the config group: ``cfg.hydra.runtime.choices.scenario`` when ``cfg``
     has its hydra node, else that of the running Hydra app; None outside both."""
@@ -88,13 +90,14 @@ def chosen_scenario(cfg: DictConfig | None = None) -> str | None:
     return None
 
 
-def to_experiment(cfg: DictConfig, explicit: Iterable[str] | None = None,
-                  scenario: str | None = None) -> ExperimentConfig:
+def to_experiment(
+    cfg: DictConfig, explicit: Iterable[str] | None = None, scenario: str | None = None
+) -> ExperimentConfig:
     """The composed config (with or without its ``hydra`` node) as an :class:`ExperimentConfig`.
 
     The scenario label is the scenario chosen in the config group (``scenario``, else
     :func:`chosen_scenario`), never a value a file repeats. ``explicit``: the keys the user set
-    (:func:`explicit_keys`), kept on the object for :func:`sim.experiment.replicate.run_experiment`.
+    (:func:`explicit_keys`), kept on the object for :func:`sim.experiment.replications.run_experiment`.
     """
     label = scenario or chosen_scenario(cfg)
     cfg = cfg.copy()
@@ -104,9 +107,11 @@ def to_experiment(cfg: DictConfig, explicit: Iterable[str] | None = None,
         if label is not None:
             written = OmegaConf.select(cfg, "scenario", default=None, throw_on_missing=False)
             if not OmegaConf.is_missing(cfg, "scenario") and written not in (None, label):
-                raise ParameterError(f"scenario: the config says {written!r} but the scenario chosen is "
-                                     f"{label!r}; choose a scenario with scenario=NAME only (the label is "
-                                     "the file's name)")
+                raise ParameterError(
+                    f"scenario: the config says {written!r} but the scenario chosen is "
+                    f"{label!r}; choose a scenario with scenario=NAME only (the label is "
+                    "the file's name)"
+                )
             cfg.scenario = label
     exp = OmegaConf.to_object(cfg)
     if not isinstance(exp, ExperimentConfig):  # a config not built on the schema
@@ -121,8 +126,9 @@ def model_params(exp: ExperimentConfig) -> ModelParams:
     return ModelParams(**{f.name: getattr(exp, f.name) for f in dataclasses.fields(ModelParams)})
 
 
-def check_run(exp: ExperimentConfig) -> None:
-    """Range checks on the run settings (the model's own come from :func:`sim.model.params.validate`)."""
+def check_run(exp: ExperimentConfig):
+    """Range checks on the run settings (the model's own come from :func:`sim.model.params.validate`);
+    return the posterior that ``params`` names, read and checked (None for ``params=default``)."""
     if isinstance(exp.seed, bool) or not isinstance(exp.seed, int) or not 0 <= exp.seed <= MAX_SEED:
         raise ParameterError(f"seed={_short(exp.seed)} is out of range; allowed: an integer from 0 to {MAX_SEED}")
     h = exp.horizon_days
@@ -130,9 +136,10 @@ def check_run(exp: ExperimentConfig) -> None:
         raise ParameterError(f"horizon_days={_short(h)} is out of range; allowed (0.0, {MAX_HORIZON_DAYS:g}] days")
     n = exp.replications
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
-        raise ParameterError(f"replications={_short(n)} is out of range; allowed: an integer from 1 to "
-                             f"{MAX_REPLICATIONS}")
-    load_posterior(exp.params)
+        raise ParameterError(
+            f"replications={_short(n)} is out of range; allowed: an integer from 1 to {MAX_REPLICATIONS}"
+        )
+    return load_posterior(exp.params)
 
 
 def _finite(x: Any) -> bool:
@@ -161,13 +168,19 @@ def load_posterior(params: str):
     try:
         return Posterior.load(path)
     except PosteriorError as e:
-        raise ParameterError(f"params={params}: {e}; allowed: {', '.join(PARAMS_CHOICES)} "
-                             "or the path of a posterior.csv") from None
+        raise ParameterError(
+            f"params={params}: {e}; allowed: {', '.join(PARAMS_CHOICES)} or the path of a posterior.csv"
+        ) from None
 
 
 def check(exp: ExperimentConfig, sectors: Sequence[str] | None = None) -> ModelParams:
     """Raise :class:`ParameterError` (one line) on the first bad value; return the model params."""
-    check_run(exp)
+    return checked(exp, sectors)[0]
+
+
+def checked(exp: ExperimentConfig, sectors: Sequence[str] | None = None) -> tuple[ModelParams, Any]:
+    """:func:`check`, and the posterior it read (None for ``params=default``): a run reads the file once."""
+    posterior = check_run(exp)
     params = model_params(exp)
     try:
         validate(params, sectors=tuple(sectors) if sectors is not None else None)
@@ -176,7 +189,7 @@ def check(exp: ExperimentConfig, sectors: Sequence[str] | None = None) -> ModelP
         raise ParameterError(f"{bad}: the number is too large; allowed: a finite number") from None
     if sectors is not None:
         check_collapse(params, len(sectors))
-    return params
+    return params, posterior
 
 
 def _fits_float(v: Any) -> bool:
@@ -193,33 +206,43 @@ def check_collapse(params: ModelParams, n_sectors: int) -> None:
     sectors than the record has (it would report "0% collapsed" as if that were a finding)."""
     c = params.collapse
     if c.rule != "killed_window" and c.top_tier_sectors > n_sectors:
-        raise ParameterError(f"collapse.top_tier_sectors={_short(c.top_tier_sectors)} can never be reached with "
-                             f"collapse.rule={c.rule}: the record has {n_sectors} sectors; allowed: 1 to "
-                             f"{n_sectors} (or collapse.rule=killed_window)")
+        raise ParameterError(
+            f"collapse.top_tier_sectors={_short(c.top_tier_sectors)} can never be reached with "
+            f"collapse.rule={c.rule}: the record has {n_sectors} sectors; allowed: 1 to "
+            f"{n_sectors} (or collapse.rule=killed_window)"
+        )
 
 
-def load_setting(seeds_dir: str):
-    """The border setting from ``seeds_dir`` ("" = the repository's seeds/)."""
-    from sim.model.setting import Setting
+def load_border(record_dir: str):
+    """The border border from ``record_dir`` ("" = the repository's seeds/)."""
+    from sim.model.border import Border
 
-    return Setting.load(seeds_dir or None)
+    return Border.load(record_dir or None)
 
 
 # --- compose API ---------------------------------------------------------------------------------
 
-def compose_config(overrides: Iterable[str] = (), return_hydra_config: bool = False,
-                   config_name: str = CONFIG_NAME) -> DictConfig:
+
+def compose_config(
+    overrides: Iterable[str] = (), return_hydra_config: bool = False, config_name: str = CONFIG_NAME
+) -> DictConfig:
     """Compose the repository's config with command-line style overrides (no app, no output dir);
-    ``scenario`` is filled in with the chosen scenario's name."""
+    ``scenario`` is filled in with the chosen scenario's name. Config files are looked up in conf/,
+    then in :data:`EXTRA_CONFIG_DIRS` (``ceasefire-sim --config-dir``)."""
     from hydra import compose, initialize_config_dir
 
     register_configs()
+    search = (
+        [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"]
+        if EXTRA_CONFIG_DIRS
+        else []
+    )
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
-        cfg = compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
+        cfg = compose(config_name=config_name, overrides=[*overrides, *search], return_hydra_config=True)
     label = chosen_scenario(cfg)
     with _open(cfg):
         if label is not None and OmegaConf.is_missing(cfg, "scenario"):
-            cfg.scenario = label         # the label of the chosen scenario file
+            cfg.scenario = label  # the label of the chosen scenario file
         if not return_hydra_config:
             del cfg["hydra"]
     return cfg
@@ -236,8 +259,7 @@ def group_options(group: str) -> list[str]:
     for root in config_dirs():
         path = root / group
         if path.is_dir():
-            names |= {p.stem for p in path.iterdir()
-                      if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")}
+            names |= {p.stem for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")}
     return sorted(names)
 
 
@@ -252,6 +274,7 @@ def group_file(group: str, name: str) -> Path | None:
 
 
 # --- config files read strictly, scenarios, explicit settings ----------------------------------------
+
 
 def read_config_file(path: Path) -> dict:
     """A config file's content, read strictly (:mod:`sim.common.yamlfile`: repeated keys, binary content,
@@ -327,7 +350,7 @@ def mediator_name(key: str) -> str | None:
     prefix = MEDIATORS_KEY + "."
     if not key.startswith(prefix):
         return None
-    head = key[len(prefix):].split(".", 1)[0]
+    head = key[len(prefix) :].split(".", 1)[0]
     return None if head.isdigit() or not head else head
 
 
@@ -351,9 +374,11 @@ def index_mediator_key(key: str, names: Sequence[str]) -> str:
         return key
     names = list(names)
     if name not in names:
-        raise ParameterError(f"{key}: no mediator named '{name}'; mediators: {', '.join(names) or 'none'}"
-                             + (f" (or their index, 0 to {len(names) - 1})" if names else ""))
-    rest = key[len(MEDIATORS_KEY) + 1 + len(name):]
+        raise ParameterError(
+            f"{key}: no mediator named '{name}'; mediators: {', '.join(names) or 'none'}"
+            + (f" (or their index, 0 to {len(names) - 1})" if names else "")
+        )
+    rest = key[len(MEDIATORS_KEY) + 1 + len(name) :]
     return f"{MEDIATORS_KEY}.{names.index(name)}{rest}"
 
 
@@ -380,9 +405,19 @@ def _plain(v: Any) -> Any:
 
 
 def _same(a: Any, b: Any) -> bool:
+    """``a`` (a config's value) has the value ``b``; in mappings (list items such as ``missions``) only
+    the keys ``b`` gives are compared: a scenario file sets some fields of an item, the schema the rest."""
     a, b = _plain(a), _plain(b)
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
-            and not isinstance(b, bool):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return all(k in a and _same(a[k], v) for k, v in b.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if (
+        isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         return float(a) == float(b)
     return a == b
 
@@ -420,17 +455,21 @@ def check_scenario(exp: ExperimentConfig, explicit: Iterable[str] | None = None)
             raise ParameterError(
                 f"scenario={name} sets {key}={want} but this config has {key}={_plain(have)}: its values are "
                 f"not the scenario's; build it with sim.experiment.config.experiment_config(scenario={name!r}, ...) or "
-                f"set {key} explicitly")
+                f"set {key} explicitly"
+            )
 
 
-def experiment_config(scenario: str | None = None, experiment: str | None = None,
-                      **overrides: Any) -> ExperimentConfig:
+def experiment_config(scenario: str | None = None, experiment: str | None = None, **overrides: Any) -> ExperimentConfig:
     """An :class:`ExperimentConfig` composed through Hydra as the command line would: the scenario
     (default: the experiment's, else sept2022), an experiment (``experiments/NAME.yaml``), then
     ``overrides`` (dotted keys as ``**{"observer.strength": 40}`` or nested mappings such as
     ``observer={"strength": 40}``; a mediator by name, ``**{"mediation.mediators.Russia.leverage": 0.9}``,
     or by index, ``mediation.mediators.0.leverage``). The keys given (and those the experiment sets)
     count as explicitly set: they win over a posterior draw (``params=calibrated``)."""
+    for old, new in RENAMED_KEYS.items():
+        if old in overrides:
+            warnings.warn(f"{old} is now {new}; the old name will be removed", DeprecationWarning, stacklevel=2)
+            overrides[new] = overrides.pop(old)
     for group, name in (("scenario", scenario), ("experiment", experiment)):
         if name is not None and name not in group_options(group):
             noun = "a scenario" if group == "scenario" else "an experiment"
@@ -459,7 +498,8 @@ def experiment_config(scenario: str | None = None, experiment: str | None = None
         if message:
             raise ParameterError(message)
         try:
-            OmegaConf.update(cfg, key, value, merge=False)
+            # a list is merged: OmegaConf then builds list items (missions, mediators) from plain dicts
+            OmegaConf.update(cfg, key, value, merge=isinstance(value, list))
         except OmegaConfBaseException as e:
             raise ParameterError(explain(e, [f"{key}={value}"])) from None
         given[key] = value
@@ -473,8 +513,9 @@ def experiment_config(scenario: str | None = None, experiment: str | None = None
         raise ParameterError(explain(e, [f"{k}={v}" for k, v in flat.items()])) from None
 
 
-def fixed_parameters(exp: ExperimentConfig, names: Iterable[str],
-                     explicit: Iterable[str] | None = None) -> tuple[str, ...]:
+def fixed_parameters(
+    exp: ExperimentConfig, names: Iterable[str], explicit: Iterable[str] | None = None
+) -> tuple[str, ...]:
     """Which of a posterior's parameters ``names`` stay at the configured value: those set
     explicitly (``explicit``, default :func:`experiment_explicit`) or differing from the default."""
     explicit = (experiment_explicit(exp) if explicit is None else frozenset(explicit)) | default_differences(exp)
@@ -482,6 +523,7 @@ def fixed_parameters(exp: ExperimentConfig, names: Iterable[str],
 
 
 # --- one-line explanations -----------------------------------------------------------------------
+
 
 def _open(cfg: DictConfig):
     from omegaconf import open_dict
@@ -559,6 +601,7 @@ def type_name(t: Any) -> str:
 
 
 def wrong_type_message(key: str, value: Any) -> str:
+    """``key=value has the wrong type; allowed: ...`` (or the unknown-key line if ``key`` is not in the schema)."""
     t, walked = schema_node(key.split("."))
     if len(walked) != len(key.split(".")):
         return unknown_key_message(key) or f"{key}={value} has the wrong type"
@@ -567,8 +610,13 @@ def wrong_type_message(key: str, value: Any) -> str:
 
 def explain(exc: BaseException, overrides: Sequence[str] = ()) -> str:
     """One line for a composition or conversion failure (without the ``error:`` prefix)."""
-    from omegaconf.errors import (ConfigAttributeError, ConfigKeyError, MissingMandatoryValue,
-                                  OmegaConfBaseException, ValidationError)
+    from omegaconf.errors import (
+        ConfigAttributeError,
+        ConfigKeyError,
+        MissingMandatoryValue,
+        OmegaConfBaseException,
+        ValidationError,
+    )
 
     chain: list[BaseException] = []
     e: BaseException | None = exc
@@ -585,8 +633,11 @@ def explain(exc: BaseException, overrides: Sequence[str] = ()) -> str:
                     key, value = k, v
                     break
         shown = _short(int(value)) if value is not None and value.strip("-").isdigit() else value
-        return (f"{key or 'a value'}={shown} is too large for a number; allowed: a finite number up to 1.8e308"
-                if key else "a number is too large for a float; allowed: finite numbers up to 1.8e308")
+        return (
+            f"{key or 'a value'}={shown} is too large for a number; allowed: a finite number up to 1.8e308"
+            if key
+            else "a number is too large for a float; allowed: finite numbers up to 1.8e308"
+        )
     for e in chain:
         if isinstance(e, ParameterError):
             return str(e)

@@ -24,9 +24,11 @@ SOURCE_TEXT = {
     "calibrated": "drawn per replication from the committed posterior (calibration/results/posterior.csv)",
     "posterior file": "drawn per replication from a posterior file",
 }
-FIXED_NOTE = ("fixed: held at the value set explicitly (command line, experiment file or Python call) "
-              "while the other posterior parameters are drawn; this ignores their posterior correlation "
-              "with the fixed ones")
+FIXED_NOTE = (
+    "fixed: held at the value set explicitly (command line, experiment file or Python call) "
+    "while the other posterior parameters are drawn; this ignores their posterior correlation "
+    "with the fixed ones"
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,8 +37,9 @@ def code_version() -> str:
     installed package's version, e.g. ``ceasefire-sim 0.1.0``."""
     if resources.CHECKOUT and (REPO_ROOT / ".git").exists():
         try:
-            out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO_ROOT, capture_output=True,
-                                 text=True, timeout=10)
+            out = subprocess.run(
+                ["git", "describe", "--always", "--dirty"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+            )
             if out.returncode == 0 and out.stdout.strip():
                 return f"git {out.stdout.strip()}"
         except (OSError, subprocess.SubprocessError):
@@ -49,11 +52,11 @@ def code_version() -> str:
         return "unknown"
 
 
-def record_sha256(seeds_dir: str | Path | None = None) -> str:
+def record_sha256(record_dir: str | Path | None = None) -> str:
     """sha256 over the seeds files (name and bytes of each, in the loader's order)."""
     from sim.record.loader import DEFAULT_SEEDS, FILES
 
-    root = Path(seeds_dir) if seeds_dir else DEFAULT_SEEDS
+    root = Path(record_dir) if record_dir else DEFAULT_SEEDS
     h = hashlib.sha256()
     for name in FILES:
         h.update(name.encode() + b"\0")
@@ -83,12 +86,14 @@ def params_info(exp: ExperimentConfig, posterior: Any = None, fixed: Iterable[st
         except ValueError:
             shown = str(path)
         fixed = list(fixed)
-        info.update({
-            "posterior": shown,
-            "posterior_sha256": posterior.sha256 or None,
-            "drawn": [n for n in posterior.names if n not in fixed],
-            "fixed": fixed,
-        })
+        info.update(
+            {
+                "posterior": shown,
+                "posterior_sha256": posterior.sha256 or None,
+                "drawn": [n for n in posterior.names if n not in fixed],
+                "fixed": fixed,
+            }
+        )
         if fixed:
             info["fixed_note"] = FIXED_NOTE
     return info
@@ -103,6 +108,6 @@ def provenance(exp: ExperimentConfig) -> dict:
     """summary.json's ``provenance``: code version, record digest, the resolved config."""
     return {
         "code_version": code_version(),
-        "record_sha256": record_sha256(exp.seeds_dir or None),
+        "record_sha256": record_sha256(exp.record_dir or None),
         "config": resolved_config(exp),
     }

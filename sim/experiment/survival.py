@@ -79,7 +79,7 @@ def median_summary(km: KMResult, horizon_days: float) -> dict:
         "ci95": [_round(km.median_ci[0]), _round(km.median_ci[1])],
         "reached": km.median is not None,
         "method": f"Kaplan-Meier, runs still holding censored at {horizon_days:g} days; "
-                  "95% CI from the exponential Greenwood band; null = not reached within the horizon",
+        "95% CI from the exponential Greenwood band; null = not reached within the horizon",
     }
 
 
@@ -106,15 +106,19 @@ def survival_png(km: KMResult, horizon_days: float, scenario: str) -> bytes:
 
     fig = Figure(figsize=(8, 5), dpi=100)
     ax = fig.add_subplot()
-    ax.fill_between(times, lo, hi, step="post", color="tab:blue", alpha=0.2, linewidth=0,
-                    label="95% confidence band")
+    ax.fill_between(times, lo, hi, step="post", color="tab:blue", alpha=0.2, linewidth=0, label="95% confidence band")
     ax.step(times, surv, where="post", color="tab:blue", linewidth=2, label="Kaplan-Meier estimate")
     ax.axhline(0.5, color="grey", linestyle=":", linewidth=1)
     if km.median is not None:
         lo, hi = km.median_ci
-        ci = "" if lo is None and hi is None else f" (95% CI {days_text(lo, horizon_days)} to {days_text(hi, horizon_days)})"
-        ax.axvline(km.median, color="tab:red", linestyle="--", linewidth=1,
-                   label=f"median durability {km.median:.0f} days{ci}")
+        ci = (
+            ""
+            if lo is None and hi is None
+            else f" (95% CI {days_text(lo, horizon_days)} to {days_text(hi, horizon_days)})"
+        )
+        ax.axvline(
+            km.median, color="tab:red", linestyle="--", linewidth=1, label=f"median durability {km.median:.0f} days{ci}"
+        )
     else:
         ax.plot([], [], " ", label=f"median durability not reached in {horizon_days:g} days")
     n_censored = km.n - km.n_events
@@ -125,7 +129,14 @@ def survival_png(km: KMResult, horizon_days: float, scenario: str) -> bytes:
     ax.set_ylim(0, 1.02)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower left")
-    fig.text(0.99, 0.01, f"{km.n_events} of {km.n} collapsed; {n_censored} still holding at day "
-             f"{horizon_days:g} (censored)", ha="right", va="bottom", fontsize=9, color="dimgrey")
+    fig.text(
+        0.99,
+        0.01,
+        f"{km.n_events} of {km.n} collapsed; {n_censored} still holding at day {horizon_days:g} (censored)",
+        ha="right",
+        va="bottom",
+        fontsize=9,
+        color="dimgrey",
+    )
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     return png_bytes(fig)

@@ -1,8 +1,15 @@
-"""The model's agents: border positions, each side's command, peacekeeper contingents and mediators.
+"""The model's agents: border positions, each side's command, and the third parties -- peacekeeper
+contingents and mediators.
 
 Each agent keeps its own state and schedules its own behaviour on the model's event list
 (bound methods: Mesa's events hold weak references). Time is in hours since the ceasefire.
 The decision rules themselves are pure functions in :mod:`sim.model.rules`.
+
+A third party (:class:`ThirdParty`) acts on the sides only through hooks that the model combines over
+every third party it holds: ``deterrence``, ``interposition`` and ``verification`` per sector,
+``pressure_lever`` now, and the reactions ``on_casualties``, ``on_top_tier`` and ``recall_casualties``.
+A new kind of third party is a subclass here plus its entry in
+:attr:`sim.model.model.CeasefireModel.THIRD_PARTIES` (docs/extending.md).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from sim.model import rules
-from sim.model.params import TOP_TIER
+from sim.model.params import TOP_TIER, ObserverParams
 from sim.model.rules import HOURS_PER_DAY
 
 if TYPE_CHECKING:
@@ -34,22 +41,24 @@ class BorderPosition(mesa.Agent):
         self.tier = 0
         self.killed = 0
         self.wounded = 0
-        self.opponent: BorderPosition | None = None   # the other side's position in the same sector
-        self.index = -1                                 # place in model.positions
+        self.opponent: BorderPosition | None = None  # the other side's position in the same sector
+        self.index = -1  # place in model.positions
         self._grievance = grievance
-        self._grievance_at = 0.0                        # hours: when _grievance was last updated
-        self._pending = None                             # the scheduled retaliation event
+        self._grievance_at = 0.0  # hours: when _grievance was last updated
+        self._pending = None  # the scheduled retaliation event
         self._pending_tier = 0
-        self._pending_answers = -1                       # id of the exchange the answer is to
+        self._pending_answers = -1  # id of the exchange the answer is to
         self._pending_kind = "retaliation"
 
     # -- state ------------------------------------------------------------------------------------
     def grievance(self) -> float:
         """Grievance now (killed-equivalents), decayed since its last update."""
-        return rules.decayed(self._grievance, self.model.time - self._grievance_at,
-                             self.model.params.grievance.half_life_days)
+        return rules.decayed(
+            self._grievance, self.model.time - self._grievance_at, self.model.params.grievance.half_life_days
+        )
 
     def add_grievance(self, amount: float) -> None:
+        """Add ``amount`` killed-equivalents to the grievance, decayed up to now."""
         self._grievance = self.grievance() + amount
         self._grievance_at = self.model.time
 
@@ -68,14 +77,20 @@ class BorderPosition(mesa.Agent):
         today's grievance and no pressure bounds it (Lewis-Shedler thinning).
         """
         v = self.model.params.violations
-        return rules.unprovoked_rate_per_hour(v.base_rate_per_day, self.grievance(), v.grievance_gain,
-                                              0.0, self.model.deterrence(self.sector))
+        return rules.unprovoked_rate_per_hour(
+            v.base_rate_per_day, self.grievance(), v.grievance_gain, 0.0, self.model.deterrence(self.sector)
+        )
 
     def opening_rate(self) -> float:
         """Rate of unprovoked fire now (1/hour)."""
         v = self.model.params.violations
-        return rules.unprovoked_rate_per_hour(v.base_rate_per_day, self.grievance(), v.grievance_gain,
-                                              self.model.pressure(), self.model.deterrence(self.sector))
+        return rules.unprovoked_rate_per_hour(
+            v.base_rate_per_day,
+            self.grievance(),
+            v.grievance_gain,
+            self.model.pressure(),
+            self.model.deterrence(self.sector),
+        )
 
     # -- behaviour --------------------------------------------------------------------------------
     def open_fire(self, tier: int = 0) -> None:
@@ -104,8 +119,12 @@ class BorderPosition(mesa.Agent):
         m = self.model
         r, e = m.params.retaliation, m.params.escalation
         g, pressure = self.grievance(), m.pressure()
-        p = rules.retaliation_probability(r.propensity, g, r.grievance_slope, tier_received, r.tier_slope,
-                                          pressure, m.interposition(self.sector)) * fatigue
+        p = (
+            rules.retaliation_probability(
+                r.propensity, g, r.grievance_slope, tier_received, r.tier_slope, pressure, m.interposition(self.sector)
+            )
+            * fatigue
+        )
         if m.rng.random() >= p:
             return
         up, down = rules.escalation_probabilities(e.p_up, e.p_down, g, e.grievance_gain, pressure)
@@ -148,12 +167,16 @@ class Command(mesa.Agent):
     the border under observers (sampled by thinning against the unpressured, unobserved rate).
     """
 
+    kind = "command"  # its rows in the timeline
+    actions = ("offensive", "truce accepted")  # what it writes in the action log
+
     def __init__(self, model: CeasefireModel, side: str):
         super().__init__(model)
         self.side = side
+        self.label = f"command {side}"  # who, in the action log
         self._next = None
-        self.attacking_until = -1.0        # hours: the offensive under way ends then
-        self._barrages: dict = {}          # position -> id of its last barrage in this offensive
+        self.attacking_until = -1.0  # hours: the offensive under way ends then
+        self._barrages: dict = {}  # position -> id of its last barrage in this offensive
 
     def rate_bound(self) -> float:
         """The decision rate with no pressure and no observers (1/hour): bounds the rate at any time."""
@@ -161,8 +184,9 @@ class Command(mesa.Agent):
 
     def rate(self) -> float:
         """The decision rate now (1/hour)."""
-        return rules.offensive_rate_per_hour(self.model.params.offensive.rate_per_year,
-                                             self.model.pressure(), self.model.border_deterrence())
+        return rules.offensive_rate_per_hour(
+            self.model.params.offensive.rate_per_year, self.model.pressure(), self.model.border_deterrence()
+        )
 
     def plan(self) -> None:
         """Draw the next moment this command weighs an offensive."""
@@ -186,13 +210,14 @@ class Command(mesa.Agent):
         """Every position of this side fires at the top tier, again every barrage interval, for up to
         ``offensive.max_days`` or until the command accepts a brokered truce."""
         m = self.model
-        m.log_action(f"command {self.side}", "offensive")
+        m.log_action(self.label, "offensive")
         m.note_offensive()
         self.attacking_until = m.time + m.params.offensive.max_days * HOURS_PER_DAY
         self._barrages = {}
         self.barrage()
 
     def is_attacking(self) -> bool:
+        """Whether an offensive of this command is under way now."""
         return self.model.time < self.attacking_until
 
     def barrage(self) -> None:
@@ -210,67 +235,185 @@ class Command(mesa.Agent):
         """A mediator brokers a truce: the offensive stops with probability ``lever``."""
         if self.is_attacking() and self.model.rng.random() < lever:
             self.attacking_until = self.model.time
-            self.model.log_action(f"command {self.side}", "truce accepted")
+            self.model.log_action(self.label, "truce accepted")
 
 
-class Peacekeeper(mesa.Agent):
-    """A peacekeeping or observer contingent covering some border sectors.
+class ThirdParty(mesa.Agent):
+    """An outside party to the ceasefire: it acts on the sides only through these hooks, which the model
+    combines over every third party (``model.third_parties``, in creation order).
+
+    Effects, each a fraction in [0, 1]; the model combines several parties' as independent chances,
+    1 - prod(1 - x), like mediation pressure:
+
+    - ``deterrence(sector)`` lowers unprovoked fire there (and, averaged over the border, offensives);
+    - ``interposition(sector)`` lowers the probability of answering fire there;
+    - ``verification(sector)``: probability of establishing who opened an episode there, or None when
+      this party does not watch the sector (then nothing is drawn);
+    - ``pressure_lever()``: pressure on both sides now (mediation, :func:`sim.model.rules.mediation_pressure`).
+
+    The model caches the per-sector effects: a party whose coverage changes (a contingent deploys or
+    withdraws) calls ``model.coverage_changed()``. ``pressure_lever`` is read once per model time.
+
+    Reactions (called in creation order): ``on_casualties()`` after an exchange with casualties,
+    ``on_top_tier()`` after fire at the top of the ladder, ``recall_casualties(hours)`` for casualties
+    in the record before a later forecast origin.
+
+    ``from_params(model)`` creates a class's agents from ``model.params`` (and schedules what they do at
+    set dates); ``label`` names the agent in the action log, ``kind`` groups its rows in the timeline,
+    ``actions`` lists what it logs (unique to its kind: the timeline tells kinds apart by them).
+    """
+
+    kind = "third party"
+    actions: tuple[str, ...] = ()
+    label = "third party"
+
+    @classmethod
+    def from_params(cls, model: CeasefireModel) -> list[ThirdParty]:
+        """This class's agents for ``model.params`` (none by default)."""
+        return []
+
+    def deterrence(self, sector: str) -> float:
+        """Fraction of unprovoked fire in ``sector`` this party prevents now."""
+        return 0.0
+
+    def interposition(self, sector: str) -> float:
+        """Fraction of answers to fire in ``sector`` this party prevents now."""
+        return 0.0
+
+    def verification(self, sector: str) -> float | None:
+        """Probability this party establishes who opened an episode in ``sector``; None: not watching it."""
+        return None
+
+    def pressure_lever(self) -> float:
+        """This party's mediation pressure on both sides now (0: none)."""
+        return 0.0
+
+    def on_casualties(self) -> None:
+        """An exchange of fire with casualties just happened."""
+
+    def on_top_tier(self) -> None:
+        """Fire just reached the top of the weapon ladder."""
+
+    def recall_casualties(self, hours: float) -> None:
+        """Casualties at ``hours``, before the forecast's origin (from the record)."""
+
+
+class ObserverMission(ThirdParty):
+    """A peacekeeping or observer contingent covering some border sectors: ``observer`` and each of
+    ``missions`` (:class:`sim.model.params.ObserverParams`) with strength > 0.
 
     While deployed it deters unprovoked fire, interposes against retaliation and verifies who
     fired first in the sectors it covers; each effect saturates with strength (personnel).
     """
 
-    def __init__(self, model: CeasefireModel, strength: float, sectors: tuple[str, ...]):
+    kind = "peacekeeper"
+    actions = ("deploy", "withdraw")
+
+    def __init__(self, model: CeasefireModel, params: ObserverParams, sectors: tuple[str, ...]):
         super().__init__(model)
-        o = model.params.observer
-        self.strength = strength
+        self.label = params.name
+        self.strength = params.strength
         self.sectors = frozenset(sectors)
         self.deployed = False
-        effect = rules.coverage_effect(strength, o.strength_scale)
-        self.deterrence = o.max_deterrence * effect
-        self.interposition = o.max_interposition * effect
-        self.verification = o.max_verification * effect
+        effect = rules.coverage_effect(params.strength, params.strength_scale)
+        self.full_deterrence = params.max_deterrence * effect
+        self.full_interposition = params.max_interposition * effect
+        self.full_verification = params.max_verification * effect
+
+    @classmethod
+    def from_params(cls, model: CeasefireModel) -> list[ObserverMission]:
+        """One contingent per ``observer`` and ``missions`` entry with strength > 0, deployed and
+        withdrawn on its days."""
+        out = []
+        for o in (model.params.observer, *model.params.missions):
+            if o.strength <= 0.0:
+                continue
+            pk = cls(model, o, tuple(o.sectors) or model.border.sector_ids)
+            model.schedule_event(pk.deploy, at=o.deploy_day * HOURS_PER_DAY)
+            if o.withdraw_day >= 0:
+                model.schedule_event(pk.withdraw, at=o.withdraw_day * HOURS_PER_DAY)
+            out.append(pk)
+        return out
 
     def covers(self, sector: str) -> bool:
+        """Deployed, and ``sector`` is one of this contingent's."""
         return self.deployed and sector in self.sectors
 
+    def deterrence(self, sector: str) -> float:
+        """``max_deterrence`` x effect where it covers, else 0."""
+        return self.full_deterrence if self.covers(sector) else 0.0
+
+    def interposition(self, sector: str) -> float:
+        """``max_interposition`` x effect where it covers, else 0."""
+        return self.full_interposition if self.covers(sector) else 0.0
+
+    def verification(self, sector: str) -> float | None:
+        """``max_verification`` x effect where it covers, else None."""
+        return self.full_verification if self.covers(sector) else None
+
     def deploy(self) -> None:
+        """The contingent takes up its sectors: its effects apply from now."""
         self.deployed = True
-        self.model.log_action("peacekeepers", "deploy")
-        self.model.reschedule_openings()
+        self.model.log_action(self.label, "deploy")
+        self.model.coverage_changed()
 
     def withdraw(self) -> None:
+        """The contingent leaves: its effects stop from now."""
         self.deployed = False
-        self.model.log_action("peacekeepers", "withdraw")
-        self.model.reschedule_openings()
+        self.model.log_action(self.label, "withdraw")
+        self.model.coverage_changed()
 
 
-class Mediator(mesa.Agent):
+class Mediator(ThirdParty):
     """A third party (Russia, the CSTO, the EU, the US) with leverage and a reaction delay.
 
     It reacts to exchanges with casualties by applying pressure after its delay; pressure lowers
     unprovoked fire, retaliation and escalation for ``pressure_duration_days``. It also holds the
-    talks scheduled in the record, and brokers a truce after fire reaches the top of the ladder.
+    talks scheduled in the record; the one with the largest lever (the lead) brokers a truce after fire
+    reaches the top of the ladder.
     """
+
+    kind = "mediator"
+    actions = ("ceasefire", "pressure", "talks", "truce")
 
     def __init__(self, model: CeasefireModel, name: str, leverage: float, delay_hours: float):
         super().__init__(model)
-        self.name = name
+        self.name = self.label = name
         self.lever = min(1.0, model.params.mediation.intensity * leverage)
         self.delay_hours = delay_hours
-        self.active_until = -1.0         # hours: pressure applies while model.time < active_until
+        self.active_until = -1.0  # hours: pressure applies while model.time < active_until
+        self.leads_truce = False  # the lead brokers truces (levers are fixed for a run)
         self._reacting = None
         self._brokering = None
 
+    @classmethod
+    def from_params(cls, model: CeasefireModel) -> list[Mediator]:
+        """The mediators of ``mediation.mediators``; the first with the largest lever > 0 leads truces."""
+        out = [cls(model, m.name, m.leverage, m.delay_hours) for m in model.params.mediation.mediators]
+        pressing = [m for m in out if m.lever > 0.0]
+        if pressing:
+            max(pressing, key=lambda m: m.lever).leads_truce = True
+        return out
+
     def is_pressing(self) -> bool:
+        """Whether this mediator's pressure applies now."""
         return self.model.time < self.active_until
 
-    def react(self) -> None:
+    def pressure_lever(self) -> float:
+        """The lever while this mediator presses, else 0."""
+        return self.lever if self.model.time < self.active_until else 0.0
+
+    def on_casualties(self) -> None:
         """An exchange with casualties happened: press the sides after this mediator's delay."""
         if self.lever > 0.0 and self._reacting is None:
             self._reacting = self.model.schedule_event(self.apply_pressure, after=self.delay_hours)
 
-    def recall_reaction(self, hours: float) -> None:
+    def on_top_tier(self) -> None:
+        """Fire reached the top of the ladder: the lead pushes for a truce."""
+        if self.leads_truce:
+            self.push_for_truce()
+
+    def recall_casualties(self, hours: float) -> None:
         """Casualties at ``hours`` before the forecast origin (the record): the pressure this mediator
         would have applied after its delay is in force for its usual duration."""
         if self.lever > 0.0:
@@ -278,6 +421,7 @@ class Mediator(mesa.Agent):
             self.active_until = max(self.active_until, hours + self.delay_hours + duration)
 
     def apply_pressure(self) -> None:
+        """Its reaction to casualties arrives after its delay: press the sides."""
         self._reacting = None
         self.press("pressure")
 
@@ -286,6 +430,7 @@ class Mediator(mesa.Agent):
         self.press("talks")
 
     def press(self, action: str) -> None:
+        """Press the sides for ``mediation.pressure_duration_days`` from now, and log ``action``."""
         if self.lever <= 0.0 or self.model.collapsed:
             return
         duration = self.model.params.mediation.pressure_duration_days * HOURS_PER_DAY
@@ -296,7 +441,8 @@ class Mediator(mesa.Agent):
         """Fire reached the top of the ladder: broker a truce after the lead delay."""
         if self.lever > 0.0 and self._brokering is None:
             self._brokering = self.model.schedule_event(
-                self.broker_truce, after=self.model.params.mediation.truce_lead_delay_hours)
+                self.broker_truce, after=self.model.params.mediation.truce_lead_delay_hours
+            )
 
     def broker_truce(self) -> None:
         """Restore the ceasefire: positions stand down (each with probability = leverage) and pressure applies."""

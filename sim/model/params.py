@@ -15,7 +15,9 @@ calibration's free parameters marked); a test keeps them in step.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +38,15 @@ class ParameterError(ValueError):
     """A parameter value outside its allowed range or of the wrong kind (one-line message)."""
 
 
-def param(default: Any, unit: str, source: str, lo: float | None = None, hi: float | None = None,
-          lo_open: bool = False, choices: tuple | None = None):
+def param(
+    default: Any,
+    unit: str,
+    source: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+    choices: tuple | None = None,
+):
     """A dataclass field with its unit, source and allowed range as metadata."""
     meta = {"unit": unit, "source": source, "lo": lo, "hi": hi, "lo_open": lo_open, "choices": choices}
     if isinstance(default, (list, dict)):
@@ -45,20 +54,51 @@ def param(default: Any, unit: str, source: str, lo: float | None = None, hi: flo
     return field(default=default, metadata=meta)
 
 
+def param_list(factory: Any, unit: str, source: str, sources: dict[str, str] | None = None):
+    """A field holding a list of parameter dataclasses (``list[SomeParams]``): validated item by item,
+    built from a list of dicts, and one table row per item field, named by the item's ``name``
+    (``mediation.mediators.Russia.leverage``). ``sources``: the source column per item name (other
+    names: "scenario choice"); without it each row shows its field's own source."""
+    meta = {
+        "unit": unit,
+        "source": source,
+        "lo": None,
+        "hi": None,
+        "lo_open": False,
+        "choices": None,
+        "sources": sources,
+    }
+    return field(default_factory=factory, metadata=meta)
+
+
 @dataclass
 class ViolationParams:
     """Unprovoked fire: a Poisson process per border position, thinned by state."""
 
     base_rate_per_day: float = param(
-        0.012, "1/day per position", "record: 2 violations in the 14 days after the ceasefire over "
-        "10 positions (~0.014/day), less the share explained by grievance", lo=0.0, lo_open=True)
+        0.012,
+        "1/day per position",
+        "record: 2 violations in the 14 days after the ceasefire over "
+        "10 positions (~0.014/day), less the share explained by grievance",
+        lo=0.0,
+        lo_open=True,
+    )
     grievance_gain: float = param(
-        0.3, "per killed-equivalent", "Haushofer et al. 2010 (violence rises after the other side's); "
-        "stated reasoning: rate multiplier 1 + gain x grievance", lo=0.0)
+        0.3,
+        "per killed-equivalent",
+        "Haushofer et al. 2010 (violence rises after the other side's); "
+        "stated reasoning: rate multiplier 1 + gain x grievance",
+        lo=0.0,
+    )
     opening_escalation: float = param(
-        0.2, "probability", "record: 23 Sept opened with small arms, 28 Sept with mortars and large calibre; "
+        0.2,
+        "probability",
+        "record: 23 Sept opened with small arms, 28 Sept with mortars and large calibre; "
         "opening tier = 1 + Binomial(2, p), small arms to mortar: artillery and drones open fire only by "
-        "escalation or a deliberate offensive (OffensiveParams)", lo=0.0, hi=1.0)
+        "escalation or a deliberate offensive (OffensiveParams)",
+        lo=0.0,
+        hi=1.0,
+    )
 
 
 @dataclass
@@ -66,19 +106,34 @@ class GrievanceParams:
     """Memory of fire and casualties received, decaying exponentially."""
 
     half_life_days: float = param(
-        5.0, "days", "Haushofer et al. 2010, Jaeger & Paserman 2008: retaliation effects fade over days "
-        "to weeks", lo=0.0, lo_open=True)
-    per_killed: float = param(1.0, "killed-equivalents per soldier killed", "unit of grievance (definition)",
-                              lo=0.0)
+        5.0,
+        "days",
+        "Haushofer et al. 2010, Jaeger & Paserman 2008: retaliation effects fade over days to weeks",
+        lo=0.0,
+        lo_open=True,
+    )
+    per_killed: float = param(1.0, "killed-equivalents per soldier killed", "unit of grievance (definition)", lo=0.0)
     per_wounded: float = param(
-        0.3, "killed-equivalents per soldier wounded", "stated reasoning: a wound weighs about a third of a "
-        "death (wounded-to-killed ratio ~2 in the flare-up, public reporting)", lo=0.0)
+        0.3,
+        "killed-equivalents per soldier wounded",
+        "stated reasoning: a wound weighs about a third of a "
+        "death (wounded-to-killed ratio ~2 in the flare-up, public reporting)",
+        lo=0.0,
+    )
     per_exchange: float = param(
-        0.2, "killed-equivalents per exchange received", "stated reasoning: fire without casualties still "
-        "provokes (both ministries reported retaliating)", lo=0.0)
+        0.2,
+        "killed-equivalents per exchange received",
+        "stated reasoning: fire without casualties still provokes (both ministries reported retaliating)",
+        lo=0.0,
+    )
     flareup_weight: float = param(
-        0.03, "fraction of flare-up losses", "public reporting: 13-14 Sept losses (ARM 207 dead or missing, "
-        "293 wounded; AZE 80 killed, 281 wounded) spread over each side's positions", lo=0.0, hi=1.0)
+        0.03,
+        "fraction of flare-up losses",
+        "public reporting: 13-14 Sept losses (ARM 207 dead or missing, "
+        "293 wounded; AZE 80 killed, 281 wounded) spread over each side's positions",
+        lo=0.0,
+        hi=1.0,
+    )
 
 
 @dataclass
@@ -86,21 +141,42 @@ class RetaliationParams:
     """The decision to answer fire, its delay and its tier."""
 
     propensity: float = param(
-        0.5, "probability", "record: each ministry says it retaliated (ARM 23 and 28 Sept, AZE 23 Sept); "
-        "probability at zero grievance, tier 1, no pressure", lo=0.0, hi=1.0)
+        0.5,
+        "probability",
+        "record: each ministry says it retaliated (ARM 23 and 28 Sept, AZE 23 Sept); "
+        "probability at zero grievance, tier 1, no pressure",
+        lo=0.0,
+        hi=1.0,
+    )
     grievance_slope: float = param(
-        0.5, "logit per log(1 + killed-equivalents)", "Haushofer et al. 2010: killings raise the probability "
-        "of retaliation more than its size", lo=0.0)
+        0.5,
+        "logit per log(1 + killed-equivalents)",
+        "Haushofer et al. 2010: killings raise the probability of retaliation more than its size",
+        lo=0.0,
+    )
     tier_slope: float = param(
-        0.4, "logit per tier received", "stated reasoning: heavier fire is likelier to be answered "
-        "(Berman et al. 2024 response curves)", lo=0.0)
+        0.4,
+        "logit per tier received",
+        "stated reasoning: heavier fire is likelier to be answered (Berman et al. 2024 response curves)",
+        lo=0.0,
+    )
     delay_mean_hours: float = param(
-        1.0, "hours", "record: ARM says enemy fire was silenced by retaliation (same episode); "
-        "AZE reports nine hours of intermittent fire on 23 Sept", lo=0.0, lo_open=True)
+        1.0,
+        "hours",
+        "record: ARM says enemy fire was silenced by retaliation (same episode); "
+        "AZE reports nine hours of intermittent fire on 23 Sept",
+        lo=0.0,
+        lo_open=True,
+    )
     episode_fatigue: float = param(
-        0.2, "fraction per exchange", "Berman et al. 2024: episodes de-escalate; record: the 23 and 28 Sept "
+        0.2,
+        "fraction per exchange",
+        "Berman et al. 2024: episodes de-escalate; record: the 23 and 28 Sept "
         "exchanges stopped within hours with at most 3 killed. An answer's probability is multiplied by "
-        "(1 - fatigue)^(exchanges already in the episode); not in offensives", lo=0.0, hi=1.0)
+        "(1 - fatigue)^(exchanges already in the episode); not in offensives",
+        lo=0.0,
+        hi=1.0,
+    )
 
 
 @dataclass
@@ -108,13 +184,21 @@ class EscalationParams:
     """Moves up and down the weapon ladder small arms -> large calibre -> mortar -> artillery/drones."""
 
     p_up: float = param(
-        0.1, "probability per retaliation", "record: 28 Sept reached mortars; the flare-up reached "
-        "artillery and drones (public reporting)", lo=0.0, hi=1.0)
+        0.1,
+        "probability per retaliation",
+        "record: 28 Sept reached mortars; the flare-up reached artillery and drones (public reporting)",
+        lo=0.0,
+        hi=1.0,
+    )
     p_down: float = param(
-        0.3, "probability per retaliation", "Berman et al. 2024: episodes de-escalate", lo=0.0, hi=1.0)
+        0.3, "probability per retaliation", "Berman et al. 2024: episodes de-escalate", lo=0.0, hi=1.0
+    )
     grievance_gain: float = param(
-        0.05, "per killed-equivalent", "stated reasoning: grievance raises the odds of escalating "
-        "(Richardson's reaction term)", lo=0.0)
+        0.05,
+        "per killed-equivalent",
+        "stated reasoning: grievance raises the odds of escalating (Richardson's reaction term)",
+        lo=0.0,
+    )
 
 
 @dataclass
@@ -122,14 +206,23 @@ class CasualtyParams:
     """Casualties inflicted on the side fired upon, Poisson per exchange and tier."""
 
     killed_top_tier: float = param(
-        1.2, "killed per exchange", "public reporting: ~287 killed in 48 h of artillery and drone fire "
-        "(both sides' own counts); the flare-up scale informs it", lo=0.0)
+        1.2,
+        "killed per exchange",
+        "public reporting: ~287 killed in 48 h of artillery and drone fire "
+        "(both sides' own counts); the flare-up scale informs it",
+        lo=0.0,
+    )
     tier_ratio: float = param(
-        0.2, "ratio per tier step", "record: 3 killed by mortar and large-calibre fire on 28 Sept, 1 wounded "
+        0.2,
+        "ratio per tier step",
+        "record: 3 killed by mortar and large-calibre fire on 28 Sept, 1 wounded "
         "by small arms on 23 Sept; mean killed at tier t = killed_top_tier * ratio^(4 - t)",
-        lo=0.0, hi=1.0)
+        lo=0.0,
+        hi=1.0,
+    )
     wounded_per_killed: float = param(
-        2.0, "wounded per killed", "public reporting: 574 wounded to 287 killed in the flare-up", lo=0.0)
+        2.0, "wounded per killed", "public reporting: 574 wounded to 287 killed in the flare-up", lo=0.0
+    )
 
 
 @dataclass
@@ -137,11 +230,16 @@ class SpilloverParams:
     """Tension spreading to adjacent sectors."""
 
     prob_top_tier: float = param(
-        0.35, "probability per adjacent sector per exchange at the top tier", "public reporting: the flare-up "
+        0.35,
+        "probability per adjacent sector per exchange at the top tier",
+        "public reporting: the flare-up "
         "spread over four Armenian and four Azerbaijani directions at once; scales as (tier/4)^2",
-        lo=0.0, hi=1.0)
+        lo=0.0,
+        hi=1.0,
+    )
     delay_mean_hours: float = param(
-        3.0, "hours", "stated reasoning: neighbouring units join within hours", lo=0.0, lo_open=True)
+        3.0, "hours", "stated reasoning: neighbouring units join within hours", lo=0.0, lo_open=True
+    )
 
 
 @dataclass
@@ -175,40 +273,70 @@ class MediationParams:
     """Mediators react to violations with casualties by applying pressure for a time."""
 
     intensity: float = param(
-        1.0, "multiplier of every mediator's leverage", "scenario knob: 1 = as in Sept 2022, 0 = no mediation",
-        lo=0.0, hi=3.0)
+        1.0,
+        "multiplier of every mediator's leverage",
+        "scenario knob: 1 = as in Sept 2022, 0 = no mediation",
+        lo=0.0,
+        hi=3.0,
+    )
     pressure_duration_days: float = param(
-        5.0, "days", "stated reasoning: a round of calls and visits lasts about a working week", lo=0.0,
-        lo_open=True)
+        5.0, "days", "stated reasoning: a round of calls and visits lasts about a working week", lo=0.0, lo_open=True
+    )
     truce_lead_delay_hours: float = param(
-        24.0, "hours", "public reporting: the 14 Sept ceasefire took about 40 h after the flare-up began; "
-        "a first truce on 13 Sept failed within minutes", lo=0.0, lo_open=True)
-    mediators: list[MediatorParams] = field(default_factory=_default_mediators, metadata={
-        "unit": "-", "source": "; ".join(f"{k}: {v}" for k, v in MEDIATOR_SOURCES.items()),
-        "lo": None, "hi": None, "lo_open": False, "choices": None})
+        24.0,
+        "hours",
+        "public reporting: the 14 Sept ceasefire took about 40 h after the flare-up began; "
+        "a first truce on 13 Sept failed within minutes",
+        lo=0.0,
+        lo_open=True,
+    )
+    mediators: list[MediatorParams] = param_list(
+        _default_mediators, "-", "; ".join(f"{k}: {v}" for k, v in MEDIATOR_SOURCES.items()), sources=MEDIATOR_SOURCES
+    )
 
 
 @dataclass
 class ObserverParams:
-    """A peacekeeping or observer contingent on the border (none in the Sept 2022 baseline)."""
+    """A peacekeeping or observer contingent on the border (none in the Sept 2022 baseline).
+
+    ``observer`` is the first contingent; ``missions`` (a list of these) adds more, each with its own
+    strength, sectors, dates and effects (:class:`sim.model.agents.ObserverMission`)."""
 
     strength: float = param(
-        0.0, "personnel", "public reporting: Russia's ~1,960 peacekeepers are in Nagorno-Karabakh, not on "
-        "this border; ARM called for an international observer mission (000)", lo=0.0)
+        0.0,
+        "personnel",
+        "public reporting: Russia's ~1,960 peacekeepers are in Nagorno-Karabakh, not on "
+        "this border; ARM called for an international observer mission (000)",
+        lo=0.0,
+    )
     strength_scale: float = param(
-        50.0, "personnel", "stated reasoning: effect = 1 - exp(-strength/scale), ~63% of full effect at "
-        "50 personnel on the border", lo=0.0, lo_open=True)
+        50.0,
+        "personnel",
+        "stated reasoning: effect = 1 - exp(-strength/scale), ~63% of full effect at 50 personnel on the border",
+        lo=0.0,
+        lo_open=True,
+    )
     max_deterrence: float = param(
-        0.5, "fraction of unprovoked fire prevented", "Fortna 2003/2004: peacekeeping and monitoring "
-        "lower the hazard of renewed war", lo=0.0, hi=1.0)
+        0.5,
+        "fraction of unprovoked fire prevented",
+        "Fortna 2003/2004: peacekeeping and monitoring lower the hazard of renewed war",
+        lo=0.0,
+        hi=1.0,
+    )
     max_interposition: float = param(
-        0.4, "fraction of retaliation prevented", "Fortna 2004: third parties interpose", lo=0.0, hi=1.0)
+        0.4, "fraction of retaliation prevented", "Fortna 2004: third parties interpose", lo=0.0, hi=1.0
+    )
     max_verification: float = param(
-        0.9, "probability a covered exchange is attributed", "stated reasoning: observers see most "
-        "exchanges in their sectors", lo=0.0, hi=1.0)
+        0.9,
+        "probability a covered exchange is attributed",
+        "stated reasoning: observers see most exchanges in their sectors",
+        lo=0.0,
+        hi=1.0,
+    )
     sectors: list[str] = param([], "sector ids ([] = every sector)", "scenario choice")
     deploy_day: float = param(0.0, "days after the ceasefire", "scenario choice", lo=0.0)
     withdraw_day: float = param(-1.0, "days after the ceasefire (-1 = never)", "scenario choice", lo=-1.0)
+    name: str = param("peacekeepers", "-", "its row in the action log and the timeline (unique among contingents)")
 
 
 @dataclass
@@ -216,8 +344,8 @@ class ReportingParams:
     """Who each side says fired first."""
 
     deny_prob: float = param(
-        0.95, "probability", "record: both ministries blamed the other in both incidents (2 of 2)",
-        lo=0.0, hi=1.0)
+        0.95, "probability", "record: both ministries blamed the other in both incidents (2 of 2)", lo=0.0, hi=1.0
+    )
 
 
 @dataclass
@@ -225,35 +353,57 @@ class OffensiveParams:
     """A side's deliberate decision to resume war (Fortna 2004), apart from spirals out of incidents."""
 
     rate_per_year: float = param(
-        0.23, "offensives per year per side", "public reporting: three war-scale offensives on this line in "
+        0.23,
+        "offensives per year per side",
+        "public reporting: three war-scale offensives on this line in "
         "6.5 years (April 2016, Sept 2020, Sept 2022), ~0.46/year for the pair, split equally because each "
         "side blames the other; lowered by mediation pressure and by observers' deterrence; not identified "
-        "by the 14-day record, so not calibrated", lo=0.0)
+        "by the 14-day record, so not calibrated",
+        lo=0.0,
+    )
     barrage_interval_hours: float = param(
-        3.0, "hours", "public reporting: the flare-up's shelling went on through two nights and the day "
-        "between; stated reasoning: each attacking position renews its barrage every few hours", lo=0.0,
-        lo_open=True)
+        3.0,
+        "hours",
+        "public reporting: the flare-up's shelling went on through two nights and the day "
+        "between; stated reasoning: each attacking position renews its barrage every few hours",
+        lo=0.0,
+        lo_open=True,
+    )
     max_days: float = param(
-        2.0, "days", "public reporting: the flare-up lasted about 48 h before a ceasefire held; an offensive "
-        "ends then unless a brokered truce stops it sooner", lo=0.0, lo_open=True)
+        2.0,
+        "days",
+        "public reporting: the flare-up lasted about 48 h before a ceasefire held; an offensive "
+        "ends then unless a brokered truce stops it sooner",
+        lo=0.0,
+        lo_open=True,
+    )
 
 
 @dataclass
 class CollapseParams:
     """When violence returns to war scale, the ceasefire has collapsed."""
 
-    rule: str = param("killed_window", "one of killed_window, killed_and_sectors", "stated reasoning: war "
-                      "scale is measured by losses; killed_and_sectors also asks for breadth",
-                      choices=COLLAPSE_RULES)
-    window_hours: float = param(
-        48.0, "hours", "public reporting: the flare-up lasted about 48 h", lo=0.0, lo_open=True)
+    rule: str = param(
+        "killed_window",
+        "one of killed_window, killed_and_sectors",
+        "stated reasoning: war scale is measured by losses; killed_and_sectors also asks for breadth",
+        choices=COLLAPSE_RULES,
+    )
+    window_hours: float = param(48.0, "hours", "public reporting: the flare-up lasted about 48 h", lo=0.0, lo_open=True)
     killed_threshold: float = param(
-        100.0, "killed (both sides) within the window", "public reporting: ~287 killed in 48 h of the "
+        100.0,
+        "killed (both sides) within the window",
+        "public reporting: ~287 killed in 48 h of the "
         "flare-up; a third of that is war scale, some 30 times the deadliest incident after the "
-        "ceasefire (3 killed on 28 Sept)", lo=1.0)
+        "ceasefire (3 killed on 28 Sept)",
+        lo=1.0,
+    )
     top_tier_sectors: int = param(
-        3, "sectors at the top tier within the window (killed_and_sectors only)", "public reporting: the "
-        "flare-up hit four directions per side", lo=1)
+        3,
+        "sectors at the top tier within the window (killed_and_sectors only)",
+        "public reporting: the flare-up hit four directions per side",
+        lo=1,
+    )
 
 
 @dataclass
@@ -268,12 +418,19 @@ class ModelParams:
     spillover: SpilloverParams = field(default_factory=SpilloverParams)
     mediation: MediationParams = field(default_factory=MediationParams)
     observer: ObserverParams = field(default_factory=ObserverParams)
+    missions: list[ObserverParams] = param_list(
+        list,
+        "contingents besides observer ([] = none)",
+        "scenario choice: each item has observer's "
+        "fields, e.g. missions=[{name: EU, strength: 100, sectors: [jermuk]}]",
+    )
     reporting: ReportingParams = field(default_factory=ReportingParams)
     offensive: OffensiveParams = field(default_factory=OffensiveParams)
     collapse: CollapseParams = field(default_factory=CollapseParams)
 
 
 # --- validation and conversion ------------------------------------------------------------------
+
 
 def _check(key: str, value: Any, meta: dict) -> None:
     choices = meta.get("choices")
@@ -300,17 +457,20 @@ def validate(params: Any, prefix: str = "", sectors: tuple[str, ...] | None = No
 
     ``sectors``, if given, are the known sector ids for ``observer.sectors``.
     """
+    items = _item_classes(type(params))
     for f in dataclasses.fields(params):
         key = f"{prefix}{f.name}"
         value = getattr(params, f.name)
         if dataclasses.is_dataclass(value):
             validate(value, key + ".", sectors)
-        elif f.name == "mediators":
-            names = [m.name for m in value]
+        elif f.name in items:
+            if not isinstance(value, list) or not all(dataclasses.is_dataclass(v) for v in value):
+                raise ParameterError(f"{key} must be a list of {items[f.name].__name__}")
+            names = [v.name for v in value if hasattr(v, "name")]
             if len(set(names)) != len(names):
-                raise ParameterError(f"{key}: mediator names must be unique, got {names}")
-            for i, m in enumerate(value):
-                validate(m, f"{key}[{i}].", sectors)
+                raise ParameterError(f"{key}: names must be unique, got {names}")
+            for i, item in enumerate(value):
+                validate(item, f"{key}[{i}].", sectors)
         else:
             _check(key, value, f.metadata)
     if isinstance(params, ObserverParams) and sectors is not None:
@@ -319,6 +479,12 @@ def validate(params: Any, prefix: str = "", sectors: tuple[str, ...] | None = No
             raise ParameterError(f"{prefix}sectors: unknown sector {unknown[0]!r}; allowed: {', '.join(sectors)}")
     if isinstance(params, ObserverParams) and params.withdraw_day >= 0 and params.withdraw_day < params.deploy_day:
         raise ParameterError(f"{prefix}withdraw_day={params.withdraw_day} is before deploy_day={params.deploy_day}")
+    if isinstance(params, ModelParams):
+        names = [o.name for o in (params.observer, *params.missions)]
+        if len(set(names)) != len(names):
+            raise ParameterError(
+                f"{prefix}observer.name and {prefix}missions: contingent names must be unique, got {names}"
+            )
 
 
 def from_dict(cls: type, data: dict) -> Any:
@@ -328,20 +494,36 @@ def from_dict(cls: type, data: dict) -> Any:
     for key, value in data.items():
         if key not in names:
             raise ParameterError(f"unknown parameter {cls.__name__}.{key}; allowed: {', '.join(names)}")
-        f = names[key]
-        sub = _field_class(f)
+        sub, item = _field_class(cls, key), _item_classes(cls).get(key)
         if sub is not None and isinstance(value, dict):
             kwargs[key] = from_dict(sub, value)
-        elif key == "mediators":
-            kwargs[key] = [from_dict(MediatorParams, m) for m in value]
+        elif item is not None and isinstance(value, list):
+            kwargs[key] = [from_dict(item, v) if isinstance(v, dict) else v for v in value]
         else:
             kwargs[key] = value
     return cls(**kwargs)
 
 
-def _field_class(f: dataclasses.Field) -> type | None:
-    t = f.type if isinstance(f.type, type) else globals().get(str(f.type))
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _field_class(cls: type, name: str) -> type | None:
+    """The parameter dataclass a field of ``cls`` holds (``ObserverParams`` for ``observer``), else None."""
+    t = _hints(cls).get(name)
     return t if isinstance(t, type) and dataclasses.is_dataclass(t) else None
+
+
+@functools.cache
+def _item_classes(cls: type) -> dict[str, type]:
+    """{field: item class} of the ``list[SomeParams]`` fields of ``cls`` (``mediators``: ``MediatorParams``)."""
+    out = {}
+    for name, t in _hints(cls).items():
+        args = typing.get_args(t) if typing.get_origin(t) is list else ()
+        if len(args) == 1 and isinstance(args[0], type) and dataclasses.is_dataclass(args[0]):
+            out[name] = args[0]
+    return out
 
 
 def rows(params: Any | None = None, prefix: str = "") -> list[tuple[str, str, str, str]]:
@@ -353,16 +535,40 @@ def rows(params: Any | None = None, prefix: str = "") -> list[tuple[str, str, st
         key = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
             out.extend(rows(value, key + "."))
-        elif f.name == "mediators":
-            for m in value:
-                out.append((f"{key}.{m.name}.leverage", str(m.leverage), "probability scale",
-                            MEDIATOR_SOURCES.get(m.name, "scenario choice")))
-                out.append((f"{key}.{m.name}.delay_hours", str(m.delay_hours), "hours",
-                            MEDIATOR_SOURCES.get(m.name, "scenario choice")))
+        elif f.name in _item_classes(type(params)) and value:
+            out.extend(_item_rows(key, value, f.metadata.get("sources")))
         else:
             rng = _range_text(f.metadata)
-            out.append((key, f"{value!r}" if isinstance(value, str) else str(value),
-                        f.metadata["unit"] + rng, f.metadata["source"]))
+            out.append(
+                (
+                    key,
+                    f"{value!r}" if isinstance(value, str) else str(value),
+                    f.metadata["unit"] + rng,
+                    f.metadata["source"],
+                )
+            )
+    return out
+
+
+def _item_rows(key: str, items: list, sources: dict[str, str] | None) -> list[tuple[str, str, str, str]]:
+    """Rows of a list of parameter dataclasses: ``KEY.NAME.FIELD`` per item (its index when it has no
+    ``name``) and field, the name itself aside; unit without range (the item class checks it)."""
+    out = []
+    for i, item in enumerate(items):
+        label = getattr(item, "name", i)
+        for f in dataclasses.fields(item):
+            if f.name == "name":
+                continue
+            value = getattr(item, f.name)
+            source = f.metadata["source"] if sources is None else sources.get(label, "scenario choice")
+            out.append(
+                (
+                    f"{key}.{label}.{f.name}",
+                    f"{value!r}" if isinstance(value, str) else str(value),
+                    f.metadata["unit"],
+                    source,
+                )
+            )
     return out
 
 
@@ -380,8 +586,11 @@ def markdown_table(calibrated: dict[str, str] | None = None) -> str:
     """The parameter table of docs/ODD.md; ``calibrated`` maps the calibration's free parameters to
     their prior (``python -m calibration.priors`` passes them: the model layer does not know them)."""
     calibrated = calibrated or {}
-    lines = ["| parameter | default | unit; range | calibrated (prior) | source or reasoning |",
-             "|---|---|---|---|---|"]
-    lines += [f"| `{n}` | {d} | {u} | {'yes, ' + calibrated[n] if n in calibrated else 'no'} | {s} |"
-              for n, d, u, s in rows()]
+    lines = [
+        "| parameter | default | unit; range | calibrated (prior) | source or reasoning |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{n}` | {d} | {u} | {'yes, ' + calibrated[n] if n in calibrated else 'no'} | {s} |" for n, d, u, s in rows()
+    ]
     return "\n".join(lines)

@@ -20,20 +20,28 @@ def decayed(grievance: float, elapsed_hours: float, half_life_days: float) -> fl
     return grievance * 0.5 ** (elapsed_hours / (half_life_days * HOURS_PER_DAY))
 
 
-def unprovoked_rate_per_hour(base_rate_per_day: float, grievance: float, grievance_gain: float,
-                             pressure: float, deterrence: float) -> float:
+def unprovoked_rate_per_hour(
+    base_rate_per_day: float, grievance: float, grievance_gain: float, pressure: float, deterrence: float
+) -> float:
     """Rate of unprovoked fire from one position (1/hour).
 
     base x (1 + gain x grievance), lowered by mediation pressure and by a peacekeeper's deterrence
     (both fractions in [0, 1]).
     """
-    return (base_rate_per_day / HOURS_PER_DAY) * (1.0 + grievance_gain * grievance) \
-        * (1.0 - pressure) * (1.0 - deterrence)
+    return (
+        (base_rate_per_day / HOURS_PER_DAY) * (1.0 + grievance_gain * grievance) * (1.0 - pressure) * (1.0 - deterrence)
+    )
 
 
-def retaliation_probability(propensity: float, grievance: float, grievance_slope: float,
-                            tier_received: int, tier_slope: float,
-                            pressure: float, interposition: float) -> float:
+def retaliation_probability(
+    propensity: float,
+    grievance: float,
+    grievance_slope: float,
+    tier_received: int,
+    tier_slope: float,
+    pressure: float,
+    interposition: float,
+) -> float:
     """Probability that a position answers fire of ``tier_received``.
 
     logit p = logit(propensity) + grievance_slope x log(1 + grievance) + tier_slope x (tier - 1),
@@ -44,8 +52,11 @@ def retaliation_probability(propensity: float, grievance: float, grievance_slope
     elif propensity >= 1.0:
         p = 1.0
     else:
-        z = math.log(propensity / (1.0 - propensity)) + grievance_slope * math.log1p(grievance) \
+        z = (
+            math.log(propensity / (1.0 - propensity))
+            + grievance_slope * math.log1p(grievance)
             + tier_slope * (tier_received - 1)
+        )
         p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
     return p * (1.0 - pressure) * (1.0 - interposition)
 
@@ -56,8 +67,9 @@ def episode_fatigue_factor(fatigue: float, exchanges_so_far: int) -> float:
     return (1.0 - fatigue) ** max(exchanges_so_far - 1, 0)
 
 
-def escalation_probabilities(p_up: float, p_down: float, grievance: float, grievance_gain: float,
-                             pressure: float) -> tuple[float, float]:
+def escalation_probabilities(
+    p_up: float, p_down: float, grievance: float, grievance_gain: float, pressure: float
+) -> tuple[float, float]:
     """(probability of answering one tier higher, one tier lower).
 
     Grievance raises the odds of going up, mediation pressure moves weight from up to down.
@@ -96,6 +108,12 @@ def mediation_pressure(levers: list[float] | tuple[float, ...]) -> float:
     return 1.0 - remaining
 
 
+def either(a: float, b: float) -> float:
+    """Two independent effects (fractions in [0, 1]) together: 1 - (1 - a)(1 - b), written a + b - ab so
+    that either(0, b) is exactly b (folding contingents' effects from 0 leaves a single one unchanged)."""
+    return a + b - a * b
+
+
 def coverage_effect(strength: float, strength_scale: float) -> float:
     """Share of a contingent's full effect reached with ``strength`` personnel: 1 - exp(-s/scale)."""
     if strength <= 0.0:
@@ -121,8 +139,9 @@ def killed_in_window(times_hours: list[float], killed: list[int], now_hours: flo
     return sum(k for t, k in zip(times_hours, killed) if t > start)
 
 
-def collapse_fires(rule: str, killed_window: int, killed_threshold: float,
-                   top_tier_sectors_window: int, top_tier_sectors: int) -> bool:
+def collapse_fires(
+    rule: str, killed_window: int, killed_threshold: float, top_tier_sectors_window: int, top_tier_sectors: int
+) -> bool:
     """Whether the ceasefire has collapsed: war-scale losses within the window (``killed_window``),
     and with ``killed_and_sectors`` also fire at the top tier in enough sectors. Breadth alone never
     counts: a local clash with heavy weapons is an incident, not war."""

@@ -12,82 +12,120 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from sim.model.model import INCIDENT_FIELDS, CeasefireModel, EpisodeReport
-from sim.model.params import SIDES, CollapseParams, ModelParams, ParameterError, validate
-from sim.record.patterns import Episode
-from sim.model.rules import HOURS_PER_DAY
-from sim.model.setting import FireReceived, Setting
 from sim.common.files import write_atomic
+from sim.model.border import Border, FireReceived
+from sim.model.model import INCIDENT_FIELDS, CeasefireModel, Incident
+from sim.model.params import SIDES, CollapseParams, ModelParams, ParameterError, validate
+from sim.model.rules import HOURS_PER_DAY
+from sim.record.patterns import Episode
 
-_COL = {name: i for i, name in enumerate(INCIDENT_FIELDS)}
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """What one run came to: summary.json of a single run (:meth:`to_dict`, in this field order) and a
+    row of replications.csv."""
+
+    seed: int | list[int]  # the SeedSequence's entropy
+    spawn_key: list[int]  # [i] for replication i of an experiment
+    scenario: str
+    horizon_days: float
+    collapsed: bool
+    collapse_cause: str  # "spiral" or "offensive" once collapsed, else ""
+    durability_days: float  # days from the start to the collapse, or the horizon
+    n_violations: int  # episodes
+    n_exchanges: int  # exchanges of fire (incidents)
+    killed: dict[str, int]  # side -> own soldiers killed
+    wounded: dict[str, int]
+    max_tier: int  # heaviest tier fired (0 = no fire)
+    drawn: dict[str, float] | None = None  # parameter values drawn from a posterior for this run (None: none)
+
+    def to_dict(self) -> dict[str, Any]:
+        """summary.json's fields, in order (``drawn`` only when parameters were drawn)."""
+        out: dict[str, Any] = {
+            "seed": self.seed if isinstance(self.seed, int) else list(self.seed),
+            "spawn_key": list(self.spawn_key),
+            "scenario": self.scenario,
+            "horizon_days": self.horizon_days,
+            "collapsed": self.collapsed,
+            "collapse_cause": self.collapse_cause,
+            "durability_days": self.durability_days,
+            "n_violations": self.n_violations,
+            "n_exchanges": self.n_exchanges,
+            "killed": dict(self.killed),
+            "wounded": dict(self.wounded),
+            "max_tier": self.max_tier,
+        }
+        if self.drawn is not None:
+            out["drawn"] = dict(self.drawn)
+        return out
 
 
 @dataclass
 class RunResult:
     """What one run produced: its summary, the incident log, episodes and mediator actions."""
 
-    summary: dict
-    incidents: list[tuple]
-    episodes: list[EpisodeReport]
+    summary: RunSummary
+    incidents: list[Incident]
+    episodes: list[Episode]  # comparable with the record's (sim.record.patterns.summary_statistics)
     actions: list[tuple[float, str, str]]
-    setting: Setting
-    n_scheduled: int        # events the run put on Mesa's event list
+    border: Border
+    n_scheduled: int  # events the run put on Mesa's event list
 
     @property
     def collapsed(self) -> bool:
-        return self.summary["collapsed"]
+        """Whether the ceasefire returned to war scale within the horizon."""
+        return self.summary.collapsed
 
     @property
     def durability_days(self) -> float:
-        return self.summary["durability_days"]
-
-
-def pattern_episodes(result: RunResult) -> list[Episode]:
-    """The run's episodes as :class:`sim.record.patterns.Episode`, comparable with the record's."""
-    c = _COL
-    out = []
-    rows_by_episode: dict[int, list[tuple]] = {}
-    for row in result.incidents:
-        rows_by_episode.setdefault(row[c["episode"]], []).append(row)
-    for ep in result.episodes:
-        rows = rows_by_episode.get(ep.id, ())
-        killed = {s: sum(r[c[f"killed_{s}"]] for r in rows) for s in SIDES}
-        wounded = {s: sum(r[c[f"wounded_{s}"]] for r in rows) for s in SIDES}
-        answered = {r[c["initiator"]] for r in rows if r[c["kind"]] == "retaliation"}
-        out.append(Episode(
-            start_hours=ep.start_hours, killed=killed, wounded=wounded,
-            max_tier=max((r[c["tier"]] for r in rows), default=0),
-            blamed={s: ep.claims[s] or None for s in SIDES},
-            retaliated={s: s in answered for s in SIDES}))
-    return out
+        """Days from the origin to collapse, or the horizon if it held."""
+        return self.summary.durability_days
 
 
 def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    """``seed`` as a ``numpy.random.SeedSequence`` (an int seeds a new one)."""
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
 
 
-def simulate(params: ModelParams, seed: int | np.random.SeedSequence, horizon_days: float,
-             setting: Setting, scenario: str = "custom", origin: Origin | None = None,
-             check: bool = True) -> RunResult:
+def simulate(
+    params: ModelParams,
+    seed: int | np.random.SeedSequence,
+    horizon_days: float,
+    border: Border,
+    scenario: str = "custom",
+    origin: Origin | None = None,
+    check: bool = True,
+    drawn: dict[str, float] | None = None,
+) -> RunResult:
     """Run the model to collapse or ``horizon_days`` with a generator seeded by ``seed``: from the
     ceasefire, or from ``origin`` (a later start in the state the record implies then).
+
+    ``drawn``: the parameter values drawn from a posterior for this run (recorded in its summary).
 
     ``params`` are range-checked first, as the command line checks them (one-line
     :class:`sim.model.params.ParameterError`); loops that checked them already pass ``check=False``."""
     if check:
-        validate(params, sectors=setting.sector_ids)
+        validate(params, sectors=border.sector_ids)
         if not (horizon_days > 0) or horizon_days == float("inf"):
             raise ParameterError(f"horizon_days={horizon_days} is out of range; allowed (0.0, inf) days")
     ss = seed_sequence(seed)
     origin = origin or Origin()
-    model = CeasefireModel(params, setting, horizon_days, rng=np.random.default_rng(ss),
-                           origin_hours=origin.hours, history=origin.history)
+    model = CeasefireModel(
+        params, border, horizon_days, rng=np.random.default_rng(ss), origin_hours=origin.hours, history=origin.history
+    )
     model.run()
-    return RunResult(summarize(model, ss, scenario, horizon_days), model.incidents, model.episodes,
-                     model.actions, setting, model.n_scheduled)
+    return RunResult(
+        summarize(model, ss, scenario, horizon_days, drawn),
+        model.incidents,
+        model.episodes,
+        model.actions,
+        border,
+        model.n_scheduled,
+    )
 
 
 @dataclass(frozen=True)
@@ -98,58 +136,76 @@ class Origin:
     history: tuple[FireReceived, ...] = ()
 
 
-FLAREUP_HOURS = 48.0   # the 13-14 Sept flare-up lasted about two days (public reporting)
+FLAREUP_HOURS = 48.0  # the 13-14 Sept flare-up lasted about two days (public reporting)
 
 
-def war_scale_killed(params: ModelParams, seed: int | np.random.SeedSequence, setting: Setting,
-                     hours: float = FLAREUP_HOURS, cap: float = 2000.0) -> int:
+def war_scale_killed(
+    params: ModelParams,
+    seed: int | np.random.SeedSequence,
+    border: Border,
+    hours: float = FLAREUP_HOURS,
+    cap: float = 2000.0,
+) -> int:
     """Killed (both sides) in the first ``hours`` of a flare-up: the war regime's scale.
 
     Every position opens fire at the top tier at hour 0 and the rules run on, mediation included,
     with collapse switched off; the run stops early once ``cap`` killed is reached.
     """
-    war = dataclasses.replace(params, collapse=CollapseParams(rule="killed_window", window_hours=hours,
-                                                               killed_threshold=cap))
-    model = CeasefireModel(war, setting, hours / HOURS_PER_DAY, rng=np.random.default_rng(seed_sequence(seed)),
-                           start="war")
+    war = dataclasses.replace(
+        params, collapse=CollapseParams(rule="killed_window", window_hours=hours, killed_threshold=cap)
+    )
+    model = CeasefireModel(
+        war, border, hours / HOURS_PER_DAY, rng=np.random.default_rng(seed_sequence(seed)), start="war"
+    )
     model.run()
     return sum(p.killed for p in model.positions)
 
 
-def summarize(model: CeasefireModel, ss: np.random.SeedSequence, scenario: str, horizon_days: float) -> dict:
+def summarize(
+    model: CeasefireModel,
+    ss: np.random.SeedSequence,
+    scenario: str,
+    horizon_days: float,
+    drawn: dict[str, float] | None = None,
+) -> RunSummary:
+    """The run's summary: collapse and its cause, durability, violations, casualties per side, top tier."""
     killed = {s: 0 for s in SIDES}
     wounded = {s: 0 for s in SIDES}
     for side in SIDES:
         killed[side] = sum(p.killed for p in model.positions if p.side == side)
         wounded[side] = sum(p.wounded for p in model.positions if p.side == side)
-    max_tier = max((row[_COL["tier"]] for row in model.incidents), default=0)
+    max_tier = max((e.max_tier for e in model.episodes), default=0)  # every exchange is in an episode
     if model.collapsed:
         durability = (model.collapse_hours - model.origin_hours) / HOURS_PER_DAY
     else:
         durability = float(horizon_days)
-    return {
-        "seed": ss.entropy if isinstance(ss.entropy, int) else [int(x) for x in ss.entropy],
-        "spawn_key": list(ss.spawn_key),
-        "scenario": scenario,
-        "horizon_days": float(horizon_days),
-        "collapsed": bool(model.collapsed),
-        "collapse_cause": model.collapse_cause,
-        "durability_days": round(float(durability), 6),
-        "n_violations": len(model.episodes),
-        "n_exchanges": len(model.incidents),
-        "killed": killed,
-        "wounded": wounded,
-        "max_tier": int(max_tier),
-    }
+    return RunSummary(
+        seed=ss.entropy if isinstance(ss.entropy, int) else [int(x) for x in ss.entropy],
+        spawn_key=list(ss.spawn_key),
+        scenario=scenario,
+        horizon_days=float(horizon_days),
+        collapsed=bool(model.collapsed),
+        collapse_cause=model.collapse_cause,
+        durability_days=round(float(durability), 6),
+        n_violations=len(model.episodes),
+        n_exchanges=len(model.incidents),
+        killed=killed,
+        wounded=wounded,
+        max_tier=int(max_tier),
+        drawn=drawn,
+    )
 
 
 # -- writing ----------------------------------------------------------------------------------------
 
-def summary_json(summary: dict) -> bytes:
-    return (json.dumps(summary, indent=2, sort_keys=False) + "\n").encode()
+
+def summary_json(summary: RunSummary) -> bytes:
+    """summary.json's bytes for one run."""
+    return (json.dumps(summary.to_dict(), indent=2, sort_keys=False) + "\n").encode()
 
 
 def incidents_csv(result: RunResult) -> bytes:
+    """incidents.csv's bytes: one row per exchange, in :data:`INCIDENT_FIELDS` order."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(INCIDENT_FIELDS)
@@ -165,5 +221,6 @@ def write_run(result: RunResult, out_dir: Path, timeline: bool = True) -> None:
     write_atomic(out_dir / "incidents.csv", incidents_csv(result))
     if timeline:
         from sim.model.timeline import timeline_png
+
         write_atomic(out_dir / "timeline.png", timeline_png(result))
     write_atomic(out_dir / "summary.json", summary_json(result.summary))

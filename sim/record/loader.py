@@ -29,14 +29,13 @@ from typing import Any
 
 from sim.common import resources
 
-
 SIDES = ("ARM", "AZE")
 KINDS = ("flare_up", "truce", "ceasefire", "violation", "mediation", "monitoring", "statement")
 MEDIATORS = ("Russia", "CSTO", "EU", "US")
 PUBLIC = "public reporting"
 LOCAL_TZ = timezone(timedelta(hours=4))  # Armenia and Azerbaijan, UTC+4 (003: 07:40 local = 03:40 GMT)
 FILES = ("events.yaml", "sectors.yaml", "ladder.yaml", "context.yaml")
-DEFAULT_SEEDS = resources.SEEDS_DIR   # <repo>/seeds, or the installed copy (sim/common/resources.py)
+DEFAULT_SEEDS = resources.SEEDS_DIR  # <repo>/seeds, or the installed copy (sim/common/resources.py)
 _ARTICLE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 
 
@@ -49,6 +48,7 @@ class RecordError(Exception):
 
 
 # --- the record ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Sector:
@@ -67,22 +67,22 @@ class Sector:
 class Claim:
     """One side's own account of an incident, from one source. ``None`` = the claim does not say."""
 
-    side: str                    # ARM or AZE: whose account this is
-    source: str                  # article file name or "public reporting"
-    claimant: str                # e.g. "Armenian Defence Ministry"
-    fired_first: str | None      # whom the claim blames for opening fire
-    location: str                # as named
-    sectors: tuple[str, ...]     # sector ids the location maps to (empty = not identifiable)
-    time: datetime | None        # timezone-aware start of the incident per this claim
-    time_approx: bool            # "around midnight", "around 6 p.m."
-    weapons: tuple[str, ...]     # ladder ids
+    side: str  # ARM or AZE: whose account this is
+    source: str  # article file name or "public reporting"
+    claimant: str  # e.g. "Armenian Defence Ministry"
+    fired_first: str | None  # whom the claim blames for opening fire
+    location: str  # as named
+    sectors: tuple[str, ...]  # sector ids the location maps to (empty = not identifiable)
+    time: datetime | None  # timezone-aware start of the incident per this claim
+    time_approx: bool  # "around midnight", "around 6 p.m."
+    weapons: tuple[str, ...]  # ladder ids
     weapons_as_named: str
     duration_hours: float | None  # hours
-    own_killed: int | None       # the claiming side's own soldiers killed
-    own_wounded: int | None      # the claiming side's own soldiers wounded
-    retaliated: bool | None      # does the claim say this side fired back
+    own_killed: int | None  # the claiming side's own soldiers killed
+    own_wounded: int | None  # the claiming side's own soldiers wounded
+    retaliated: bool | None  # does the claim say this side fired back
     weapon_tiers: tuple[int, ...] = ()  # ladder tier of each weapon, filled by the loader
-    enemy_killed: int | None = None     # a claim about the other side's losses, not a count
+    enemy_killed: int | None = None  # a claim about the other side's losses, not a count
     note: str | None = None
 
     def __post_init__(self):
@@ -101,9 +101,9 @@ class TimeClaim:
 
     source: str
     date: date
-    time: datetime | None        # None: the source gives the date only
+    time: datetime | None  # None: the source gives the date only
     time_approx: bool
-    as_stated: str               # the source's wording, short
+    as_stated: str  # the source's wording, short
     note: str | None = None
 
     @property
@@ -117,24 +117,24 @@ class Event:
     """A dated event. Violations carry claims; the ceasefire carries time claims."""
 
     id: str
-    kind: str                    # one of KINDS
-    date: date | None            # None only with when_as_stated (e.g. "earlier in 2022")
+    kind: str  # one of KINDS
+    date: date | None  # None only with when_as_stated (e.g. "earlier in 2022")
     date_approx: bool
-    time: datetime | None        # timezone-aware start, if the event itself has one
+    time: datetime | None  # timezone-aware start, if the event itself has one
     time_approx: bool
     end: datetime | None
     when_as_stated: str | None
     sources: tuple[str, ...]
-    summary: str                 # our own words
+    summary: str  # our own words
     claims: tuple[Claim, ...] = ()
     time_claims: tuple[TimeClaim, ...] = ()
     mediator: str | None = None  # Russia | CSTO | EU | US: who mediated, brokered or sent monitors
-    side: str | None = None      # for statements: whose
+    side: str | None = None  # for statements: whose
     place: str | None = None
     note: str | None = None
-    references: tuple[str, ...] = ()   # where the facts come from (outlet, date, title), in detail
-    personnel: int | None = None       # monitoring missions: monitors deployed
-    outside_sectors: bool = False      # on the state border, but outside the modelled sectors
+    references: tuple[str, ...] = ()  # where the facts come from (outlet, date, title), in detail
+    personnel: int | None = None  # monitoring missions: monitors deployed
+    outside_sectors: bool = False  # on the state border, but outside the modelled sectors
 
     @property
     def start(self) -> datetime | None:
@@ -201,8 +201,9 @@ class Record:
             if c.source == source:
                 return c.start
         known = ", ".join(c.source for c in self.ceasefire_claims())
-        raise RecordError("events.yaml", self.ceasefire().id, "time_claims",
-                          f"no claim from source {source!r}; sources: {known}")
+        raise RecordError(
+            "events.yaml", self.ceasefire().id, "time_claims", f"no claim from source {source!r}; sources: {known}"
+        )
 
     def flareup_losses(self) -> dict[str, tuple[int, int]]:
         """Side -> (own killed, own wounded) per that side's own claim about the flare-up.
@@ -217,13 +218,14 @@ class Record:
 
 # --- loading ------------------------------------------------------------------------------------
 
-def load_record(seeds_dir: str | Path | None = None) -> Record:
-    """Load and validate the record in ``seeds_dir`` (default ``<repo>/seeds``).
+
+def load_record(record_dir: str | Path | None = None) -> Record:
+    """Load and validate the record in ``record_dir`` (default ``<repo>/seeds``).
 
     Raises :class:`RecordError` (one line) on any problem: a missing file, malformed YAML, a missing
     or ill-typed field, an unknown side, sector or weapon, asymmetric adjacency, duplicate ids.
     """
-    root = Path(seeds_dir) if seeds_dir is not None else DEFAULT_SEEDS
+    root = Path(record_dir) if record_dir is not None else DEFAULT_SEEDS
     docs = {name: _read(root / name) for name in FILES}
     ladder = _load_ladder(docs["ladder.yaml"])
     sectors = _load_sectors(docs["sectors.yaml"])
@@ -243,7 +245,7 @@ def _label(path: Path) -> str:
 
 @dataclass
 class _Doc:
-    label: str      # file name as shown in errors
+    label: str  # file name as shown in errors
     items: list
 
 
@@ -262,8 +264,9 @@ def _read(path: Path, key: str | None = None) -> _Doc:
     try:
         data = load(path, "safe", name=label)
     except YamlFileError as exc:
-        raise RecordError(label, "-", exc.key or "-", exc.problem.removeprefix(f"{exc.key}: ") if exc.key
-                          else exc.problem) from None
+        raise RecordError(
+            label, "-", exc.key or "-", exc.problem.removeprefix(f"{exc.key}: ") if exc.key else exc.problem
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise RecordError(label, "-", key, f"missing top-level list; expected a mapping with a list under {key!r}")
     return _Doc(label, data[key])
@@ -272,12 +275,14 @@ def _read(path: Path, key: str | None = None) -> _Doc:
 class _Entry:
     """Typed access to one mapping of the YAML, raising one-line RecordErrors."""
 
-    def __init__(self, file: str, entry: str, data: Any, required: tuple[str, ...], optional: dict[str, Any],
-                 prefix: str = ""):
+    def __init__(
+        self, file: str, entry: str, data: Any, required: tuple[str, ...], optional: dict[str, Any], prefix: str = ""
+    ):
         self.file, self.entry, self.prefix = file, entry, prefix
         if not isinstance(data, dict):
-            raise RecordError(file, entry, prefix.rstrip(".") or "-",
-                              f"expected a mapping of fields, got {type(data).__name__}")
+            raise RecordError(
+                file, entry, prefix.rstrip(".") or "-", f"expected a mapping of fields, got {type(data).__name__}"
+            )
         for key in required:
             if key not in data:
                 raise self.error(key, f"missing required field; required: {', '.join(required)}")
@@ -303,8 +308,9 @@ class _Entry:
         if v is None and nullable:
             return None
         if v not in allowed:
-            raise self.error(key, f"{v!r} is not allowed; allowed: {', '.join(allowed)}"
-                                  + (", null" if nullable else ""))
+            raise self.error(
+                key, f"{v!r} is not allowed; allowed: {', '.join(allowed)}" + (", null" if nullable else "")
+            )
         return v
 
     def flag(self, key: str, nullable: bool = False) -> bool | None:
@@ -320,8 +326,10 @@ class _Entry:
         if v is None and nullable:
             return None
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise self.error(key, f"{v!r} is not allowed; expected a whole number >= 0"
-                                  + (" or null (not stated)" if nullable else ""))
+            raise self.error(
+                key,
+                f"{v!r} is not allowed; expected a whole number >= 0" + (" or null (not stated)" if nullable else ""),
+            )
         return v
 
     def number(self, key: str) -> float | None:
@@ -335,8 +343,10 @@ class _Entry:
     def source(self, key: str = "source") -> str:
         v = self.data[key]
         if not isinstance(v, str) or not (v == PUBLIC or _ARTICLE.match(v)):
-            raise self.error(key, f"{v!r} is not a source; expected an article file name "
-                                  f"(e.g. 000_f6d714250b8b91e2.txt) or {PUBLIC!r}")
+            raise self.error(
+                key,
+                f"{v!r} is not a source; expected an article file name (e.g. 000_f6d714250b8b91e2.txt) or {PUBLIC!r}",
+            )
         return v
 
     def sources(self, key: str = "sources") -> tuple[str, ...]:
@@ -346,8 +356,11 @@ class _Entry:
         out = []
         for i, s in enumerate(v):
             if not isinstance(s, str) or not (s == PUBLIC or _ARTICLE.match(s)):
-                raise self.error(f"{key}[{i}]", f"{s!r} is not a source; expected an article file name "
-                                                f"(e.g. 000_f6d714250b8b91e2.txt) or {PUBLIC!r}")
+                raise self.error(
+                    f"{key}[{i}]",
+                    f"{s!r} is not a source; expected an article file name "
+                    f"(e.g. 000_f6d714250b8b91e2.txt) or {PUBLIC!r}",
+                )
             out.append(s)
         return tuple(out)
 
@@ -371,8 +384,11 @@ class _Entry:
             except ValueError:
                 v = None
         if not isinstance(v, datetime):
-            raise self.error(key, f"{self.data[key]!r} is not a date-time; expected ISO 8601 with offset, "
-                                  "e.g. 2022-09-23T07:40:00+04:00, or null")
+            raise self.error(
+                key,
+                f"{self.data[key]!r} is not a date-time; expected ISO 8601 with offset, "
+                "e.g. 2022-09-23T07:40:00+04:00, or null",
+            )
         if v.tzinfo is None:
             raise self.error(key, f"{self.data[key]!r} has no UTC offset; expected e.g. 2022-09-23T07:40:00+04:00")
         return v
@@ -424,13 +440,23 @@ def _load_ladder(doc: _Doc) -> dict[str, int]:
 def _load_sectors(doc: _Doc) -> list[Sector]:
     sectors = []
     for eid, item in _entries(doc, "sectors"):
-        e = _Entry(doc.label, eid, item, ("id", "name", "arm_direction", "aze_direction", "adjacent", "source"),
-                   {"note": None})
+        e = _Entry(
+            doc.label, eid, item, ("id", "name", "arm_direction", "aze_direction", "adjacent", "source"), {"note": None}
+        )
         adjacent = e.data["adjacent"]
         if not isinstance(adjacent, list) or not all(isinstance(a, str) for a in adjacent):
             raise e.error("adjacent", f"{adjacent!r} is not a list of sector ids")
-        sectors.append(Sector(eid, e.text("name"), e.text("arm_direction"), e.text("aze_direction"),
-                              tuple(adjacent), e.source(), e.text("note", nullable=True)))
+        sectors.append(
+            Sector(
+                eid,
+                e.text("name"),
+                e.text("arm_direction"),
+                e.text("aze_direction"),
+                tuple(adjacent),
+                e.source(),
+                e.text("note", nullable=True),
+            )
+        )
     ids = [s.id for s in sectors]
     if not ids:
         raise RecordError(doc.label, "-", "sectors", "empty; expected at least one sector")
@@ -442,21 +468,51 @@ def _load_sectors(doc: _Doc) -> list[Sector]:
             if a == s.id:
                 raise RecordError(doc.label, s.id, "adjacent", "a sector cannot be adjacent to itself")
             if s.id not in adj[a]:
-                raise RecordError(doc.label, s.id, "adjacent", f"not symmetric: {s.id} lists {a} but {a} does "
-                                                               f"not list {s.id}; adjacency must be symmetric")
+                raise RecordError(
+                    doc.label,
+                    s.id,
+                    "adjacent",
+                    f"not symmetric: {s.id} lists {a} but {a} does not list {s.id}; adjacency must be symmetric",
+                )
     return sectors
 
 
-_CLAIM_REQUIRED = ("side", "source", "claimant", "fired_first", "location", "sectors", "time", "weapons",
-                   "weapons_as_named", "own_killed", "own_wounded", "retaliated")
+_CLAIM_REQUIRED = (
+    "side",
+    "source",
+    "claimant",
+    "fired_first",
+    "location",
+    "sectors",
+    "time",
+    "weapons",
+    "weapons_as_named",
+    "own_killed",
+    "own_wounded",
+    "retaliated",
+)
 _CLAIM_OPTIONAL = {"time_approx": False, "duration_hours": None, "enemy_killed": None, "note": None}
-_EVENT_OPTIONAL = {"date_approx": False, "time": None, "time_approx": False, "end": None, "when_as_stated": None,
-                   "claims": [], "time_claims": [], "mediator": None, "side": None, "place": None, "note": None,
-                   "references": [], "personnel": None, "outside_sectors": False}
+_EVENT_OPTIONAL = {
+    "date_approx": False,
+    "time": None,
+    "time_approx": False,
+    "end": None,
+    "when_as_stated": None,
+    "claims": [],
+    "time_claims": [],
+    "mediator": None,
+    "side": None,
+    "place": None,
+    "note": None,
+    "references": [],
+    "personnel": None,
+    "outside_sectors": False,
+}
 
 
-def _load_events(doc: _Doc, sector_ids: set[str], ladder: dict[str, int], ceasefires: tuple[int, ...] = (1,)
-                 ) -> list[Event]:
+def _load_events(
+    doc: _Doc, sector_ids: set[str], ladder: dict[str, int], ceasefires: tuple[int, ...] = (1,)
+) -> list[Event]:
     """The events of one file; ``ceasefires``: how many ceasefire events it may hold."""
     events = []
     for eid, item in _entries(doc, "events"):
@@ -476,10 +532,14 @@ def _load_events(doc: _Doc, sector_ids: set[str], ladder: dict[str, int], ceasef
             raise e.error("mediator", f"missing for a {kind} event; allowed: {', '.join(MEDIATORS)}")
         personnel = e.count("personnel")
         if kind == "monitoring" and not personnel:
-            raise e.error("personnel", f"{personnel!r} is not allowed for a monitoring event; expected the "
-                                       "number of monitors, a whole number >= 1")
-        claims = tuple(_claim(doc.label, eid, i, c, sources, sector_ids, ladder)
-                       for i, c in enumerate(_list(e, "claims")))
+            raise e.error(
+                "personnel",
+                f"{personnel!r} is not allowed for a monitoring event; expected the "
+                "number of monitors, a whole number >= 1",
+            )
+        claims = tuple(
+            _claim(doc.label, eid, i, c, sources, sector_ids, ladder) for i, c in enumerate(_list(e, "claims"))
+        )
         time_claims = tuple(_time_claim(doc.label, eid, i, c, sources) for i, c in enumerate(_list(e, "time_claims")))
         if kind == "violation" and not claims:
             raise e.error("claims", "empty; a violation needs at least one side's claim")
@@ -487,10 +547,29 @@ def _load_events(doc: _Doc, sector_ids: set[str], ladder: dict[str, int], ceasef
             raise e.error("date", "null and no claim gives a time; a violation needs a date")
         if kind == "ceasefire" and not time_claims:
             raise e.error("time_claims", "empty; the ceasefire needs at least one source's claim of its time")
-        events.append(Event(eid, kind, day, e.flag("date_approx"), start, e.flag("time_approx"), end,
-                            when_as_stated, sources, e.text("summary"), claims, time_claims, mediator,
-                            e.choice("side", SIDES, nullable=True), e.text("place", nullable=True),
-                            e.text("note", nullable=True), _references(e), personnel, e.flag("outside_sectors")))
+        events.append(
+            Event(
+                eid,
+                kind,
+                day,
+                e.flag("date_approx"),
+                start,
+                e.flag("time_approx"),
+                end,
+                when_as_stated,
+                sources,
+                e.text("summary"),
+                claims,
+                time_claims,
+                mediator,
+                e.choice("side", SIDES, nullable=True),
+                e.text("place", nullable=True),
+                e.text("note", nullable=True),
+                _references(e),
+                personnel,
+                e.flag("outside_sectors"),
+            )
+        )
     n = sum(ev.kind == "ceasefire" for ev in events)
     if n not in ceasefires:
         expected = "exactly one" if ceasefires == (1,) else "at most one"
@@ -501,8 +580,7 @@ def _load_events(doc: _Doc, sector_ids: set[str], ladder: dict[str, int], ceasef
 def _references(e: _Entry) -> tuple[str, ...]:
     v = e.data["references"]
     if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
-        raise e.error("references", f"{v!r} is not allowed; expected a list of non-empty strings "
-                                    "(outlet, date, title)")
+        raise e.error("references", f"{v!r} is not allowed; expected a list of non-empty strings (outlet, date, title)")
     return tuple(x.strip() for x in v)
 
 
@@ -524,26 +602,44 @@ def _list(e: _Entry, key: str) -> list:
     return v
 
 
-def _claim(file: str, eid: str, i: int, item: Any, event_sources: tuple[str, ...], sector_ids: set[str],
-           ladder: dict[str, int]) -> Claim:
+def _claim(
+    file: str, eid: str, i: int, item: Any, event_sources: tuple[str, ...], sector_ids: set[str], ladder: dict[str, int]
+) -> Claim:
     c = _Entry(file, eid, item, _CLAIM_REQUIRED, _CLAIM_OPTIONAL, prefix=f"claims[{i}].")
     source = c.source()
     if source not in event_sources:
         raise c.error("source", f"{source!r} is not among the event's sources; allowed: {', '.join(event_sources)}")
     weapons = c.ids("weapons", ladder, "weapon")
     return Claim(
-        side=c.choice("side", SIDES), source=source, claimant=c.text("claimant"),
-        fired_first=c.choice("fired_first", SIDES, nullable=True), location=c.text("location"),
-        sectors=c.ids("sectors", sector_ids, "sector"), time=c.when("time"), time_approx=c.flag("time_approx"),
-        weapons=weapons, weapons_as_named=c.text("weapons_as_named"), duration_hours=c.number("duration_hours"),
-        own_killed=c.count("own_killed"), own_wounded=c.count("own_wounded"),
-        retaliated=c.flag("retaliated", nullable=True), weapon_tiers=tuple(ladder[w] for w in weapons),
-        enemy_killed=c.count("enemy_killed"), note=c.text("note", nullable=True))
+        side=c.choice("side", SIDES),
+        source=source,
+        claimant=c.text("claimant"),
+        fired_first=c.choice("fired_first", SIDES, nullable=True),
+        location=c.text("location"),
+        sectors=c.ids("sectors", sector_ids, "sector"),
+        time=c.when("time"),
+        time_approx=c.flag("time_approx"),
+        weapons=weapons,
+        weapons_as_named=c.text("weapons_as_named"),
+        duration_hours=c.number("duration_hours"),
+        own_killed=c.count("own_killed"),
+        own_wounded=c.count("own_wounded"),
+        retaliated=c.flag("retaliated", nullable=True),
+        weapon_tiers=tuple(ladder[w] for w in weapons),
+        enemy_killed=c.count("enemy_killed"),
+        note=c.text("note", nullable=True),
+    )
 
 
 def _time_claim(file: str, eid: str, i: int, item: Any, event_sources: tuple[str, ...]) -> TimeClaim:
-    c = _Entry(file, eid, item, ("source", "date", "as_stated"), {"time": None, "time_approx": False, "note": None},
-               prefix=f"time_claims[{i}].")
+    c = _Entry(
+        file,
+        eid,
+        item,
+        ("source", "date", "as_stated"),
+        {"time": None, "time_approx": False, "note": None},
+        prefix=f"time_claims[{i}].",
+    )
     source = c.source()
     if source not in event_sources:
         raise c.error("source", f"{source!r} is not among the event's sources; allowed: {', '.join(event_sources)}")
@@ -558,14 +654,30 @@ def _time_claim(file: str, eid: str, i: int, item: Any, event_sources: tuple[str
 def _load_context(doc: _Doc, event_ids: set[str]) -> list[ContextFact]:
     facts = []
     for eid, item in _entries(doc, "context"):
-        e = _Entry(doc.label, eid, item, ("id", "topic", "text", "sources"),
-                   {"about": None, "value": None, "unit": None, "approx": False, "event": None})
+        e = _Entry(
+            doc.label,
+            eid,
+            item,
+            ("id", "topic", "text", "sources"),
+            {"about": None, "value": None, "unit": None, "approx": False, "event": None},
+        )
         about = e.text("about", nullable=True)
         if e.data["topic"] == "mediator" and about is not None:
             e.choice("about", MEDIATORS)
         event = e.text("event", nullable=True)
         if event is not None and event not in event_ids:
             raise e.error("event", f"unknown event {event!r}; expected an id from events.yaml")
-        facts.append(ContextFact(eid, e.text("topic"), e.text("text"), e.sources(), about, e.number("value"),
-                                 e.text("unit", nullable=True), e.flag("approx"), event))
+        facts.append(
+            ContextFact(
+                eid,
+                e.text("topic"),
+                e.text("text"),
+                e.sources(),
+                about,
+                e.number("value"),
+                e.text("unit", nullable=True),
+                e.flag("approx"),
+                event,
+            )
+        )
     return facts

@@ -19,22 +19,45 @@ if TYPE_CHECKING:
 WINDOW_HOURS = 340.0
 """Observation window, hours: from the ceasefire (14 Sept 2022 20:00 local) to the end of 28 Sept."""
 
-STATISTICS = ("n_violations", "n_with_casualties", "killed_ARM", "killed_AZE", "wounded_ARM", "wounded_AZE",
-              "max_tier", "first_violation_hours", "mean_gap_hours", "both_blame_share", "retaliation_share",
-              "returned_to_war_scale")
+STATISTICS = (
+    "n_violations",
+    "n_with_casualties",
+    "killed_ARM",
+    "killed_AZE",
+    "wounded_ARM",
+    "wounded_AZE",
+    "max_tier",
+    "first_violation_hours",
+    "mean_gap_hours",
+    "both_blame_share",
+    "retaliation_share",
+    "returned_to_war_scale",
+)
 """Keys of :func:`summary_statistics`, in a fixed order."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Episode:
-    """One violation episode: the opening fire plus the answers it provoked."""
+    """One violation episode: the opening fire plus the answers it provoked.
 
-    start_hours: float                 # hours since the ceasefire
-    killed: dict[str, int]             # side -> own soldiers killed
-    wounded: dict[str, int]            # side -> own soldiers wounded
-    max_tier: int                      # 1..4, heaviest weapon tier used
-    blamed: dict[str, str | None]      # side -> whom that side says fired first (None = no claim)
-    retaliated: dict[str, bool]        # side -> did it fire back in the episode
+    The record's episodes (:func:`episodes_from_events`) fill the first six fields. A simulated run
+    fills them all: :class:`sim.model.model.CeasefireModel` creates the episode when fire opens it and
+    updates it with each exchange that belongs to it, so it is complete when the run ends.
+    """
+
+    start_hours: float  # hours since the ceasefire
+    killed: dict[str, int]  # side -> own soldiers killed
+    wounded: dict[str, int]  # side -> own soldiers wounded
+    max_tier: int  # 1..4, heaviest weapon tier used (0 = none yet)
+    blamed: dict[str, str | None]  # side -> whom that side says fired first (None = no claim)
+    retaliated: dict[str, bool]  # side -> did it fire back in the episode
+    # known in a simulated run only
+    id: int = -1  # its index in the run's episodes (the incidents' ``episode``)
+    sector: str = ""  # where it opened
+    initiator: str = ""  # who really fired first ("" = unknown, as in the record)
+    verified: bool = False  # a peacekeeper established the initiator
+    kind: str = "unprovoked"  # how it opened: "unprovoked" fire (a local incident) or an "offensive"
+    exchanges: int = 0  # exchanges of fire so far
 
 
 def record_episodes(record: Record, ceasefire: datetime | None = None) -> list[Episode]:
@@ -65,16 +88,25 @@ def episodes_from_events(events: Sequence[Event], ceasefire: datetime) -> list[E
             wounded[c.side] = max(wounded[c.side], c.own_wounded or 0)
             blamed[c.side] = blamed[c.side] or c.fired_first
             retaliated[c.side] = retaliated[c.side] or bool(c.retaliated)
-        episodes.append(Episode(
-            start_hours=(ev.start - ceasefire).total_seconds() / 3600.0,
-            killed=killed, wounded=wounded,
-            max_tier=max((c.tier for c in ev.claims), default=0),
-            blamed=blamed, retaliated=retaliated))
+        episodes.append(
+            Episode(
+                start_hours=(ev.start - ceasefire).total_seconds() / 3600.0,
+                killed=killed,
+                wounded=wounded,
+                max_tier=max((c.tier for c in ev.claims), default=0),
+                blamed=blamed,
+                retaliated=retaliated,
+            )
+        )
     return episodes
 
 
-def summary_statistics(episodes: Sequence[Episode], window_hours: float = WINDOW_HOURS,
-                       war_scale_killed: float = 100.0, war_window_hours: float = 48.0) -> dict[str, float]:
+def summary_statistics(
+    episodes: Sequence[Episode],
+    window_hours: float = WINDOW_HOURS,
+    war_scale_killed: float = 100.0,
+    war_window_hours: float = 48.0,
+) -> dict[str, float]:
     """Summary statistics (all floats) of the episodes starting in ``[0, window_hours)``.
 
     - ``n_violations``, ``n_with_casualties`` (any killed or wounded on either side);

@@ -11,24 +11,24 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sim.record.patterns import STATISTICS, record_episodes, summary_statistics
 from sim.record.loader import LOCAL_TZ, PUBLIC, SIDES, Claim, Event, Record, RecordError, TimeClaim, load_record
+from sim.record.patterns import STATISTICS, record_episodes, summary_statistics
 
 
 @dataclass(frozen=True)
 class Targets:
     """What the simulator should reproduce, all derived from the record."""
 
-    ceasefire: datetime                   # ceasefire time used (public reporting)
-    window_hours: float                   # hours from the ceasefire to the end of the last violation's day
-    statistics: dict[str, float]          # summary_statistics of the record's episodes in the window
-    violation_hours: tuple[float, ...]    # start of each violation, hours after the ceasefire
-    gaps_hours: tuple[float, ...]         # hours between consecutive violations
-    flareup_killed: dict[str, int]        # side -> own killed per its own claim
-    flareup_wounded: dict[str, int]       # side -> own wounded per its own claim
+    ceasefire: datetime  # ceasefire time used (public reporting)
+    window_hours: float  # hours from the ceasefire to the end of the last violation's day
+    statistics: dict[str, float]  # summary_statistics of the record's episodes in the window
+    violation_hours: tuple[float, ...]  # start of each violation, hours after the ceasefire
+    gaps_hours: tuple[float, ...]  # hours between consecutive violations
+    flareup_killed: dict[str, int]  # side -> own killed per its own claim
+    flareup_wounded: dict[str, int]  # side -> own wounded per its own claim
     flareup_killed_total: int
     flareup_wounded_total: int
-    flareup_hours: float | None           # hours from the flare-up's (approximate) start to its end
+    flareup_hours: float | None  # hours from the flare-up's (approximate) start to its end
     ceasefire_claims: tuple[TimeClaim, ...]  # every source's ceasefire time, unmerged
 
     def rows(self) -> list[tuple[str, str, str]]:
@@ -46,11 +46,21 @@ class Targets:
         for side in SIDES:
             out.append((f"flareup_wounded_{side}", str(self.flareup_wounded.get(side, 0)), f"{side}'s own claim"))
         out.append(("flareup_wounded_total", str(self.flareup_wounded_total), "sum of both sides' own claims"))
-        out.append(("flareup_hours", _num(self.flareup_hours) if self.flareup_hours is not None else "-",
-                    "flare-up start (approximate) to its end"))
+        out.append(
+            (
+                "flareup_hours",
+                _num(self.flareup_hours) if self.flareup_hours is not None else "-",
+                "flare-up start (approximate) to its end",
+            )
+        )
         for c in self.ceasefire_claims:
-            out.append((f"ceasefire [{_tag(c.source)}]", _clock(c.start, c.time_approx, date_only=c.time is None),
-                        f"as stated: {c.as_stated}"))
+            out.append(
+                (
+                    f"ceasefire [{_tag(c.source)}]",
+                    _clock(c.start, c.time_approx, date_only=c.time is None),
+                    f"as stated: {c.as_stated}",
+                )
+            )
         return out
 
 
@@ -107,6 +117,7 @@ def derive_targets(record: Record, ceasefire_source: str = PUBLIC) -> Targets:
 
 # --- printing -----------------------------------------------------------------------------------
 
+
 def _num(x: float) -> str:
     return f"{x:g}"
 
@@ -154,8 +165,15 @@ def _event_rows(e: Event) -> list[tuple[str, str, str, str, str]]:
     for c in e.claims:
         rows.append(("", _hhmm(c.time, c.time_approx), "  claim", _claim_text(c), _tag(c.source)))
     for c in e.time_claims:
-        rows.append((str(c.date), _hhmm(c.time, c.time_approx), "  claim", f"ceasefire time as stated: {c.as_stated}",
-                     _tag(c.source)))
+        rows.append(
+            (
+                str(c.date),
+                _hhmm(c.time, c.time_approx),
+                "  claim",
+                f"ceasefire time as stated: {c.as_stated}",
+                _tag(c.source),
+            )
+        )
     return rows
 
 
@@ -169,8 +187,11 @@ def format_report(record: Record, targets: Targets) -> str:
         lines.append(f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]}  [{r[4]}]")
     sources = sorted({s for e in record.events for s in e.sources if s != PUBLIC})
     lines += ["", "Sources: " + "; ".join(f"{_tag(s)} = {s}" for s in sources) + f"; public = {PUBLIC}", ""]
-    lines += [f"Targets (window: ceasefire {_clock(targets.ceasefire)} + {_num(targets.window_hours)} h; "
-              "casualties are each side's own claims, not stated = 0)", ""]
+    lines += [
+        f"Targets (window: ceasefire {_clock(targets.ceasefire)} + {_num(targets.window_hours)} h; "
+        "casualties are each side's own claims, not stated = 0)",
+        "",
+    ]
     trows = targets.rows()
     w = [max(len(r[i]) for r in trows) for i in range(2)]
     lines += [f"{a:<{w[0]}}  {b:>{w[1]}}  {c}" for a, b, c in trows]

@@ -9,10 +9,12 @@ from sim.sweep.callback import summarize_sweep
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Summarize the sweep folder named in ``argv``; return the exit code (1 if a job failed)."""
     parser = argparse.ArgumentParser(
         prog="python -m sim.sweep",
         description="Write sweep_summary.csv, cox.csv and the sweep plots of a folder written by "
-                    "'ceasefire-sim -m ...' (what the sweep's callback does at its end).")
+        "'ceasefire-sim -m ...' (what the sweep's callback does at its end).",
+    )
     parser.add_argument("sweep_dir", help="the sweep folder (multirun/<date>/<time>)")
     parser.add_argument("--no-plots", action="store_true", help="only the CSV files")
     args = parser.parse_args(argv)

@@ -31,8 +31,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from sim.experiment.survival import days_text, kaplan_meier
-from sim.sweep import (CONFIG_HASH_FILE, FAILED_FILE, MULTIRUN_FILE, REPLICATIONS_FILE,
-                       SUMMARY_FILE)
+from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, MULTIRUN_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 
 SURVIVAL_DAYS = (30, 90, 180)
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -47,11 +46,11 @@ class SweepError(Exception):
 class Job:
     """One job of a sweep, as found on disk."""
 
-    index: int                        # position in the sweep (Hydra's job number)
-    name: str                         # folder name ('' when missing)
+    index: int  # position in the sweep (Hydra's job number)
+    name: str  # folder name ('' when missing)
     path: Path | None
     overrides: list[str]
-    values: dict[str, Any]            # swept key -> value
+    values: dict[str, Any]  # swept key -> value
     status: str = "missing"
     error: str | None = None
     summary: dict | None = None
@@ -60,17 +59,21 @@ class Job:
 
     @property
     def finished(self) -> bool:
+        """True if the job finished with this sweep's config and its results read back."""
         return self.status == FINISHED
 
     @property
     def horizon_days(self) -> float | None:
+        """The job's horizon in days, from its ``summary.json`` (None if unfinished)."""
         return None if self.summary is None else float(self.summary["horizon_days"])
 
     @property
     def seed(self) -> int | None:
+        """The job's seed, from its ``summary.json`` (None if unfinished or not recorded)."""
         return None if self.summary is None else self.summary.get("seed")
 
     def label(self, keys: Sequence[str] | None = None) -> str:
+        """``key=value`` of the swept ``keys`` (default: all of the job's), space-separated; ``-`` if none."""
         keys = list(self.values) if keys is None else keys
         return " ".join(f"{k}={format_value(self.values[k])}" for k in keys) or "-"
 
@@ -83,19 +86,22 @@ class Sweep:
     params: list[str]
     levels: dict[str, list]
     jobs: list[Job]
-    fixed: list[str] = field(default_factory=list)     # task overrides that are not sweeps
+    fixed: list[str] = field(default_factory=list)  # task overrides that are not sweeps
     ignored: list[Path] = field(default_factory=list)  # folders of an earlier, different sweep
 
     @property
     def finished(self) -> list[Job]:
+        """The jobs that finished, in sweep order."""
         return [j for j in self.jobs if j.finished]
 
     @property
     def failed(self) -> list[Job]:
+        """The jobs that did not finish (failed, missing, stale or incomplete), in sweep order."""
         return [j for j in self.jobs if not j.finished]
 
     @property
     def horizon_days(self) -> float | None:
+        """The longest horizon of the finished jobs, days (None if none finished)."""
         horizons = sorted({j.horizon_days for j in self.finished})
         return horizons[-1] if horizons else None
 
@@ -104,10 +110,10 @@ class Sweep:
         jobs = [j for j in self.finished if all(same_value(j.values.get(k), v) for k, v in fixed.items())]
         if not jobs:
             return np.zeros(0), np.zeros(0, dtype=bool)
-        return (np.concatenate([j.durations for j in jobs]),
-                np.concatenate([j.collapsed for j in jobs]))
+        return (np.concatenate([j.durations for j in jobs]), np.concatenate([j.collapsed for j in jobs]))
 
     def job_at(self, **values: Any) -> Job | None:
+        """The first job whose swept values match ``values`` (None if there is none)."""
         for j in self.jobs:
             if all(same_value(j.values.get(k), v) for k, v in values.items()):
                 return j
@@ -116,14 +122,21 @@ class Sweep:
 
 # --- values ---------------------------------------------------------------------------------------
 
+
 def same_value(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
-            and not isinstance(b, bool):
+    """True if ``a`` and ``b`` are equal, numbers compared as floats (``1 == 1.0``; booleans apart)."""
+    if (
+        isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         return float(a) == float(b)
     return a == b
 
 
 def format_value(v: Any) -> str:
+    """A swept value as written in an override: ``true``/``false``, floats by ``%g``."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
@@ -151,6 +164,7 @@ def override_values(overrides: Sequence[str]) -> dict[str, Any]:
 
 
 # --- reading --------------------------------------------------------------------------------------
+
 
 def _load_yaml(path: Path) -> Any:
     from omegaconf import OmegaConf
@@ -247,8 +261,10 @@ def load_job(job: Job) -> Job:
     if (d / SUMMARY_FILE).is_file():
         if not job_config_matches(d):
             job.status = "stale"
-            job.error = (f"{SUMMARY_FILE} is from an earlier config of this folder "
-                         f"({CONFIG_HASH_FILE} differs from .hydra/config.yaml); re-run the sweep")
+            job.error = (
+                f"{SUMMARY_FILE} is from an earlier config of this folder "
+                f"({CONFIG_HASH_FILE} differs from .hydra/config.yaml); re-run the sweep"
+            )
             return job
         from sim.sweep.jobs import check_results
 
@@ -270,8 +286,9 @@ def load_job(job: Job) -> Job:
         job.status, job.error = "failed", error or f"{FAILED_FILE} present but unreadable"
     else:
         job.status = "incomplete"
-        job.error = (f"did not finish (no {SUMMARY_FILE} or {FAILED_FILE}): still running, "
-                     "killed, or stopped outside the job")
+        job.error = (
+            f"did not finish (no {SUMMARY_FILE} or {FAILED_FILE}): still running, killed, or stopped outside the job"
+        )
     return job
 
 
@@ -283,8 +300,10 @@ def read_sweep(path: Path | str) -> Sweep:
     if not path.is_dir():
         raise SweepError(f"{path} is not a folder")
     if not (path / MULTIRUN_FILE).is_file():
-        raise SweepError(f"{path} is not a sweep folder (no {MULTIRUN_FILE}); give the folder "
-                         f"'ceasefire-sim -m ...' wrote, e.g. multirun/<date>/<time>")
+        raise SweepError(
+            f"{path} is not a sweep folder (no {MULTIRUN_FILE}); give the folder "
+            f"'ceasefire-sim -m ...' wrote, e.g. multirun/<date>/<time>"
+        )
     keys, expected, fixed = sweep_definition(path)
     folders = job_folders(path)
     jobs: list[Job] = []
@@ -333,6 +352,7 @@ def read_sweep(path: Path | str) -> Sweep:
 
 # --- per-job statistics ---------------------------------------------------------------------------
 
+
 def survival_at(km: Any, day: float) -> tuple[float, float, float]:
     """The Kaplan-Meier estimate and 95% band at ``day`` (the step holding at that day)."""
     i = int(np.searchsorted(km.times, day, side="right")) - 1
@@ -351,47 +371,74 @@ def median_text(median: float | None, ci: tuple[float | None, float | None], hor
 
 def job_row(job: Job, keys: Sequence[str]) -> dict[str, Any]:
     """One row of sweep_summary.csv."""
-    from sim.experiment.replicate import wilson_interval
+    from sim.experiment.statistics import wilson_interval
 
     row: dict[str, Any] = {"job": job.index}
     row.update({k: job.values.get(k) for k in keys})
     row["status"] = job.status
     stats: dict[str, Any] = {
-        "replications": None, "n_collapsed": None, "share_collapsed": None,
-        "share_collapsed_ci_low": None, "share_collapsed_ci_high": None,
-        "median_days": None, "median_ci_low": None, "median_ci_high": None,
-        "median_reached": None, "median_text": None,
+        "replications": None,
+        "n_collapsed": None,
+        "share_collapsed": None,
+        "share_collapsed_ci_low": None,
+        "share_collapsed_ci_high": None,
+        "median_days": None,
+        "median_ci_low": None,
+        "median_ci_high": None,
+        "median_reached": None,
+        "median_text": None,
     }
     for day in SURVIVAL_DAYS:
-        stats.update({f"survival_{day}d": None, f"survival_{day}d_ci_low": None,
-                      f"survival_{day}d_ci_high": None})
-    stats.update({"horizon_days": None, "seed": None, "params_source": None, "posterior_sha256": None,
-                  "params_fixed": None, "code_version": None, "record_sha256": None})
+        stats.update({f"survival_{day}d": None, f"survival_{day}d_ci_low": None, f"survival_{day}d_ci_high": None})
+    stats.update(
+        {
+            "horizon_days": None,
+            "seed": None,
+            "params_source": None,
+            "posterior_sha256": None,
+            "params_fixed": None,
+            "code_version": None,
+            "record_sha256": None,
+        }
+    )
     row.update(stats)
     if job.summary is not None:  # where the job's parameters came from and what produced it
         info, prov = job.summary.get("params") or {}, job.summary.get("provenance") or {}
-        row.update({"params_source": info.get("source"), "posterior_sha256": info.get("posterior_sha256"),
-                    "params_fixed": " ".join(info.get("fixed") or []) or None,
-                    "code_version": prov.get("code_version"), "record_sha256": prov.get("record_sha256")})
+        row.update(
+            {
+                "params_source": info.get("source"),
+                "posterior_sha256": info.get("posterior_sha256"),
+                "params_fixed": " ".join(info.get("fixed") or []) or None,
+                "code_version": prov.get("code_version"),
+                "record_sha256": prov.get("record_sha256"),
+            }
+        )
     if job.finished:
         assert job.durations is not None and job.collapsed is not None
         horizon = job.horizon_days
         n, k = int(job.durations.size), int(job.collapsed.sum())
         lo, hi = wilson_interval(k, n)
         km = kaplan_meier(job.durations, job.collapsed)
-        row.update({
-            "replications": n, "n_collapsed": k, "share_collapsed": k / n,
-            "share_collapsed_ci_low": lo, "share_collapsed_ci_high": hi,
-            "median_days": km.median, "median_ci_low": km.median_ci[0], "median_ci_high": km.median_ci[1],
-            "median_reached": km.median is not None,
-            "median_text": median_text(km.median, km.median_ci, horizon),
-            "horizon_days": horizon, "seed": job.seed,
-        })
+        row.update(
+            {
+                "replications": n,
+                "n_collapsed": k,
+                "share_collapsed": k / n,
+                "share_collapsed_ci_low": lo,
+                "share_collapsed_ci_high": hi,
+                "median_days": km.median,
+                "median_ci_low": km.median_ci[0],
+                "median_ci_high": km.median_ci[1],
+                "median_reached": km.median is not None,
+                "median_text": median_text(km.median, km.median_ci, horizon),
+                "horizon_days": horizon,
+                "seed": job.seed,
+            }
+        )
         for day in SURVIVAL_DAYS:
             if day <= horizon:
                 s, slo, shi = survival_at(km, day)
-                row.update({f"survival_{day}d": s, f"survival_{day}d_ci_low": slo,
-                            f"survival_{day}d_ci_high": shi})
+                row.update({f"survival_{day}d": s, f"survival_{day}d_ci_low": slo, f"survival_{day}d_ci_high": shi})
     row["error"] = job.error
     row["folder"] = job.name
     return row
@@ -419,6 +466,7 @@ def _cell(v: Any) -> Any:
 
 
 def rows_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """``rows`` as CSV text with a header from the first row's keys (floats to 4 decimals, None empty)."""
     rows = list(rows)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -431,6 +479,7 @@ def rows_csv(rows: Iterable[dict[str, Any]]) -> str:
 
 
 def sweep_summary_csv(sweep: Sweep) -> str:
+    """``sweep_summary.csv``: one row per job of ``sweep``."""
     return rows_csv(summary_rows(sweep))
 
 

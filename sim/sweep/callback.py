@@ -22,14 +22,15 @@ from typing import Any, TextIO
 
 from hydra.experimental.callback import Callback
 
-from sim.sweep import COX_FILE, COX_PLOT, HEATMAP_PLOT, SURVIVAL_PLOT, SWEEP_SUMMARY_FILE
 from sim.common.files import display_path
+from sim.sweep import COX_FILE, COX_PLOT, HEATMAP_PLOT, SURVIVAL_PLOT, SWEEP_SUMMARY_FILE
 
 EXIT_FAILED = 1
 
 
-def summarize_sweep(sweep_dir: Path | str, out: TextIO | None = None, err: TextIO | None = None,
-                    plots: bool = True) -> int:
+def summarize_sweep(
+    sweep_dir: Path | str, out: TextIO | None = None, err: TextIO | None = None, plots: bool = True
+) -> int:
     """Write the sweep's summary files and print the report; return the exit code (0 or 1).
 
     Never raises: any problem is one line on ``err`` and exit code 1.
@@ -41,8 +42,12 @@ def summarize_sweep(sweep_dir: Path | str, out: TextIO | None = None, err: TextI
         return _summarize(sweep_dir, out, err, plots)
     except Exception as e:  # noqa: BLE001 -- never a traceback at the end of a sweep
         first = next((line.strip() for line in str(e).splitlines() if line.strip()), "")
-        print(f"error: the sweep summary of {display_path(sweep_dir)} failed: {type(e).__name__}"
-              + (f": {first}" if first else ""), file=err, flush=True)
+        print(
+            f"error: the sweep summary of {display_path(sweep_dir)} failed: {type(e).__name__}"
+            + (f": {first}" if first else ""),
+            file=err,
+            flush=True,
+        )
         return EXIT_FAILED
 
 
@@ -79,13 +84,17 @@ def _summarize(sweep_dir: Path, out: TextIO, err: TextIO, plots: bool) -> int:
     if sweep.finished:
         print(format_cox(table), file=out)
     if sweep.ignored:
-        print(f"note: {len(sweep.ignored)} folder(s) from an earlier, different sweep into this folder "
-              f"ignored: {', '.join(p.name for p in sweep.ignored[:5])}"
-              + (" ..." if len(sweep.ignored) > 5 else ""), file=out)
+        print(
+            f"note: {len(sweep.ignored)} folder(s) from an earlier, different sweep into this folder "
+            f"ignored: {', '.join(p.name for p in sweep.ignored[:5])}" + (" ..." if len(sweep.ignored) > 5 else ""),
+            file=out,
+        )
     print(f"sweep summary: {display_path(sweep_dir)}/ ({', '.join(written)})", file=out, flush=True)
     if sweep.failed:
-        lines = [f"error: {len(sweep.failed)} of {n} jobs did not finish; the summary covers the "
-                 f"{done} that did (re-run the same command to run only the missing ones):"]
+        lines = [
+            f"error: {len(sweep.failed)} of {n} jobs did not finish; the summary covers the "
+            f"{done} that did (re-run the same command to run only the missing ones):"
+        ]
         for j in sweep.failed:
             where = j.name or f"job {j.index}"
             lines.append(f"  {where} ({j.label(sweep.params)}): {j.status}: {j.error}")
@@ -101,6 +110,7 @@ class SweepSummary(Callback):
         self.plots = plots
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        """Summarize the finished sweep's folder; raise SystemExit with 1 if a job failed."""
         code = summarize_sweep(Path(str(config.hydra.sweep.dir)), plots=self.plots)
         if code:
             # after the other callbacks' output (Hydra calls on_multirun_end in reverse order, so

@@ -30,12 +30,16 @@ import numpy as np
 
 from sim.sweep.aggregate import Sweep, format_value, rows_csv, same_value
 
-METHOD = ("Cox proportional hazards over all replications (lifelines CoxPHFitter, Efron ties); "
-          "swept parameters as factors against a reference value; runs holding at the horizon censored")
+METHOD = (
+    "Cox proportional hazards over all replications (lifelines CoxPHFitter, Efron ties); "
+    "swept parameters as factors against a reference value; runs holding at the horizon censored"
+)
 
 
 @dataclass
 class CoxRow:
+    """One value of a swept factor: its hazard ratio against the reference, 95% CI and p, or why none."""
+
     factor: str
     level: Any
     reference: Any
@@ -50,12 +54,14 @@ class CoxRow:
 
 @dataclass
 class CoxTable:
+    """The Cox fit of a sweep: one row per swept value, the replications and collapses fitted."""
+
     rows: list[CoxRow]
-    replications: int              # replications in the fit
+    replications: int  # replications in the fit
     collapses: int
-    note: str = ""                 # why there is no fit, if there is none
+    note: str = ""  # why there is no fit, if there is none
     method: str = METHOD
-    left_out: int = 0              # replications left out (values without any collapse)
+    left_out: int = 0  # replications left out (values without any collapse)
     factors: list[str] = field(default_factory=list)
 
 
@@ -80,7 +86,7 @@ def cox_table(sweep: Sweep) -> CoxTable:
     n_all = int(durations.size)
     rows: list[CoxRow] = []
     keep = np.ones(n_all, dtype=bool)
-    columns: list[tuple[str, Any, np.ndarray]] = []   # (factor, level, indicator)
+    columns: list[tuple[str, Any, np.ndarray]] = []  # (factor, level, indicator)
     for k in sweep.params:
         v = values[k]
         levels = [lv for lv in sweep.levels[k] if any(same_value(x, lv) for x in v)]
@@ -99,16 +105,22 @@ def cox_table(sweep: Sweep) -> CoxTable:
             else:
                 columns.append((k, lv, masks[i]))
             rows.append(row)
-    table = CoxTable(rows, int(keep.sum()), int(events[keep].sum()), left_out=int((~keep).sum()),
-                     factors=list(sweep.params))
+    table = CoxTable(
+        rows, int(keep.sum()), int(events[keep].sum()), left_out=int((~keep).sum()), factors=list(sweep.params)
+    )
     if n_all == 0:
         table.note = "no finished job: nothing to fit"
         return table
     if events.sum() == 0:
         for row in rows:
             row.note = ""
-        return CoxTable(rows, n_all, 0, note="no replication collapsed: hazard ratios cannot be estimated",
-                        factors=list(sweep.params))
+        return CoxTable(
+            rows,
+            n_all,
+            0,
+            note="no replication collapsed: hazard ratios cannot be estimated",
+            factors=list(sweep.params),
+        )
     cols = [(k, lv, m[keep]) for k, lv, m in columns]
     cols = [c for c in cols if 0 < c[2].sum() < c[2].size]
     if not cols:
@@ -146,22 +158,33 @@ def cox_table(sweep: Sweep) -> CoxTable:
 
 
 def cox_rows(table: CoxTable) -> list[dict[str, Any]]:
-    return [{
-        "factor": r.factor, "level": r.level, "reference": r.reference,
-        "replications": r.replications, "collapses": r.collapses,
-        "hazard_ratio": r.hazard_ratio, "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p,
-        "note": r.note or (table.note if r.hazard_ratio is None else ""),
-    } for r in table.rows]
+    """The table's rows as dicts, the columns of ``cox.csv``."""
+    return [
+        {
+            "factor": r.factor,
+            "level": r.level,
+            "reference": r.reference,
+            "replications": r.replications,
+            "collapses": r.collapses,
+            "hazard_ratio": r.hazard_ratio,
+            "ci_low": r.ci_low,
+            "ci_high": r.ci_high,
+            "p": r.p,
+            "note": r.note or (table.note if r.hazard_ratio is None else ""),
+        }
+        for r in table.rows
+    ]
 
 
 def cox_csv(table: CoxTable) -> str:
+    """``cox.csv``: one row per swept value (hazard ratio, 95% CI, p, note)."""
     return rows_csv(cox_rows(table))
 
 
 def _num(x: float | None, digits: int = 2) -> str:
     if x is None or not math.isfinite(x):
         return "-"
-    if x != 0 and (abs(x) < 10 ** -digits or abs(x) >= 1e4):
+    if x != 0 and (abs(x) < 10**-digits or abs(x) >= 1e4):
         return f"{x:.1e}"
     return f"{x:.{digits}f}"
 
@@ -175,20 +198,35 @@ def _p(p: float | None) -> str:
 def format_cox(table: CoxTable) -> str:
     """The table as printed at the end of a sweep."""
     if not any(r.hazard_ratio is not None and r.note != "reference" for r in table.rows):
-        return (f"Cox proportional hazards: {table.note or 'nothing estimable'} "
-                f"({table.replications} replications, {table.collapses} collapses).")
-    head = (f"Cox proportional hazards: hazard ratio of collapse vs the reference value "
-            f"({table.replications} replications, {table.collapses} collapses"
-            + (f"; {table.left_out} left out: values without any collapse" if table.left_out else "")
-            + "). HR < 1: the ceasefire lasts longer.")
+        return (
+            f"Cox proportional hazards: {table.note or 'nothing estimable'} "
+            f"({table.replications} replications, {table.collapses} collapses)."
+        )
+    head = (
+        f"Cox proportional hazards: hazard ratio of collapse vs the reference value "
+        f"({table.replications} replications, {table.collapses} collapses"
+        + (f"; {table.left_out} left out: values without any collapse" if table.left_out else "")
+        + "). HR < 1: the ceasefire lasts longer."
+    )
     lines = [head]
     if table.note:
         lines.append(f"  {table.note}")
     body = [("factor", "value", "vs", "runs", "collapses", "HR", "95% CI", "p", "note")]
     for r in table.rows:
         ci = "-" if r.ci_low is None else f"[{_num(r.ci_low)}, {_num(r.ci_high)}]"
-        body.append((r.factor, format_value(r.level), "-" if r.reference is None else format_value(r.reference),
-                     str(r.replications), str(r.collapses), _num(r.hazard_ratio), ci, _p(r.p), r.note))
+        body.append(
+            (
+                r.factor,
+                format_value(r.level),
+                "-" if r.reference is None else format_value(r.reference),
+                str(r.replications),
+                str(r.collapses),
+                _num(r.hazard_ratio),
+                ci,
+                _p(r.p),
+                r.note,
+            )
+        )
     widths = [max(len(row[i]) for row in body) for i in range(len(body[0]))]
     for row in body:
         lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())

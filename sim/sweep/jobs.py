@@ -73,8 +73,9 @@ def saved_explicit(job_dir: Path) -> frozenset[str]:
     except Exception:  # noqa: BLE001
         overrides = []
     try:
-        experiment = OmegaConf.select(OmegaConf.load(hydra_dir / "hydra.yaml"),
-                                      "hydra.runtime.choices.experiment", default=None)
+        experiment = OmegaConf.select(
+            OmegaConf.load(hydra_dir / "hydra.yaml"), "hydra.runtime.choices.experiment", default=None
+        )
     except Exception:  # noqa: BLE001
         experiment = None
     try:
@@ -136,6 +137,7 @@ _WATCHED: int | None = None
 
 
 def stored_hash(job_dir: Path) -> str | None:
+    """The config hash written in ``job_dir`` (``config.sha256``), or None if absent or unreadable."""
     try:
         return (Path(job_dir) / CONFIG_HASH_FILE).read_text().strip() or None
     except OSError:
@@ -146,8 +148,7 @@ def is_finished(job_dir: Path, digest: str) -> bool:
     """True if ``job_dir`` holds a finished job run with the config hashed ``digest`` whose results
     read back whole (:func:`check_results`)."""
     job_dir = Path(job_dir)
-    return ((job_dir / SUMMARY_FILE).is_file() and stored_hash(job_dir) == digest
-            and check_results(job_dir) is None)
+    return (job_dir / SUMMARY_FILE).is_file() and stored_hash(job_dir) == digest and check_results(job_dir) is None
 
 
 def write_failure(job_dir: Path, exc: BaseException, digest: str | None = None) -> dict:
@@ -173,7 +174,7 @@ def read_failure(job_dir: Path) -> str | None:
 
 def clear_stale(job_dir: Path) -> None:
     """Remove the markers and results of an earlier job in this folder (summary.json first)."""
-    from sim.experiment.replicate import OUTPUT_FILES
+    from sim.experiment.outputs import OUTPUT_FILES
 
     for name in (SUMMARY_FILE, FAILED_FILE, CONFIG_HASH_FILE):
         try:
@@ -187,8 +188,9 @@ def clear_stale(job_dir: Path) -> None:
             pass
 
 
-def run_sweep_job(cfg: Any, out_dir: Path, run: Callable[[], dict],
-                  logger: logging.Logger | None = None, explicit: Any = None) -> dict | None:
+def run_sweep_job(
+    cfg: Any, out_dir: Path, run: Callable[[], dict], logger: logging.Logger | None = None, explicit: Any = None
+) -> dict | None:
     """Run one sweep job into ``out_dir`` unless it finished earlier with the same config.
 
     ``run()`` does the work and returns summary.json's content. Returns that summary (also for a

@@ -98,8 +98,7 @@ def _curve(durations: np.ndarray, collapsed: np.ndarray, horizon: float):
     km = kaplan_meier(durations, collapsed)
     t, s, lo, hi = km.times, km.survival, km.ci_lower, km.ci_upper
     if t[-1] < horizon:
-        t, s, lo, hi = (np.append(t, horizon), np.append(s, s[-1]), np.append(lo, lo[-1]),
-                        np.append(hi, hi[-1]))
+        t, s, lo, hi = (np.append(t, horizon), np.append(s, s[-1]), np.append(lo, lo[-1]), np.append(hi, hi[-1]))
     return km, t, s, lo, hi
 
 
@@ -154,7 +153,7 @@ def sweep_context(sweep: Sweep) -> str:
 def survival_panels(sweep: Sweep) -> tuple[list[dict[str, Any]], str]:
     """The survival plot's panels as data: per panel its title, its curves (label, colour, times,
     survival, band, KM result, share collapsed) and the values that have no curve; and the pooling note."""
-    from sim.experiment.replicate import wilson_interval
+    from sim.experiment.statistics import wilson_interval
 
     horizon = sweep.horizon_days
     curve_key = sweep.params[0] if sweep.params else None
@@ -179,9 +178,20 @@ def survival_panels(sweep: Sweep) -> tuple[list[dict[str, Any]], str]:
             km, t, s, lo, hi = _curve(d, e, horizon)
             k, n = int(e.sum()), int(d.size)
             name = format_value(lv) if curve_key else "all replications"
-            curves.append({"label": f"{name}: {100 * k / n:.0f}% collapsed, {_median_short(km, horizon)}",
-                           "color": color, "times": t, "survival": s, "lo": lo, "hi": hi, "km": km,
-                           "n": n, "n_collapsed": k, "share_ci": wilson_interval(k, n)})
+            curves.append(
+                {
+                    "label": f"{name}: {100 * k / n:.0f}% collapsed, {_median_short(km, horizon)}",
+                    "color": color,
+                    "times": t,
+                    "survival": s,
+                    "lo": lo,
+                    "hi": hi,
+                    "km": km,
+                    "n": n,
+                    "n_collapsed": k,
+                    "share_ci": wilson_interval(k, n),
+                }
+            )
         panels.append({"facet": facet, "title": _facet_title(facet), "curves": curves, "missing": missing})
     return panels, pooled_note
 
@@ -209,18 +219,33 @@ def survival_png(sweep: Sweep, title: str | None = None) -> bytes | None:
         ax.grid(True, alpha=0.3)
         if panel["missing"]:
             what = f"{curve_key} = " if curve_key else ""
-            ax.text(0.98, 0.98, f"job failed, no curve: {what}" + ", ".join(panel["missing"]), transform=ax.transAxes,
-                    ha="right", va="top", fontsize=8, color="tab:red")
+            ax.text(
+                0.98,
+                0.98,
+                f"job failed, no curve: {what}" + ", ".join(panel["missing"]),
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=8,
+                color="tab:red",
+            )
         if panel["curves"]:
-            ax.legend(loc="best", fontsize=8, title=param_label(curve_key) if curve_key else None,
-                      title_fontsize=8, framealpha=0.9)
-    for ax in list(axes.flat)[len(panels):]:
+            ax.legend(
+                loc="best",
+                fontsize=8,
+                title=param_label(curve_key) if curve_key else None,
+                title_fontsize=8,
+                framealpha=0.9,
+            )
+    for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     by = f" by {curve_key}" if curve_key else ""
     fig.suptitle(title or f"Ceasefire survival (Kaplan-Meier){by}\n{sweep_context(sweep)}", fontsize=11)
     label_survival_grid(axes, len(panels))
-    note = (f"Shaded: 95% band. Dotted line: half the runs; a curve crosses it at its median durability "
-            f"('>{horizon:g} d': it never does). Runs holding at day {horizon:g} are censored.")
+    note = (
+        f"Shaded: 95% band. Dotted line: half the runs; a curve crosses it at its median durability "
+        f"('>{horizon:g} d': it never does). Runs holding at day {horizon:g} are censored."
+    )
     if pooled_note:
         note += f" Curves {pooled_note}."
     fig.text(0.5, 0.005, note, ha="center", va="bottom", fontsize=8, color="dimgrey", wrap=True)
@@ -248,7 +273,7 @@ def heatmap_cells(sweep: Sweep, facet: dict[str, Any] | None = None) -> list[dic
     ``median >365 d`` (with the lower CI limit when there is one) when censored: a censored cell
     still shows how many collapsed.
     """
-    from sim.experiment.replicate import wilson_interval
+    from sim.experiment.statistics import wilson_interval
 
     xk, yk = sweep.params[0], sweep.params[1]
     horizon = sweep.horizon_days
@@ -256,8 +281,20 @@ def heatmap_cells(sweep: Sweep, facet: dict[str, Any] | None = None) -> list[dic
     for i, xv in enumerate(sweep.levels[xk]):
         for j, yv in enumerate(sweep.levels[yk]):
             status, km, k, n = _cell_stats(sweep, {**(facet or {}), xk: xv, yk: yv})
-            cell = {"x": i, "y": j, xk: xv, yk: yv, "status": status, "value": None, "censored": False,
-                    "share": None, "share_ci": None, "median": None, "n": n, "n_collapsed": k}
+            cell = {
+                "x": i,
+                "y": j,
+                xk: xv,
+                yk: yv,
+                "status": status,
+                "value": None,
+                "censored": False,
+                "share": None,
+                "share_ci": None,
+                "median": None,
+                "n": n,
+                "n_collapsed": k,
+            }
             if status == "failed":
                 cell["text"] = "failed"
             else:
@@ -281,8 +318,13 @@ def heatmap_legend(cells: Sequence[dict[str, Any]], horizon: float) -> list[tupl
     reading only if a cell is censored, the failed-job patch only if a job failed."""
     out = []
     if any(c["censored"] for c in cells):
-        out.append(("censored", f"median >{horizon:g} d: more than half the runs still held on day {horizon:g}, "
-                                "so the median lies beyond the horizon (censored)"))
+        out.append(
+            (
+                "censored",
+                f"median >{horizon:g} d: more than half the runs still held on day {horizon:g}, "
+                "so the median lies beyond the horizon (censored)",
+            )
+        )
     if any(c["status"] == "failed" for c in cells):
         out.append(("failed", "grey: failed job, no result"))
     return out
@@ -302,8 +344,7 @@ def heatmap_png(sweep: Sweep, title: str | None = None) -> bytes | None:
     xs, ys = sweep.levels[xk], sweep.levels[yk]
     facets, pooled_note = _facets(sweep, sweep.params[2:])
     rows, cols = _grid(len(facets))
-    fig = Figure(figsize=(max(7.5, 1.45 * len(xs) + 3.2) * cols, max(3.6, 1.0 * len(ys) + 2.2) * rows + 1.6),
-                 dpi=100)
+    fig = Figure(figsize=(max(7.5, 1.45 * len(xs) + 3.2) * cols, max(3.6, 1.0 * len(ys) + 2.2) * rows + 1.6), dpi=100)
     axes = fig.subplots(rows, cols, squeeze=False)
     cmap = _cmap()
     norm = Normalize(vmin=0, vmax=1)
@@ -331,16 +372,24 @@ def heatmap_png(sweep: Sweep, title: str | None = None) -> bytes | None:
         ax.set_ylabel(param_label(yk, wrap=30))
         if facet:
             ax.set_title(_facet_title(facet), fontsize=10)
-        cbar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax,
-                            label=f"share of runs collapsed within {horizon:g} days")
+        cbar = fig.colorbar(
+            ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=f"share of runs collapsed within {horizon:g} days"
+        )
         cbar.ax.yaxis.set_major_formatter(_percent())
-    for ax in list(axes.flat)[len(facets):]:
+    for ax in list(axes.flat)[len(facets) :]:
         ax.set_visible(False)
-    fig.suptitle(title or f"Share of ceasefires collapsed within {horizon:g} days [95% CI] and median "
-                          f"durability [95% CI]\nby {xk} and {yk}\n{sweep_context(sweep)}", fontsize=11)
-    handles = [Patch(facecolor="lightgrey", label=label) if kind == "failed"
-               else Patch(facecolor="none", edgecolor="none", label=label)
-               for kind, label in heatmap_legend(every, horizon)]
+    fig.suptitle(
+        title
+        or f"Share of ceasefires collapsed within {horizon:g} days [95% CI] and median "
+        f"durability [95% CI]\nby {xk} and {yk}\n{sweep_context(sweep)}",
+        fontsize=11,
+    )
+    handles = [
+        Patch(facecolor="lightgrey", label=label)
+        if kind == "failed"
+        else Patch(facecolor="none", edgecolor="none", label=label)
+        for kind, label in heatmap_legend(every, horizon)
+    ]
     if handles:
         fig.legend(handles=handles, loc="lower center", ncol=1, fontsize=8, frameon=False, handlelength=1.2)
     if pooled_note:
@@ -386,14 +435,27 @@ def cox_png(table: Any, title: str | None = None, sweep: Sweep | None = None) ->
             ax.plot([1.0], [y], marker="D", color="black", markersize=5)
         elif r.hazard_ratio is None:
             labels.append(f"{r.factor} = {format_value(r.level)}")
-            ax.text(lo_lim * 1.05, y, "no collapse at this value: not estimable (HR -> 0)", va="center",
-                    fontsize=8, color="tab:red")
+            ax.text(
+                lo_lim * 1.05,
+                y,
+                "no collapse at this value: not estimable (HR -> 0)",
+                va="center",
+                fontsize=8,
+                color="tab:red",
+            )
         else:
             labels.append(f"{r.factor} = {format_value(r.level)}")
-            ax.errorbar([r.hazard_ratio], [y], xerr=[[r.hazard_ratio - r.ci_low], [r.ci_high - r.hazard_ratio]],
-                        fmt="o", color="tab:blue", capsize=3)
-            ax.text(r.ci_high * 1.08, y, f"{r.hazard_ratio:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
-                    va="center", fontsize=8)
+            ax.errorbar(
+                [r.hazard_ratio],
+                [y],
+                xerr=[[r.hazard_ratio - r.ci_low], [r.ci_high - r.hazard_ratio]],
+                fmt="o",
+                color="tab:blue",
+                capsize=3,
+            )
+            ax.text(
+                r.ci_high * 1.08, y, f"{r.hazard_ratio:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]", va="center", fontsize=8
+            )
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
     ax.set_xlim(lo_lim, hi_lim)
@@ -406,8 +468,11 @@ def cox_png(table: Any, title: str | None = None, sweep: Sweep | None = None) ->
     ax.set_yticks(range(len(rows)), labels)
     ax.set_xlabel("hazard ratio of collapse vs the reference value, 95% CI (log scale; < 1 = lasts longer)", fontsize=9)
     context = f"\n{sweep_context(sweep)}" if sweep is not None else ""
-    ax.set_title(title or f"Cox proportional hazards over {table.replications} replications "
-                          f"({table.collapses} collapses){context}", fontsize=11)
+    ax.set_title(
+        title
+        or f"Cox proportional hazards over {table.replications} replications ({table.collapses} collapses){context}",
+        fontsize=11,
+    )
     ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
     return png_bytes(fig)

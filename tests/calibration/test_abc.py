@@ -17,6 +17,7 @@ from calibration.statistics import observed_statistics, simulated_statistics
 from sim.model.params import ModelParams, ParameterError
 from sim.record.loader import load_record
 
+
 def quiet(*_):
     pass
 
@@ -29,21 +30,33 @@ def observed():
     return observed_statistics(load_record())
 
 
-def test_same_seed_same_posterior(tmp_path, observed, setting):
-    runs = [run_abc(CalibrationSettings(seed=7, **SMALL), observed, setting, tmp_path / f"{i}.db", log=quiet)
-            for i in range(2)]
+def test_same_seed_same_posterior(tmp_path, observed, border):
+    runs = [
+        run_abc(CalibrationSettings(seed=7, **SMALL), observed, border, tmp_path / f"{i}.db", log=quiet)
+        for i in range(2)
+    ]
     assert posterior_csv(runs[0]) == posterior_csv(runs[1])
-    other = run_abc(CalibrationSettings(seed=8, **SMALL), observed, setting, tmp_path / "x.db", log=quiet)
+    other = run_abc(CalibrationSettings(seed=8, **SMALL), observed, border, tmp_path / "x.db", log=quiet)
     assert posterior_csv(other) != posterior_csv(runs[0])
 
 
-def test_parameter_recovery_on_synthetic_data(tmp_path, setting):
+def test_parameter_recovery_on_synthetic_data(tmp_path, border):
     """Data simulated from known parameters: the identifiable ones fall inside their 90% intervals."""
-    truth = {"violations.base_rate_per_day": 0.02, "retaliation.propensity": 0.6,
-             "casualties.killed_top_tier": 2.0, "casualties.tier_ratio": 0.3, "escalation.p_up": 0.1}
-    synthetic = simulated_statistics(apply(truth), np.random.SeedSequence(4242), setting)
-    cal = run_abc(CalibrationSettings(seed=11, population_size=150, max_generations=4), synthetic, setting,
-                  tmp_path / "rec.db", log=quiet)
+    truth = {
+        "violations.base_rate_per_day": 0.02,
+        "retaliation.propensity": 0.6,
+        "casualties.killed_top_tier": 2.0,
+        "casualties.tier_ratio": 0.3,
+        "escalation.p_up": 0.1,
+    }
+    synthetic = simulated_statistics(apply(truth), np.random.SeedSequence(4242), border)
+    cal = run_abc(
+        CalibrationSettings(seed=11, population_size=150, max_generations=4),
+        synthetic,
+        border,
+        tmp_path / "rec.db",
+        log=quiet,
+    )
     summaries = {s.name: s for s in summarize_parameters(cal.posterior())}
     informed = [n for n, s in summaries.items() if s.informed]
     assert informed, "the synthetic data should inform at least one parameter"
@@ -55,18 +68,18 @@ def test_parameter_recovery_on_synthetic_data(tmp_path, setting):
         assert s.q05 <= true <= s.q95, f"{name}: true {true} outside [{s.q05}, {s.q95}]"
 
 
-def test_observed_statistics_inside_posterior_predictive_intervals(observed, setting):
+def test_observed_statistics_inside_posterior_predictive_intervals(observed, border):
     post = Posterior.load()
-    checks, _ = posterior_predictive(post, observed, setting, seed=3, draws=200)
+    checks, _ = posterior_predictive(post, observed, border, seed=3, draws=200)
     outside = [(c.statistic, c.observed, c.q05, c.q95) for c in checks if not c.inside]
     assert not outside
 
 
-def test_committed_set_is_what_the_code_produces(tmp_path, observed, setting):
+def test_committed_set_is_what_the_code_produces(tmp_path, observed, border):
     run = json.loads((RESULTS / "run.json").read_text())
     settings = CalibrationSettings(**run["settings"])
     assert settings.sampler == "single", "only the single-core sampler is bit-reproducible"
-    cal = run_abc(settings, observed, setting, tmp_path / "committed.db", log=quiet)
+    cal = run_abc(settings, observed, border, tmp_path / "committed.db", log=quiet)
     committed = Posterior.load(RESULTS / "posterior.csv")
     fresh = cal.posterior()
     assert committed.names == fresh.names
@@ -75,11 +88,14 @@ def test_committed_set_is_what_the_code_produces(tmp_path, observed, setting):
     assert [g.simulations for g in cal.generations] == [g["simulations"] for g in run["generations"]]
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("sampler", "gpu", "calibration.sampler='gpu' is not allowed"),
-    ("population_size", 0, "calibration.population_size=0 is out of range"),
-    ("min_acceptance_rate", 1.5, "calibration.min_acceptance_rate=1.5 is out of range"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("sampler", "gpu", "calibration.sampler='gpu' is not allowed"),
+        ("population_size", 0, "calibration.population_size=0 is out of range"),
+        ("min_acceptance_rate", 1.5, "calibration.min_acceptance_rate=1.5 is out of range"),
+    ],
+)
 def test_bad_settings_are_named(field, value, message):
     with pytest.raises(ParameterError, match=message):
         CalibrationSettings(**{field: value}).validate()

@@ -13,16 +13,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def calibrate(*args, cwd=ROOT):
     cmd = [sys.executable, "-c", "from calibration.cli import main; main()", *args]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "HYDRA_FULL_ERROR": "0"})
+    return subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, timeout=600, env={**os.environ, "HYDRA_FULL_ERROR": "0"}
+    )
 
 
 def test_smoke_calibration_writes_every_output(tmp_path):
     out = tmp_path / "run"
     r = calibrate("calibration=smoke", f"hydra.run.dir={out}")
     assert r.returncode == 0, r.stderr
-    for name in ("history.db", "posterior.csv", "run.json", "report.md", "report.json", "marginals.png",
-                 "pairs.png", "predictive.png"):
+    for name in (
+        "history.db",
+        "posterior.csv",
+        "run.json",
+        "report.md",
+        "report.json",
+        "marginals.png",
+        "pairs.png",
+        "predictive.png",
+    ):
         assert (out / name).is_file(), name
     assert not list(out.glob(".*.tmp"))
     run = json.loads((out / "run.json").read_text())
@@ -30,14 +39,17 @@ def test_smoke_calibration_writes_every_output(tmp_path):
     assert "informed" in r.stdout + r.stderr and "simulations in" in r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("override,message", [
-    ("calibration.sampler=gpu", "calibration.sampler='gpu' is not allowed; allowed: single, multicore"),
-    ("calibration.population_size=0", "calibration.population_size=0 is out of range"),
-    ("calibration=huge", "calibration: no such option; allowed: committed, full, smoke"),
-    ("foo=1", "unknown key 'foo'"),
-    ("calibration.seed=abc", "calibration.seed has the wrong type"),
-    ("seeds_dir=/nonexistent", "/nonexistent"),
-])
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("calibration.sampler=gpu", "calibration.sampler='gpu' is not allowed; allowed: single, multicore"),
+        ("calibration.population_size=0", "calibration.population_size=0 is out of range"),
+        ("calibration=huge", "calibration: no such option; allowed: committed, full, smoke"),
+        ("foo=1", "unknown key 'foo'"),
+        ("calibration.seed=abc", "calibration.seed has the wrong type"),
+        ("record_dir=/nonexistent", "/nonexistent"),
+    ],
+)
 def test_bad_input_one_line_no_outputs(tmp_path, override, message):
     out = tmp_path / "run"
     r = calibrate(override, f"hydra.run.dir={out}")
@@ -61,6 +73,6 @@ def test_help_lists_only_its_own_group_and_settings(tmp_path):
     assert "== Calibration settings (calibration=NAME, conf/calibration/) ==\ncommitted, full, smoke\n" in out
     for word in ("scenario", "experiment", "Configuration groups"):
         assert word not in out, word
-    for name in [f.name for f in dataclasses.fields(CalibrationSettings)] + ["seeds_dir", "publish", "plots"]:
+    for name in [f.name for f in dataclasses.fields(CalibrationSettings)] + ["record_dir", "publish", "plots"]:
         assert f"\n  {name}: " in out or f"\n{name}: " in out, name
     assert list(tmp_path.iterdir()) == []

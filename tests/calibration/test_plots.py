@@ -26,8 +26,15 @@ def post():
     return Posterior(tuple(p.name for p in FREE_PARAMETERS), np.column_stack(cols), w / w.sum())
 
 
-@pytest.mark.parametrize("lo,hi,expected", [(0.001, 0.1, [0.001, 0.01, 0.1]), (0.3, 10.0, [0.3, 1, 3, 10]),
-                                            (1.0, 30.0, [1, 3, 10, 30]), (0.1, 12.0, [0.1, 1, 10])])
+@pytest.mark.parametrize(
+    "lo,hi,expected",
+    [
+        (0.001, 0.1, [0.001, 0.01, 0.1]),
+        (0.3, 10.0, [0.3, 1, 3, 10]),
+        (1.0, 30.0, [1, 3, 10, 30]),
+        (0.1, 12.0, [0.1, 1, 10]),
+    ],
+)
 def test_log_ticks_are_round_natural_values(lo, hi, expected):
     assert plots.log_ticks(lo, hi) == expected
 
@@ -43,7 +50,7 @@ def test_parameter_axis_has_natural_tick_labels_and_log_scale_for_log_priors(p):
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert len(labels) >= 2
     values = [float(t.replace("\u2212", "-")) for t in labels]
-    assert all(p.lo * 0.999 <= v <= p.hi * 1.001 for v in values)   # natural units, not log10
+    assert all(p.lo * 0.999 <= v <= p.hi * 1.001 for v in values)  # natural units, not log10
 
 
 def test_weighted_histogram_spans_the_prior_on_the_sampling_scale(post):
@@ -51,13 +58,14 @@ def test_weighted_histogram_spans_the_prior_on_the_sampling_scale(post):
         heights, edges = plots.weighted_histogram(p, post.column(p.name), post.weights, 20)
         assert edges[0] == pytest.approx(p.lo) and edges[-1] == pytest.approx(p.hi)
         widths = np.diff(np.log10(edges) if p.scale == "log" else edges)
-        assert np.allclose(widths, widths[0])                       # equal bins on the sampling scale
+        assert np.allclose(widths, widths[0])  # equal bins on the sampling scale
         assert float((heights * widths).sum()) == pytest.approx(1.0)  # a density there: the prior is 1/(b-a)
 
 
 def test_context_names_particles_ess_and_run(post):
-    text = plots.calibration_context(post, {"generations": [{"epsilon": 3.0}, {"epsilon": 1.25}],
-                                            "simulations": 500, "settings": {"seed": 4}})
+    text = plots.calibration_context(
+        post, {"generations": [{"epsilon": 3.0}, {"epsilon": 1.25}], "simulations": 500, "settings": {"seed": 4}}
+    )
     assert text.startswith("200 particles (effective sample size ")
     assert "2 generations, final epsilon 1.25" in text and "500 simulations" in text and "seed 4" in text
     assert plots.effective_sample_size(np.full(10, 0.1)) == pytest.approx(10)
@@ -68,8 +76,10 @@ def test_plots_render_deterministically(post):
     for make in (lambda: plots.marginals_png(post, summaries), lambda: plots.pairs_png(post, summaries)):
         png = make()
         assert png.startswith(PNG) and png == make()
-    checks = [PredictiveCheck("n_violations", 2.0, 0.0, 3.0, 6.0),
-              PredictiveCheck("returned_to_war_scale", 0.0, 0.0, 0.0, 0.0)]
+    checks = [
+        PredictiveCheck("n_violations", 2.0, 0.0, 3.0, 6.0),
+        PredictiveCheck("returned_to_war_scale", 0.0, 0.0, 0.0, 0.0),
+    ]
     table = {"n_violations": np.arange(30) % 7, "returned_to_war_scale": np.zeros(30)}
     assert plots.predictive_png(checks, table).startswith(PNG)
     assert plots.predictive_png(checks, table, post=post).startswith(PNG)

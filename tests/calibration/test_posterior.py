@@ -28,12 +28,15 @@ def test_draw_uses_the_weights(tmp_path):
         assert post.draw(rng).retaliation.propensity == FREE_PARAMETERS[3].hi
 
 
-@pytest.mark.parametrize("content,message", [
-    (None, "no such posterior file"),
-    ("a,b\n1,2\n", "not a posterior"),
-    ("retaliation.propensity,weight\nx,1\n", "not a number"),
-    ("retaliation.propensity,weight\n0.5,-1\n", "weights must be"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (None, "no such posterior file"),
+        ("a,b\n1,2\n", "not a posterior"),
+        ("retaliation.propensity,weight\nx,1\n", "not a number"),
+        ("retaliation.propensity,weight\n0.5,-1\n", "weights must be"),
+    ],
+)
 def test_bad_posterior_files_are_named(tmp_path, content, message):
     path = tmp_path / "posterior.csv"
     if content is not None:

@@ -17,8 +17,8 @@ def test_observed_statistics_are_the_records():
     assert set(USED) <= set(obs)
 
 
-def test_simulated_statistics_have_the_same_keys_and_repeat_for_the_same_seed(setting):
-    a = simulated_statistics(ModelParams(), np.random.SeedSequence(5), setting)
-    b = simulated_statistics(ModelParams(), np.random.SeedSequence(5), setting)
+def test_simulated_statistics_have_the_same_keys_and_repeat_for_the_same_seed(border):
+    a = simulated_statistics(ModelParams(), np.random.SeedSequence(5), border)
+    b = simulated_statistics(ModelParams(), np.random.SeedSequence(5), border)
     assert a == b and set(a) == set(observed_statistics(load_record()))
-    assert any(simulated_statistics(ModelParams(), np.random.SeedSequence(s), setting) != a for s in range(6, 12))
+    assert any(simulated_statistics(ModelParams(), np.random.SeedSequence(s), border) != a for s in range(6, 12))

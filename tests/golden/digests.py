@@ -19,8 +19,14 @@ import json
 import sys
 from typing import Any
 
-PROVENANCE_COLUMNS = ("params_source", "posterior_sha256", "params_fixed", "code_version", "record_sha256",
-                      "sweep_overrides")
+PROVENANCE_COLUMNS = (
+    "params_source",
+    "posterior_sha256",
+    "params_fixed",
+    "code_version",
+    "record_sha256",
+    "sweep_overrides",
+)
 SWEEP_REPLICATIONS = 20
 
 
@@ -51,8 +57,11 @@ def experiment_digest(experiment: str, **overrides: Any) -> dict:
 
     res = api.run(experiment=experiment, **overrides)
     r = res._replicated
-    return {"summary": sha(json.dumps(without_provenance(res.summary), sort_keys=True, default=str)),
-            "replications": rows_digest(r.rows()), "incidents": sha(incidents_csv(r.first))}
+    return {
+        "summary": sha(json.dumps(without_provenance(res.summary), sort_keys=True, default=str)),
+        "replications": rows_digest(r.rows()),
+        "incidents": sha(incidents_csv(r.first)),
+    }
 
 
 def sweep_points(experiment: str) -> list[dict[str, str]]:
@@ -80,15 +89,22 @@ def calibration_digest() -> str:
 
     from calibration.abc import CalibrationSettings, posterior_csv, run_abc
     from calibration.statistics import observed_statistics
+    from sim.model.border import Border
     from sim.record.loader import load_record
-    from sim.model.setting import Setting
 
     record = load_record()
-    settings = CalibrationSettings(seed=1, population_size=40, max_generations=2, min_acceptance_rate=0.0,
-                                   max_simulations=10000, predictive_draws=30)
+    settings = CalibrationSettings(
+        seed=1,
+        population_size=40,
+        max_generations=2,
+        min_acceptance_rate=0.0,
+        max_simulations=10000,
+        predictive_draws=30,
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        cal = run_abc(settings, observed_statistics(record), Setting.from_record(record), Path(tmp) / "h.db",
-                      log=lambda *a: None)
+        cal = run_abc(
+            settings, observed_statistics(record), Border.from_record(record), Path(tmp) / "h.db", log=lambda *a: None
+        )
     return sha(posterior_csv(cal))
 
 

@@ -33,7 +33,7 @@ def test_an_explicit_unsuitable_python_is_refused_in_one_line(tmp_path):
 
 
 def test_none_found_says_what_to_install(tmp_path):
-    for name in ("python3.13", "python3.12", "python3", "python"):   # every name on PATH is too old
+    for name in ("python3.13", "python3.12", "python3", "python"):  # every name on PATH is too old
         stub = tmp_path / name
         stub.write_text("#!/bin/sh\nexit 1\n")
         stub.chmod(0o755)

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from sim import api
+from sim.experiment.outputs import summary_json
 from sim.model.params import ModelParams, ParameterError
-from sim.experiment.replicate import summary_json
 from sim.model.run import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,14 +25,25 @@ def cli(*args, cwd):
     return r
 
 
-@pytest.mark.parametrize("args,kwargs", [
-    (["scenario=observer_mission", "replications=12", "seed=3", "horizon_days=120"],
-     dict(scenario="observer_mission", replications=12, seed=3, horizon_days=120)),
-    (["params=calibrated", "replications=8", "seed=5", "mediation.intensity=0.5", "retaliation.propensity=0.3"],
-     dict(replications=8, seed=5, params="calibrated", **{"mediation.intensity": 0.5,
-                                                           "retaliation.propensity": 0.3})),
-    (["+experiment=smoke"], dict(experiment="smoke")),
-])
+@pytest.mark.parametrize(
+    "args,kwargs",
+    [
+        (
+            ["scenario=observer_mission", "replications=12", "seed=3", "horizon_days=120"],
+            dict(scenario="observer_mission", replications=12, seed=3, horizon_days=120),
+        ),
+        (
+            ["params=calibrated", "replications=8", "seed=5", "mediation.intensity=0.5", "retaliation.propensity=0.3"],
+            dict(
+                replications=8,
+                seed=5,
+                params="calibrated",
+                **{"mediation.intensity": 0.5, "retaliation.propensity": 0.3},
+            ),
+        ),
+        (["+experiment=smoke"], dict(experiment="smoke")),
+    ],
+)
 def test_the_same_numbers_as_the_command_line(tmp_path, args, kwargs):
     out = tmp_path / "run"
     cli(*args, f"hydra.run.dir={out}", "progress=false", cwd=tmp_path)
@@ -65,30 +76,39 @@ def test_save_writes_the_command_lines_files(tmp_path):
         assert (tmp_path / "saved" / name).is_file()
 
 
-@pytest.mark.parametrize("call,message", [
-    (lambda: api.run(**{"observer.strength": -5}), "observer.strength=-5"),
-    (lambda: api.run("atlantis"), "scenario=atlantis is not a scenario"),
-    (lambda: api.run(replications=0), "replications=0 is out of range"),
-    (lambda: api.run(**{"observer.strenght": 5}), "unknown key 'observer.strenght'"),
-    (lambda: api.run_model(**{"retaliation.propensity": 2.0}), "retaliation.propensity=2.0 is out of range"),
-])
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda: api.run(**{"observer.strength": -5}), "observer.strength=-5"),
+        (lambda: api.run("atlantis"), "scenario=atlantis is not a scenario"),
+        (lambda: api.run(replications=0), "replications=0 is out of range"),
+        (lambda: api.run(**{"observer.strenght": 5}), "unknown key 'observer.strenght'"),
+        (lambda: api.run_model(**{"retaliation.propensity": 2.0}), "retaliation.propensity=2.0 is out of range"),
+    ],
+)
 def test_bad_settings_get_one_line(call, message):
     with pytest.raises(ParameterError) as e:
         call()
     assert message in str(e.value) and "\n" not in str(e.value)
 
 
-def test_simulate_validates_its_parameters(setting):
+def test_simulate_validates_its_parameters(border):
     params = ModelParams()
     params.observer.strength = -1.0
     with pytest.raises(ParameterError, match=r"observer.strength=-1.0 is out of range"):
-        simulate(params, 0, 30, setting)
+        simulate(params, 0, 30, border)
     with pytest.raises(ParameterError, match="horizon_days"):
-        simulate(ModelParams(), 0, float("nan"), setting)
+        simulate(ModelParams(), 0, float("nan"), border)
 
 
 def test_the_worked_example_runs():
-    r = subprocess.run([sys.executable, str(ROOT / "docs" / "examples" / "observer_mission.py")], cwd=ROOT,
-                       capture_output=True, text=True, timeout=300, env={**os.environ, "EXAMPLE_REPLICATIONS": "10"})
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "examples" / "observer_mission.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "EXAMPLE_REPLICATIONS": "10"},
+    )
     assert r.returncode == 0, r.stderr
     assert "observer_mission" in r.stdout and "fixed: ['retaliation.propensity']" in r.stdout

@@ -28,8 +28,7 @@ def command() -> list[str]:
 def run(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     env.pop("HYDRA_FULL_ERROR", None)
-    return subprocess.run([*command(), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run([*command(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def listing(path: Path) -> set[str]:
@@ -42,6 +41,7 @@ def assert_ok(proc: subprocess.CompletedProcess) -> None:
 
 
 # --- runs -----------------------------------------------------------------------------------------
+
 
 def test_default_run(tmp_path):
     out = tmp_path / "run"
@@ -62,8 +62,10 @@ def test_default_run(tmp_path):
 
 def test_replicated_run(tmp_path):
     out = tmp_path / "run"
-    proc = run(["scenario=observer_mission", "replications=20", "horizon_days=90", "seed=3",
-                f"hydra.run.dir={out}"], cwd=tmp_path)
+    proc = run(
+        ["scenario=observer_mission", "replications=20", "horizon_days=90", "seed=3", f"hydra.run.dir={out}"],
+        cwd=tmp_path,
+    )
     assert_ok(proc)
     assert proc.stderr == ""
     names = {p.name for p in out.iterdir()}
@@ -97,8 +99,10 @@ def test_experiment_from_the_repository_root(tmp_path):
 
 def test_multirun(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = run(["-m", "scenario=sept2022,no_mediation", "replications=3", "horizon_days=30",
-                f"hydra.sweep.dir={sweep}"], cwd=tmp_path)
+    proc = run(
+        ["-m", "scenario=sept2022,no_mediation", "replications=3", "horizon_days=30", f"hydra.sweep.dir={sweep}"],
+        cwd=tmp_path,
+    )
     assert_ok(proc)
     jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir())
     assert jobs == ["0_sept2022", "1_no_mediation"]
@@ -106,13 +110,14 @@ def test_multirun(tmp_path):
         assert (sweep / job / "summary.json").is_file()
     lines = proc.stdout.strip().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("job overrides"))
-    tail = lines[start:start + 4]
+    tail = lines[start : start + 4]
     assert tail[0].startswith("job overrides")
     assert tail[1].startswith("scenario=sept2022") and tail[2].startswith("scenario=no_mediation")
     assert tail[3] == "outputs: sweep"
 
 
 # --- Hydra's own flags still work -----------------------------------------------------------------
+
 
 def test_help(tmp_path):
     proc = run(["--help"], cwd=tmp_path)
@@ -158,8 +163,9 @@ def test_cfg_with_multirun_prints_the_sweep_config(tmp_path):
     assert_ok(proc)
     launcher = yaml.safe_load(proc.stdout)["hydra"]["launcher"]
     assert {"partition", "timeout_min", "array_parallelism", "account"} <= set(launcher)
-    proc = run(["-m", "+experiment=baseline,observer_mission", "seed=3", "--cfg", "job", "--package", "observer"],
-               cwd=tmp_path)
+    proc = run(
+        ["-m", "+experiment=baseline,observer_mission", "seed=3", "--cfg", "job", "--package", "observer"], cwd=tmp_path
+    )
     assert_ok(proc)
     assert proc.stdout.startswith("# @package observer\n") and yaml.safe_load(proc.stdout)["strength"] == 0.0
     assert listing(tmp_path) == set()
@@ -167,11 +173,20 @@ def test_cfg_with_multirun_prints_the_sweep_config(tmp_path):
 
 # --- mediators by name (docs/ODD.md) or by index ------------------------------------------------------
 
+
 def test_mediators_by_name_or_index_give_the_same_run(tmp_path):
-    forms = {"name": ["mediation.mediators.Russia.leverage=0.9", "mediation.mediators.EU.delay_hours=6",
-                      "mediation.mediators.US.name=USA"],
-             "index": ["mediation.mediators.0.leverage=0.9", "mediation.mediators.2.delay_hours=6",
-                       "mediation.mediators.3.name=USA"]}
+    forms = {
+        "name": [
+            "mediation.mediators.Russia.leverage=0.9",
+            "mediation.mediators.EU.delay_hours=6",
+            "mediation.mediators.US.name=USA",
+        ],
+        "index": [
+            "mediation.mediators.0.leverage=0.9",
+            "mediation.mediators.2.delay_hours=6",
+            "mediation.mediators.3.name=USA",
+        ],
+    }
     summaries, rows = {}, {}
     for form, overrides in forms.items():
         out = tmp_path / form
@@ -179,7 +194,11 @@ def test_mediators_by_name_or_index_give_the_same_run(tmp_path):
         summary = json.loads((out / "summary.json").read_text())
         config = summary["provenance"]["config"]["mediation"]["mediators"]
         assert [(m["name"], m["leverage"], m["delay_hours"]) for m in config] == [
-            ("Russia", 0.9, 12.0), ("CSTO", 0.15, 24.0), ("EU", 0.3, 6.0), ("USA", 0.3, 48.0)]
+            ("Russia", 0.9, 12.0),
+            ("CSTO", 0.15, 24.0),
+            ("EU", 0.3, 6.0),
+            ("USA", 0.3, 48.0),
+        ]
         summaries[form] = {k: v for k, v in summary.items() if k != "provenance"}
         rows[form] = (out / "replications.csv").read_bytes()
     assert summaries["name"] == summaries["index"]
@@ -188,13 +207,24 @@ def test_mediators_by_name_or_index_give_the_same_run(tmp_path):
 
 def test_mediators_by_name_in_a_sweep(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = run(["-m", "mediation.mediators.CSTO.leverage=0,0.5", "replications=2", "horizon_days=30",
-                f"hydra.sweep.dir={sweep}"], cwd=tmp_path)
+    proc = run(
+        [
+            "-m",
+            "mediation.mediators.CSTO.leverage=0,0.5",
+            "replications=2",
+            "horizon_days=30",
+            f"hydra.sweep.dir={sweep}",
+        ],
+        cwd=tmp_path,
+    )
     assert_ok(proc)
     for job, value in (("0_sept2022", 0.0), ("1_sept2022", 0.5)):
         summary = json.loads((sweep / job / "summary.json").read_text())
         assert summary["provenance"]["config"]["mediation"]["mediators"][1] == {
-            "name": "CSTO", "leverage": value, "delay_hours": 24.0}
+            "name": "CSTO",
+            "leverage": value,
+            "delay_hours": 24.0,
+        }
 
 
 # --- bad input: one line, exit 2, nothing left behind ---------------------------------------------
@@ -216,27 +246,43 @@ BAD = [
     (["horizon_days=1e400"], "error: horizon_days=inf is out of range"),
     (["horizon_days=nan"], "error: horizon_days=nan is out of range"),
     (["horizon_days=36501"], "error: horizon_days=36501.0 is out of range; allowed (0.0, 36500] days"),
-    (["collapse.rule=killed_and_sectors", "collapse.top_tier_sectors=11"],
-     "error: collapse.top_tier_sectors=11 can never be reached with collapse.rule=killed_and_sectors"),
-    (["collapse.rule=killed_and_sectors", f"collapse.top_tier_sectors={'9' * 400}"], "error: collapse.top_tier_sectors"),
-    (["-m", "collapse.rule=killed_and_sectors", "collapse.top_tier_sectors=2,50"],
-     "error: collapse.top_tier_sectors=50 can never be reached"),
+    (
+        ["collapse.rule=killed_and_sectors", "collapse.top_tier_sectors=11"],
+        "error: collapse.top_tier_sectors=11 can never be reached with collapse.rule=killed_and_sectors",
+    ),
+    (
+        ["collapse.rule=killed_and_sectors", f"collapse.top_tier_sectors={'9' * 400}"],
+        "error: collapse.top_tier_sectors",
+    ),
+    (
+        ["-m", "collapse.rule=killed_and_sectors", "collapse.top_tier_sectors=2,50"],
+        "error: collapse.top_tier_sectors=50 can never be reached",
+    ),
     (["params=/nonexistent/posterior.csv"], "error: params=/nonexistent/posterior.csv: "),
     (["observer.sectors=[atlantis]"], "error: observer.sectors: unknown sector 'atlantis'; allowed: "),
-    (["scenario=foo"], "error: scenario=foo is not a scenario; allowed: no_mediation, observer_mission, "
-                       "peacekeeper_withdrawal, sept2022"),
+    (
+        ["scenario=foo"],
+        "error: scenario=foo is not a scenario; allowed: no_mediation, observer_mission, "
+        "peacekeeper_withdrawal, sept2022",
+    ),
     (["+experiment=foo"], "error: +experiment=foo is not an experiment; allowed: baseline, "),
-    (["experiment=baseline"], "error: experiment=baseline: an experiment is added with a plus: "
-                              "+experiment=baseline"),
+    (["experiment=baseline"], "error: experiment=baseline: an experiment is added with a plus: +experiment=baseline"),
     (["seed=1,2"], "error: seed=1,2 is a sweep; add -m"),
-    (["-m", "seed=1,2", "retaliation.propensity=0.5,1.5"],
-     "error: retaliation.propensity=1.5 is out of range; allowed [0.0, 1.0]"),
+    (
+        ["-m", "seed=1,2", "retaliation.propensity=0.5,1.5"],
+        "error: retaliation.propensity=1.5 is out of range; allowed [0.0, 1.0]",
+    ),
     (["seed=[1"], "error: cannot parse 'seed=[1'"),
     (["--frobnicate"], "error: unrecognized arguments: --frobnicate"),
-    (["mediation.mediators.Turkey.leverage=0.9"], "error: mediation.mediators.Turkey.leverage: no mediator "
-                                                  "named 'Turkey'; mediators: Russia, CSTO, EU, US"),
-    (["mediation.mediators.Russia.levrage=0.9"], "error: unknown key 'mediation.mediators.0.levrage'; "
-                                                 "allowed keys under 'mediation.mediators.0': name, leverage"),
+    (
+        ["mediation.mediators.Turkey.leverage=0.9"],
+        "error: mediation.mediators.Turkey.leverage: no mediator named 'Turkey'; mediators: Russia, CSTO, EU, US",
+    ),
+    (
+        ["mediation.mediators.Russia.levrage=0.9"],
+        "error: unknown key 'mediation.mediators.0.levrage'; "
+        "allowed keys under 'mediation.mediators.0': name, leverage",
+    ),
     (["mediation.mediators.Russia.leverage=2"], "error: mediation.mediators[0].leverage=2.0 is out of range"),
     (["-m", "--info", "all"], "error: -m (--multirun) and --info cannot be combined"),
 ]
@@ -255,8 +301,7 @@ def assert_rejected(proc: subprocess.CompletedProcess, message: str, tmp_path: P
 
 @pytest.mark.parametrize("args, message", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input(tmp_path, args, message):
-    proc = run([*args, f"hydra.run.dir={tmp_path / 'run'}", f"hydra.sweep.dir={tmp_path / 'sweep'}"],
-               cwd=tmp_path)
+    proc = run([*args, f"hydra.run.dir={tmp_path / 'run'}", f"hydra.sweep.dir={tmp_path / 'sweep'}"], cwd=tmp_path)
     assert_rejected(proc, message, tmp_path)
 
 
@@ -270,7 +315,7 @@ def test_missing_seeds_file(tmp_path):
     seeds = tmp_path / "seeds"
     shutil.copytree(REPO / "seeds", seeds)
     (seeds / "events.yaml").unlink()
-    proc = run([f"seeds_dir={seeds}", f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    proc = run([f"record_dir={seeds}", f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
     assert_rejected(proc, "error: ", tmp_path)
     assert "events.yaml" in proc.stderr and "file not found" in proc.stderr
 
@@ -280,6 +325,6 @@ def test_malformed_seeds_file(tmp_path):
     shutil.copytree(REPO / "seeds", seeds)
     with open(seeds / "sectors.yaml", "a") as f:
         f.write("  - {id: [unclosed\n")
-    proc = run([f"seeds_dir={seeds}", f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    proc = run([f"record_dir={seeds}", f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
     assert_rejected(proc, "error: ", tmp_path)
     assert "sectors.yaml" in proc.stderr

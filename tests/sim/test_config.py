@@ -10,8 +10,19 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
 from sim.cli import UsageError, check_overrides, job_overrides
-from sim.experiment.config import (CONF_DIR, REPO_ROOT, ExperimentConfig, check, compose_config, explain, group_options,
-                        model_params, register_configs, to_experiment, unknown_key_message)
+from sim.experiment.config import (
+    CONF_DIR,
+    REPO_ROOT,
+    ExperimentConfig,
+    check,
+    compose_config,
+    explain,
+    group_options,
+    model_params,
+    register_configs,
+    to_experiment,
+    unknown_key_message,
+)
 from sim.model.params import ModelParams, ParameterError
 
 SCENARIOS = group_options("scenario")
@@ -44,26 +55,32 @@ def test_default_config():
     cfg = compose_config([])
     exp = to_experiment(cfg)
     assert isinstance(exp, ExperimentConfig)
-    assert (exp.scenario, exp.seed, exp.horizon_days, exp.replications, exp.seeds_dir, exp.progress) == (
-        "sept2022", 0, 365.0, 1, "", True)
+    assert (exp.scenario, exp.seed, exp.horizon_days, exp.replications, exp.record_dir, exp.progress) == (
+        "sept2022",
+        0,
+        365.0,
+        1,
+        "",
+        True,
+    )
     # every model parameter keeps its default from sim.model.params unless a scenario sets it
     assert model_params(exp) == ModelParams()
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_every_scenario_composes_and_validates(name, setting):
+def test_every_scenario_composes_and_validates(name, border):
     exp = to_experiment(compose_config([f"scenario={name}"]))
     assert exp.scenario == name
-    check(exp, setting.sector_ids)
+    check(exp, border.sector_ids)
     text = (CONF_DIR / "scenario" / f"{name}.yaml").read_text()
     assert text.startswith("# @package _global_")
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
-def test_every_experiment_composes_and_validates(name, setting):
+def test_every_experiment_composes_and_validates(name, border):
     exp = to_experiment(compose_config([f"+experiment={name}"]))
     assert exp.scenario in SCENARIOS
-    check(exp, setting.sector_ids)
+    check(exp, border.sector_ids)
     assert (REPO_ROOT / "experiments" / f"{name}.yaml").read_text().startswith("# @package _global_")
 
 
@@ -100,9 +117,18 @@ def test_command_line_beats_experiment():
 
 
 def test_model_parameters_are_at_the_root():
-    exp = to_experiment(compose_config([
-        "observer.strength=40", "mediation.intensity=0.5", "retaliation.propensity=0.7",
-        "grievance.half_life_days=3", "observer.sectors=[goris,kapan]", "mediation.mediators.0.leverage=0.1"]))
+    exp = to_experiment(
+        compose_config(
+            [
+                "observer.strength=40",
+                "mediation.intensity=0.5",
+                "retaliation.propensity=0.7",
+                "grievance.half_life_days=3",
+                "observer.sectors=[goris,kapan]",
+                "mediation.mediators.0.leverage=0.1",
+            ]
+        )
+    )
     assert exp.observer.strength == 40.0 and isinstance(exp.observer.strength, float)
     assert exp.mediation.intensity == 0.5
     assert exp.retaliation.propensity == 0.7
@@ -122,21 +148,24 @@ def test_hydra_settings():
     assert cfg.hydra.job.name == "ceasefire-sim"
 
 
-@pytest.mark.parametrize("overrides, message", [
-    (["horizon_days=0"], "horizon_days=0.0 is out of range"),
-    (["horizon_days=-3"], "horizon_days=-3.0 is out of range"),
-    (["replications=0"], "replications=0 is out of range"),
-    (["seed=-1"], "seed=-1 is out of range"),
-    (["mediation.intensity=5"], "mediation.intensity=5.0 is out of range; allowed [0.0, 3.0]"),
-    (["retaliation.propensity=1.5"], "retaliation.propensity=1.5 is out of range; allowed [0.0, 1.0]"),
-    (["grievance.half_life_days=0"], "grievance.half_life_days=0.0 is out of range; allowed (0.0, inf]"),
-    (["collapse.rule=never"], "collapse.rule='never' is not allowed; allowed: killed_window"),
-    (["observer.sectors=[atlantis]"], "observer.sectors: unknown sector 'atlantis'; allowed:"),
-])
-def test_range_checks(overrides, message, setting):
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["horizon_days=0"], "horizon_days=0.0 is out of range"),
+        (["horizon_days=-3"], "horizon_days=-3.0 is out of range"),
+        (["replications=0"], "replications=0 is out of range"),
+        (["seed=-1"], "seed=-1 is out of range"),
+        (["mediation.intensity=5"], "mediation.intensity=5.0 is out of range; allowed [0.0, 3.0]"),
+        (["retaliation.propensity=1.5"], "retaliation.propensity=1.5 is out of range; allowed [0.0, 1.0]"),
+        (["grievance.half_life_days=0"], "grievance.half_life_days=0.0 is out of range; allowed (0.0, inf]"),
+        (["collapse.rule=never"], "collapse.rule='never' is not allowed; allowed: killed_window"),
+        (["observer.sectors=[atlantis]"], "observer.sectors: unknown sector 'atlantis'; allowed:"),
+    ],
+)
+def test_range_checks(overrides, message, border):
     exp = to_experiment(compose_config(overrides))
     with pytest.raises(ParameterError) as err:
-        check(exp, setting.sector_ids)
+        check(exp, border.sector_ids)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -162,24 +191,31 @@ def test_explain_wrong_type():
 
 # --- preflight without a subprocess (the CLI tests run the same through the command) ---------------
 
-@pytest.mark.parametrize("overrides, multirun, message", [
-    (["foo=1"], False, "unknown key 'foo'; allowed keys: "),
-    (["+foo=1"], False, "unknown key 'foo'; allowed keys: "),
-    (["seed=abc"], False, "seed=abc has the wrong type; allowed: an integer"),
-    (["replications=2.5"], False, "replications=2.5 has the wrong type; allowed: an integer"),
-    (["observer.sectors=goris"], False, "observer.sectors=goris has the wrong type; allowed: a list of strings"),
-    (["scenario=foo"], False, "scenario=foo is not a scenario; allowed: no_mediation, observer_mission, "
-                              "peacekeeper_withdrawal, sept2022"),
-    (["scenario=null"], False, "a scenario is required; allowed: "),
-    (["+experiment=foo"], False, "+experiment=foo is not an experiment; allowed: baseline"),
-    (["experiment=baseline"], False, "+experiment=baseline"),
-    (["seed=1,2"], False, "seed=1,2 is a sweep; add -m"),
-    (["seed=1,2", "mediation.intensity=0,5"], True, "mediation.intensity=5.0 is out of range"),
-    (["seed=[1"], False, "cannot parse 'seed=[1'"),
-    (["hydra/launcher=nope"], False, "hydra/launcher=nope is not an option of hydra/launcher; allowed: basic"),
-    (["hydra.foo=1"], False, "unknown key 'hydra.foo'"),
-    (["observer.deploy_day=10", "observer.withdraw_day=5"], False, "withdraw_day=5.0 is before deploy_day=10.0"),
-])
+
+@pytest.mark.parametrize(
+    "overrides, multirun, message",
+    [
+        (["foo=1"], False, "unknown key 'foo'; allowed keys: "),
+        (["+foo=1"], False, "unknown key 'foo'; allowed keys: "),
+        (["seed=abc"], False, "seed=abc has the wrong type; allowed: an integer"),
+        (["replications=2.5"], False, "replications=2.5 has the wrong type; allowed: an integer"),
+        (["observer.sectors=goris"], False, "observer.sectors=goris has the wrong type; allowed: a list of strings"),
+        (
+            ["scenario=foo"],
+            False,
+            "scenario=foo is not a scenario; allowed: no_mediation, observer_mission, peacekeeper_withdrawal, sept2022",
+        ),
+        (["scenario=null"], False, "a scenario is required; allowed: "),
+        (["+experiment=foo"], False, "+experiment=foo is not an experiment; allowed: baseline"),
+        (["experiment=baseline"], False, "+experiment=baseline"),
+        (["seed=1,2"], False, "seed=1,2 is a sweep; add -m"),
+        (["seed=1,2", "mediation.intensity=0,5"], True, "mediation.intensity=5.0 is out of range"),
+        (["seed=[1"], False, "cannot parse 'seed=[1'"),
+        (["hydra/launcher=nope"], False, "hydra/launcher=nope is not an option of hydra/launcher; allowed: basic"),
+        (["hydra.foo=1"], False, "unknown key 'hydra.foo'"),
+        (["observer.deploy_day=10", "observer.withdraw_day=5"], False, "withdraw_day=5.0 is before deploy_day=10.0"),
+    ],
+)
 def test_check_overrides_rejects(overrides, multirun, message):
     with pytest.raises(UsageError) as err:
         check_overrides(overrides, multirun=multirun)
@@ -188,10 +224,16 @@ def test_check_overrides_rejects(overrides, multirun, message):
 
 
 def test_check_overrides_accepts_sweeps_and_hydra_overrides():
-    exps = check_overrides(["scenario=sept2022,observer_mission", "seed=1,2", "hydra.run.dir=/tmp/x",
-                            "hydra/launcher=joblib"], multirun=True)
+    exps = check_overrides(
+        ["scenario=sept2022,observer_mission", "seed=1,2", "hydra.run.dir=/tmp/x", "hydra/launcher=joblib"],
+        multirun=True,
+    )
     assert sorted((e.scenario, e.seed) for e in exps) == [
-        ("observer_mission", 1), ("observer_mission", 2), ("sept2022", 1), ("sept2022", 2)]
+        ("observer_mission", 1),
+        ("observer_mission", 2),
+        ("sept2022", 1),
+        ("sept2022", 2),
+    ]
     assert len(check_overrides(["+experiment=baseline"])) == 1
 
 
@@ -207,7 +249,7 @@ def test_large_sweeps_are_checked_value_by_value():
 
 def test_missing_seeds_dir_is_one_line(tmp_path):
     with pytest.raises(UsageError) as err:
-        check_overrides([f"seeds_dir={tmp_path}"])
+        check_overrides([f"record_dir={tmp_path}"])
     assert "events.yaml" in str(err.value) and "\n" not in str(err.value)
 
 
@@ -221,6 +263,7 @@ def test_repo_conf_dir_is_used():
 
 
 # --- mediators by name (as docs/ODD.md names them) or by index -----------------------------------------
+
 
 @pytest.mark.parametrize("field, value", [("leverage", 0.9), ("delay_hours", 6.0), ("name", "RU")])
 def test_experiment_config_takes_mediators_by_name(field, value):
@@ -240,8 +283,10 @@ def test_unknown_mediator_is_one_line_naming_the_mediators():
 
     with pytest.raises(ParameterError) as err:
         experiment_config(**{"mediation.mediators.Turkey.leverage": 0.5})
-    assert str(err.value) == ("mediation.mediators.Turkey.leverage: no mediator named 'Turkey'; mediators: "
-                              "Russia, CSTO, EU, US (or their index, 0 to 3)")
+    assert str(err.value) == (
+        "mediation.mediators.Turkey.leverage: no mediator named 'Turkey'; mediators: "
+        "Russia, CSTO, EU, US (or their index, 0 to 3)"
+    )
     with pytest.raises(UsageError) as err:
         check_overrides(["mediation.mediators.Turkey.delay_hours=5"])
     assert "no mediator named 'Turkey'; mediators: Russia, CSTO, EU, US" in str(err.value)
@@ -251,14 +296,18 @@ def test_check_overrides_takes_mediators_by_name():
     from sim.cli import index_mediators
 
     assert index_mediators(["+mediation.mediators.US.leverage=0.2", "seed=1", "mediation.mediators.1.name=X"]) == [
-        "+mediation.mediators.3.leverage=0.2", "seed=1", "mediation.mediators.1.name=X"]
+        "+mediation.mediators.3.leverage=0.2",
+        "seed=1",
+        "mediation.mediators.1.name=X",
+    ]
     [exp] = check_overrides(["mediation.mediators.EU.delay_hours=5"])
     assert exp.mediation.mediators[2].delay_hours == 5.0
     exps = check_overrides(["mediation.mediators.CSTO.leverage=0,1"], multirun=True)
     assert [e.mediation.mediators[1].leverage for e in exps] == [0.0, 1.0]
     # the names are those of the config the overrides change: here a list of one mediator
-    [exp] = check_overrides(["mediation.mediators=[{name:EU,leverage:0.3,delay_hours:48}]",
-                             "mediation.mediators.EU.leverage=0.5"])
+    [exp] = check_overrides(
+        ["mediation.mediators=[{name:EU,leverage:0.3,delay_hours:48}]", "mediation.mediators.EU.leverage=0.5"]
+    )
     assert [(m.name, m.leverage) for m in exp.mediation.mediators] == [("EU", 0.5)]
 
 

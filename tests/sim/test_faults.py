@@ -20,8 +20,9 @@ import pytest
 from calibration.posterior import RESULTS, Posterior, PosteriorError
 from calibration.priors import FREE_PARAMETERS
 from sim.experiment.config import ExperimentConfig, experiment_config, load_posterior
+from sim.experiment.outputs import FolderInUse, claim_folder
+from sim.experiment.replications import run_experiment
 from sim.model.params import ParameterError
-from sim.experiment.replicate import FolderInUse, claim_folder, run_experiment
 from sim.sweep.jobs import check_results, config_hash, run_sweep_job
 
 from .test_cli import REPO, listing, run
@@ -44,12 +45,14 @@ def one_line_error(proc: subprocess.CompletedProcess, code: int = 2) -> str:
 
 # --- an explicit value wins over the posterior ----------------------------------------------------
 
-def test_explicit_parameter_is_fixed_python(tmp_path, setting):
+
+def test_explicit_parameter_is_fixed_python(tmp_path, border):
     out = {}
     for value in (0.1, 0.9):
-        exp = experiment_config(params="calibrated", replications=30, horizon_days=120, progress=False,
-                                **{"retaliation.propensity": value})
-        summary = run_experiment(exp, tmp_path / str(value), setting=setting, timeline=False)
+        exp = experiment_config(
+            params="calibrated", replications=30, horizon_days=120, progress=False, **{"retaliation.propensity": value}
+        )
+        summary = run_experiment(exp, tmp_path / str(value), border=border, timeline=False)
         assert summary["params"]["fixed"] == ["retaliation.propensity"]
         assert "retaliation.propensity" not in summary["params"]["drawn"]
         assert "correlation" in summary["params"]["fixed_note"]
@@ -61,17 +64,18 @@ def test_explicit_parameter_is_fixed_python(tmp_path, setting):
     assert [r["n_exchanges"] for r in out[0.1]] != [r["n_exchanges"] for r in out[0.9]]
 
 
-def test_explicit_default_value_is_fixed_too(tmp_path, setting):
+def test_explicit_default_value_is_fixed_too(tmp_path, border):
     """0.5 is the default: set explicitly, it is still fixed (not drawn)."""
-    exp = experiment_config(params="calibrated", replications=3, horizon_days=30, progress=False,
-                            retaliation={"propensity": 0.5})
-    summary = run_experiment(exp, tmp_path / "a", setting=setting, timeline=False)
+    exp = experiment_config(
+        params="calibrated", replications=3, horizon_days=30, progress=False, retaliation={"propensity": 0.5}
+    )
+    summary = run_experiment(exp, tmp_path / "a", border=border, timeline=False)
     assert summary["params"]["fixed"] == ["retaliation.propensity"]
 
 
-def test_without_override_the_posterior_draws_it(tmp_path, setting):
+def test_without_override_the_posterior_draws_it(tmp_path, border):
     exp = experiment_config(params="calibrated", replications=20, horizon_days=30, progress=False)
-    summary = run_experiment(exp, tmp_path / "a", setting=setting, timeline=False)
+    summary = run_experiment(exp, tmp_path / "a", border=border, timeline=False)
     assert summary["params"]["fixed"] == [] and summary["params"]["source"] == "calibrated"
     drawn = {float(r["drawn_retaliation.propensity"]) for r in rows(tmp_path / "a" / "replications.csv")}
     assert len(drawn) > 5
@@ -79,8 +83,20 @@ def test_without_override_the_posterior_draws_it(tmp_path, setting):
 
 def test_sweep_over_an_explicit_parameter_with_posterior_differs(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = run(["-m", "retaliation.propensity=0.1,0.9", "params=calibrated", "replications=40", "horizon_days=200",
-                "progress=false", "hydra/launcher=basic", f"hydra.sweep.dir={sweep}"], cwd=tmp_path, timeout=300)
+    proc = run(
+        [
+            "-m",
+            "retaliation.propensity=0.1,0.9",
+            "params=calibrated",
+            "replications=40",
+            "horizon_days=200",
+            "progress=false",
+            "hydra/launcher=basic",
+            f"hydra.sweep.dir={sweep}",
+        ],
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     a, b = (rows(sweep / f"{i}_sept2022" / "replications.csv") for i in (0, 1))
     assert [r["n_exchanges"] for r in a] != [r["n_exchanges"] for r in b]
@@ -94,22 +110,23 @@ def test_sweep_over_an_explicit_parameter_with_posterior_differs(tmp_path):
 
 # --- the scenario label cannot disagree with its values -------------------------------------------
 
-def test_dataclass_with_scenario_name_but_not_its_values_is_refused(tmp_path, setting):
+
+def test_dataclass_with_scenario_name_but_not_its_values_is_refused(tmp_path, border):
     with pytest.raises(ParameterError, match=r"scenario=observer_mission sets observer.strength=100.0") as e:
-        run_experiment(ExperimentConfig(scenario="observer_mission"), tmp_path / "x", setting=setting)
+        run_experiment(ExperimentConfig(scenario="observer_mission"), tmp_path / "x", border=border)
     assert "\n" not in str(e.value)
     assert not (tmp_path / "x").exists()
 
 
-def test_experiment_config_applies_the_scenario(tmp_path, setting):
+def test_experiment_config_applies_the_scenario(tmp_path, border):
     exp = experiment_config(scenario="observer_mission", replications=2, horizon_days=20, progress=False)
     assert (exp.scenario, exp.observer.strength) == ("observer_mission", 100.0)
-    summary = run_experiment(exp, tmp_path / "x", setting=setting, timeline=False)
+    summary = run_experiment(exp, tmp_path / "x", border=border, timeline=False)
     assert summary["scenario"] == "observer_mission"
     assert summary["provenance"]["config"]["observer"]["strength"] == 100.0
     # an explicit value on top of the scenario is allowed and recorded
     exp = experiment_config(scenario="observer_mission", **{"observer.strength": 0})
-    run_experiment(exp, tmp_path / "y", setting=setting, timeline=False)
+    run_experiment(exp, tmp_path / "y", border=border, timeline=False)
     with pytest.raises(ParameterError, match="not a scenario"):
         experiment_config(scenario="nope")
     with pytest.raises(ParameterError, match="unknown key"):
@@ -121,8 +138,9 @@ def test_copied_scenario_file_takes_its_own_name(tmp_path):
     extra.mkdir(parents=True)
     shutil.copy(REPO / "conf" / "scenario" / "observer_mission.yaml", extra / "my_mission.yaml")
     out = tmp_path / "run"
-    proc = run(["--config-dir", str(tmp_path / "extra"), "scenario=my_mission", *QUICK, f"hydra.run.dir={out}"],
-               cwd=tmp_path)
+    proc = run(
+        ["--config-dir", str(tmp_path / "extra"), "scenario=my_mission", *QUICK, f"hydra.run.dir={out}"], cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     s = json.loads((out / "summary.json").read_text())
     assert s["scenario"] == "my_mission" and s["provenance"]["config"]["observer"]["strength"] == 100.0
@@ -130,13 +148,18 @@ def test_copied_scenario_file_takes_its_own_name(tmp_path):
 
 # --- run folders: unique, never mixed --------------------------------------------------------------
 
+
 def test_two_runs_started_together_get_two_folders(tmp_path):
     from .test_cli import command
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("HYDRA_FULL_ERROR", None)
-    procs = [subprocess.Popen([*command(), *QUICK], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [*command(), *QUICK], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     for p in procs:
         p.wait(timeout=120)
         assert p.returncode == 0, p.stderr.read()
@@ -146,14 +169,18 @@ def test_two_runs_started_together_get_two_folders(tmp_path):
 
 def test_reused_folder_keeps_no_file_of_the_previous_run(tmp_path):
     out = tmp_path / "run"
-    assert run(["replications=5", "horizon_days=30", "progress=false", f"hydra.run.dir={out}"],
-               cwd=tmp_path).returncode == 0
+    assert (
+        run(["replications=5", "horizon_days=30", "progress=false", f"hydra.run.dir={out}"], cwd=tmp_path).returncode
+        == 0
+    )
     assert (out / "survival.png").is_file()
     (out / "notes.txt").write_text("mine")
-    assert run(["replications=1", "horizon_days=30", "progress=false", f"hydra.run.dir={out}"],
-               cwd=tmp_path).returncode == 0
-    assert not (out / "survival.png").exists()          # the old plot is gone with the old run
-    assert (out / "notes.txt").read_text() == "mine"   # nothing else is touched
+    assert (
+        run(["replications=1", "horizon_days=30", "progress=false", f"hydra.run.dir={out}"], cwd=tmp_path).returncode
+        == 0
+    )
+    assert not (out / "survival.png").exists()  # the old plot is gone with the old run
+    assert (out / "notes.txt").read_text() == "mine"  # nothing else is touched
     assert json.loads((out / "summary.json").read_text())["replications"] == 1
 
 
@@ -184,24 +211,27 @@ def _posterior(tmp_path, header, rows_, raw=None):
     return path
 
 
-@pytest.mark.parametrize("header, rows_, raw, message", [
-    (["retaliation.propensity", "weight"], [[1.5, 1.0]], None, "retaliation.propensity=1.5 is out of range"),
-    (["violations.base_rate_per_day", "weight"], [[-0.01, 1.0]], None, "base_rate_per_day=-0.01"),
-    (["retaliation.propensity", "weight"], [[0.99, 1.0]], None, "outside the prior"),
-    (["retaliation.propensity", "weight"], [["nan", 1.0]], None, "not a finite number"),
-    (["retaliation.propensity", "weight"], [["1e400", 1.0]], None, "not a finite number"),
-    (["retaliation.propensity", "weight"], [["inf", 1.0]], None, "not a finite number"),
-    (["retaliation.propensity", "retaliation.propensity", "weight"], [[0.5, 0.5, 1.0]], None, "more than once"),
-    (["retaliation.propensty", "weight"], [[0.5, 1.0]], None, "unknown column 'retaliation.propensty'"),
-    (["weight"], [[1.0]], None, "no parameter column"),
-    (["retaliation.propensity", "weight"], [], None, "no samples"),
-    (None, None, b"", "not a posterior"),
-    (None, None, b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary content"),
-    (None, None, b"retaliation.propensity,weight\n0.5,\xff\n", "not UTF-8"),
-    (["retaliation.propensity", "weight"], [[0.5, 1.0, 3]], None, "line 2 has 3 values"),
-    (["retaliation.propensity", "weight"], [[0.5, -1.0]], None, "negative"),
-    (["retaliation.propensity", "weight"], [[0.5, 0.0]], None, "positive sum"),
-])
+@pytest.mark.parametrize(
+    "header, rows_, raw, message",
+    [
+        (["retaliation.propensity", "weight"], [[1.5, 1.0]], None, "retaliation.propensity=1.5 is out of range"),
+        (["violations.base_rate_per_day", "weight"], [[-0.01, 1.0]], None, "base_rate_per_day=-0.01"),
+        (["retaliation.propensity", "weight"], [[0.99, 1.0]], None, "outside the prior"),
+        (["retaliation.propensity", "weight"], [["nan", 1.0]], None, "not a finite number"),
+        (["retaliation.propensity", "weight"], [["1e400", 1.0]], None, "not a finite number"),
+        (["retaliation.propensity", "weight"], [["inf", 1.0]], None, "not a finite number"),
+        (["retaliation.propensity", "retaliation.propensity", "weight"], [[0.5, 0.5, 1.0]], None, "more than once"),
+        (["retaliation.propensty", "weight"], [[0.5, 1.0]], None, "unknown column 'retaliation.propensty'"),
+        (["weight"], [[1.0]], None, "no parameter column"),
+        (["retaliation.propensity", "weight"], [], None, "no samples"),
+        (None, None, b"", "not a posterior"),
+        (None, None, b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary content"),
+        (None, None, b"retaliation.propensity,weight\n0.5,\xff\n", "not UTF-8"),
+        (["retaliation.propensity", "weight"], [[0.5, 1.0, 3]], None, "line 2 has 3 values"),
+        (["retaliation.propensity", "weight"], [[0.5, -1.0]], None, "negative"),
+        (["retaliation.propensity", "weight"], [[0.5, 0.0]], None, "positive sum"),
+    ],
+)
 def test_bad_posterior_files(tmp_path, header, rows_, raw, message):
     path = _posterior(tmp_path, header, rows_, raw)
     with pytest.raises(PosteriorError, match=message) as e:
@@ -246,8 +276,10 @@ def test_bad_experiment_files_are_named(tmp_path, name):
         path.write_bytes("# @package _global_\nnote: caf\xe9\n".encode("latin-1"))
     else:
         path.write_text(EXPERIMENT_FILES[name])
-    proc = run(["--config-dir", str(tmp_path / "extra"), f"+experiment={name}", *QUICK,
-                f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    proc = run(
+        ["--config-dir", str(tmp_path / "extra"), f"+experiment={name}", *QUICK, f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=tmp_path,
+    )
     line = one_line_error(proc)
     assert f"{name}.yaml" in line, line
     assert not (tmp_path / "run").exists()
@@ -263,14 +295,20 @@ def test_repeated_key_in_a_scenario_file(tmp_path):
     assert listing(tmp_path) == {"extra", "extra/scenario", "extra/scenario/twice.yaml"}
 
 
-@pytest.mark.parametrize("file, edit, message", [
-    ("sectors.yaml", lambda t: t.replace("    name: Vardenis\n", "    name: Vardenis\n    name: Again\n", 1),
-     "repeated key 'name'"),
-    ("context.yaml", lambda t: t.replace("value: 30000", "value: 1.0e+400", 1), "not a finite number"),
-    ("context.yaml", lambda t: t.replace("value: 30000", f"value: {BIG}", 1), "400-digit integer is too large"),
-    ("events.yaml", lambda t: "events: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than"),
-    ("ladder.yaml", lambda t: t + "\x00", "binary content"),
-])
+@pytest.mark.parametrize(
+    "file, edit, message",
+    [
+        (
+            "sectors.yaml",
+            lambda t: t.replace("    name: Vardenis\n", "    name: Vardenis\n    name: Again\n", 1),
+            "repeated key 'name'",
+        ),
+        ("context.yaml", lambda t: t.replace("value: 30000", "value: 1.0e+400", 1), "not a finite number"),
+        ("context.yaml", lambda t: t.replace("value: 30000", f"value: {BIG}", 1), "400-digit integer is too large"),
+        ("events.yaml", lambda t: "events: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than"),
+        ("ladder.yaml", lambda t: t + "\x00", "binary content"),
+    ],
+)
 def test_bad_seeds_files_are_named(tmp_path, file, edit, message):
     seeds = tmp_path / "seeds"
     shutil.copytree(REPO / "seeds", seeds)
@@ -278,7 +316,7 @@ def test_bad_seeds_files_are_named(tmp_path, file, edit, message):
     new = edit(text)
     assert new != text
     (seeds / file).write_text(new)
-    proc = run([f"seeds_dir={seeds}", *QUICK, f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    proc = run([f"record_dir={seeds}", *QUICK, f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
     line = one_line_error(proc)
     assert file in line and message in line, line
     assert not (tmp_path / "run").exists()
@@ -288,13 +326,14 @@ def test_non_utf8_seeds_file(tmp_path):
     seeds = tmp_path / "seeds"
     shutil.copytree(REPO / "seeds", seeds)
     (seeds / "ladder.yaml").write_bytes((seeds / "ladder.yaml").read_bytes() + b"# caf\xe9\n")
-    line = one_line_error(run([f"seeds_dir={seeds}", *QUICK], cwd=tmp_path))
+    line = one_line_error(run([f"record_dir={seeds}", *QUICK], cwd=tmp_path))
     assert "ladder.yaml" in line and "not UTF-8" in line
 
 
 # --- faults: full disk, read-only folder, Ctrl-C, killed sweeps -------------------------------------
 
-def test_full_disk_leaves_no_half_written_results(tmp_path, setting, monkeypatch):
+
+def test_full_disk_leaves_no_half_written_results(tmp_path, border, monkeypatch):
     import sim.common.files
 
     real = sim.common.files.os.replace
@@ -309,16 +348,18 @@ def test_full_disk_leaves_no_half_written_results(tmp_path, setting, monkeypatch
     monkeypatch.setattr(sim.common.files.os, "replace", replace)
     exp = experiment_config(replications=3, horizon_days=20, progress=False)
     with pytest.raises(OSError):
-        run_experiment(exp, tmp_path / "run", setting=setting)
+        run_experiment(exp, tmp_path / "run", border=border)
     left = {p.name for p in (tmp_path / "run").iterdir()}
-    assert left == set(), left   # no summary.json, no replications.csv alone, no .tmp
+    assert left == set(), left  # no summary.json, no replications.csv alone, no .tmp
 
 
 def _mount_tmpfs(path: Path, options: str) -> bool:
     path.mkdir(parents=True, exist_ok=True)
     try:
-        return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
-                              capture_output=True).returncode == 0
+        return (
+            subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True).returncode
+            == 0
+        )
     except OSError:
         return False
 
@@ -333,8 +374,11 @@ def tiny_disk(tmp_path):
 
 
 def test_full_disk_on_the_command_line(tmp_path, tiny_disk):
-    proc = run(["replications=200", "horizon_days=365", "progress=false", f"hydra.run.dir={tiny_disk / 'run'}"],
-               cwd=tmp_path, timeout=300)
+    proc = run(
+        ["replications=200", "horizon_days=365", "progress=false", f"hydra.run.dir={tiny_disk / 'run'}"],
+        cwd=tmp_path,
+        timeout=300,
+    )
     line = one_line_error(proc, code=1)
     assert "disk is full" in line or "No space" in line
     assert not (tiny_disk / "run" / "summary.json").exists()
@@ -356,8 +400,16 @@ def test_read_only_output_folder(tmp_path):
 def _sweep_cmd(sweep: Path, n: int = 2000) -> list[str]:
     from .test_cli import command
 
-    return [*command(), "-m", "observer.strength=0,10,20,30", f"replications={n}", "horizon_days=365",
-            "progress=false", f"hydra.sweep.dir={sweep}", "hydra.launcher.n_jobs=2"]
+    return [
+        *command(),
+        "-m",
+        "observer.strength=0,10,20,30",
+        f"replications={n}",
+        "horizon_days=365",
+        "progress=false",
+        f"hydra.sweep.dir={sweep}",
+        "hydra.launcher.n_jobs=2",
+    ]
 
 
 def _popen(cmd, cwd):
@@ -389,7 +441,8 @@ def test_ctrl_c_during_a_sweep(tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert [line for line in err.splitlines() if line.startswith("interrupted")] == [
-        "interrupted; finished jobs are kept: the same command (with the same hydra.sweep.dir) runs only the others"]
+        "interrupted; finished jobs are kept: the same command (with the same hydra.sweep.dir) runs only the others"
+    ]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
@@ -402,16 +455,28 @@ def test_killed_sweep_leaves_no_worker_writing(tmp_path, sig):
     proc.send_signal(sig)
     proc.communicate(timeout=60)
     time.sleep(3)
-    alive = [p for p in workers if Path(f"/proc/{p}").exists()
-             and "zombie" not in Path(f"/proc/{p}/status").read_text().lower()]
+    alive = [
+        p
+        for p in workers
+        if Path(f"/proc/{p}").exists() and "zombie" not in Path(f"/proc/{p}/status").read_text().lower()
+    ]
     assert alive == [], alive
-    assert list(sweep.glob("*/summary.json")) == []   # no orphan finished a job after the kill
+    assert list(sweep.glob("*/summary.json")) == []  # no orphan finished a job after the kill
 
 
 # --- damaged sweep results are run again ------------------------------------------------------------
 
-@pytest.mark.parametrize("damage", ["summary_truncated", "summary_not_object", "replications_truncated",
-                                    "replications_missing", "replications_binary"])
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "summary_truncated",
+        "summary_not_object",
+        "replications_truncated",
+        "replications_missing",
+        "replications_binary",
+    ],
+)
 def test_damaged_job_results_run_again(tmp_path, damage):
     from sim.experiment.config import compose_config
 
@@ -421,7 +486,8 @@ def test_damaged_job_results_run_again(tmp_path, damage):
     def job():
         calls.append(1)
         (tmp_path / "replications.csv").write_text(
-            "replication,collapsed,durability_days\n0,0,30.0\n1,1,3.5\n2,0,30.0\n")
+            "replication,collapsed,durability_days\n0,0,30.0\n1,1,3.5\n2,0,30.0\n"
+        )
         (tmp_path / "summary.json").write_text(json.dumps({"replications": 3, "horizon_days": 30.0}))
         return {"replications": 3}
 
@@ -456,13 +522,17 @@ def test_posterior_overrides_change_the_job_hash():
 
 # --- calibration settings ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("arg, message", [
-    ("calibration.min_epsilon=inf", "calibration.min_epsilon=inf is not a finite number"),
-    ("calibration.kernel_scaling=inf", "calibration.kernel_scaling=inf is not a finite number"),
-    ("calibration.min_acceptance_rate=nan", "calibration.min_acceptance_rate=nan is not a finite number"),
-    ("calibration.population_size=10000000", "calibration.population_size=10000000 is out of range"),
-    (f"calibration.max_simulations={BIG}", "calibration.max_simulations=999999...(400 digits) is out of range"),
-])
+
+@pytest.mark.parametrize(
+    "arg, message",
+    [
+        ("calibration.min_epsilon=inf", "calibration.min_epsilon=inf is not a finite number"),
+        ("calibration.kernel_scaling=inf", "calibration.kernel_scaling=inf is not a finite number"),
+        ("calibration.min_acceptance_rate=nan", "calibration.min_acceptance_rate=nan is not a finite number"),
+        ("calibration.population_size=10000000", "calibration.population_size=10000000 is out of range"),
+        (f"calibration.max_simulations={BIG}", "calibration.max_simulations=999999...(400 digits) is out of range"),
+    ],
+)
 def test_bad_calibration_settings(tmp_path, arg, message):
     from .test_cli import SCRIPT
 
@@ -470,13 +540,20 @@ def test_bad_calibration_settings(tmp_path, arg, message):
     cmd = [str(script)] if script.exists() else [str(Path(os.sys.executable)), "-m", "calibration.cli"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("HYDRA_FULL_ERROR", None)
-    proc = subprocess.run([*cmd, arg, f"hydra.run.dir={tmp_path / 'cal'}"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [*cmd, arg, f"hydra.run.dir={tmp_path / 'cal'}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert message in one_line_error(proc)
     assert not (tmp_path / "cal").exists()
 
 
 # --- provenance ---------------------------------------------------------------------------------------
+
 
 def test_every_output_says_what_produced_it(tmp_path):
     out = tmp_path / "run"

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from sim.record.patterns import STATISTICS, WINDOW_HOURS, Episode, record_episodes, summary_statistics
 from sim.record.loader import load_record
+from sim.record.patterns import STATISTICS, WINDOW_HOURS, Episode, record_episodes, summary_statistics
 
 
 def ep(start, killed=(0, 0), wounded=(0, 0), tier=1, blamed=("AZE", "ARM"), retaliated=(False, False)):
     """An episode from (ARM, AZE) pairs."""
-    return Episode(start, dict(zip(("ARM", "AZE"), killed)), dict(zip(("ARM", "AZE"), wounded)), tier,
-                   dict(zip(("ARM", "AZE"), blamed)), dict(zip(("ARM", "AZE"), retaliated)))
+    return Episode(
+        start,
+        dict(zip(("ARM", "AZE"), killed)),
+        dict(zip(("ARM", "AZE"), wounded)),
+        tier,
+        dict(zip(("ARM", "AZE"), blamed)),
+        dict(zip(("ARM", "AZE"), retaliated)),
+    )
 
 
 def test_empty_input():
@@ -37,10 +43,12 @@ def test_unsorted_input_and_gaps():
 
 
 def test_blame_and_retaliation_shares():
-    eps = [ep(1, blamed=("AZE", "ARM"), retaliated=(True, False)),
-           ep(2, blamed=("AZE", None)),
-           ep(3, blamed=(None, None), retaliated=(False, True)),
-           ep(4, blamed=("ARM", "ARM"))]
+    eps = [
+        ep(1, blamed=("AZE", "ARM"), retaliated=(True, False)),
+        ep(2, blamed=("AZE", None)),
+        ep(3, blamed=(None, None), retaliated=(False, True)),
+        ep(4, blamed=("ARM", "ARM")),
+    ]
     s = summary_statistics(eps)
     assert s["both_blame_share"] == 0.25 and s["retaliation_share"] == 0.5
 

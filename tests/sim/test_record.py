@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.record.patterns import WINDOW_HOURS
 from sim.record.loader import DEFAULT_SEEDS, LOCAL_TZ, PUBLIC, RecordError, load_record
+from sim.record.patterns import WINDOW_HOURS
 from sim.record.targets import derive_targets, record_window_hours
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,6 +53,7 @@ def rejected(seeds: Path) -> str:
 
 
 # --- the good record ----------------------------------------------------------------------------
+
 
 def test_default_dir_is_repo_seeds():
     assert DEFAULT_SEEDS == REPO / "seeds"
@@ -98,8 +99,7 @@ def test_sectors_and_adjacency(record):
 
 
 def test_ladder(record):
-    assert record.ladder == {"unspecified": 1, "small_arms": 1, "large_calibre": 2, "mortar": 3,
-                             "artillery_drones": 4}
+    assert record.ladder == {"unspecified": 1, "small_arms": 1, "large_calibre": 2, "mortar": 3, "artillery_drones": 4}
 
 
 def test_ceasefire_claims_kept_separate(record):
@@ -135,14 +135,20 @@ def test_mediation_events(record):
 def test_every_fact_has_a_source(record):
     for e in record.events:
         assert e.sources and e.summary
-    assert {f.id for f in record.context} >= {"war_1990s", "war_2020", "peacekeepers_articles",
-                                                "peacekeepers_public", "land_link"}
+    assert {f.id for f in record.context} >= {
+        "war_1990s",
+        "war_2020",
+        "peacekeepers_articles",
+        "peacekeepers_public",
+        "land_link",
+    }
     assert all(f.sources for f in record.context)
     kinds = {e.kind for e in record.events}
     assert kinds == {"flare_up", "truce", "ceasefire", "violation", "mediation", "statement"}
 
 
 # --- derived targets ----------------------------------------------------------------------------
+
 
 def test_targets_equal_what_a_reader_finds(record):
     t = derive_targets(record)
@@ -169,48 +175,164 @@ def _claim(i=0, eid=V23):
     return lambda data: _event(data, eid)["claims"][i]
 
 
-@pytest.mark.parametrize("name, file, mutate, entry, field, words", [
-    ("missing field", "events.yaml", lambda d: _claim()(d).pop("own_killed"),
-     V23, "claims[0].own_killed", "missing required field"),
-    ("unknown side", "events.yaml", lambda d: _claim(1)(d).update(side="RUS"),
-     V23, "claims[1].side", "allowed: ARM, AZE"),
-    ("unknown fired_first", "events.yaml", lambda d: _claim(1)(d).update(fired_first="both"),
-     V23, "claims[1].fired_first", "allowed: ARM, AZE, null"),
-    ("bad time", "events.yaml", lambda d: _claim()(d).update(time="2022-09-23T25:61:00+04:00"),
-     V23, "claims[0].time", "not a date-time"),
-    ("naive time", "events.yaml", lambda d: _claim()(d).update(time="2022-09-23T07:40:00"),
-     V23, "claims[0].time", "no UTC offset"),
-    ("bad date", "events.yaml", lambda d: _event(d, V23).update(date="23 Sept"),
-     V23, "date", "not a date"),
-    ("negative casualties", "events.yaml", lambda d: _claim()(d).update(own_wounded=-1),
-     V23, "claims[0].own_wounded", "whole number >= 0"),
-    ("claim without source", "events.yaml", lambda d: _claim()(d).pop("source"),
-     V23, "claims[0].source", "missing required field"),
-    ("claim with empty source", "events.yaml", lambda d: _claim()(d).update(source=None),
-     V23, "claims[0].source", "not a source"),
-    ("claim source not the event's", "events.yaml", lambda d: _claim()(d).update(source=A000),
-     V23, "claims[0].source", "not among the event's sources"),
-    ("unknown sector in claim", "events.yaml", lambda d: _claim()(d).update(sectors=["yerevan"]),
-     V23, "claims[0].sectors", "unknown sector 'yerevan'"),
-    ("unknown weapon", "events.yaml", lambda d: _claim()(d).update(weapons=["railgun"]),
-     V23, "claims[0].weapons", "unknown weapon 'railgun'"),
-    ("unknown field", "events.yaml", lambda d: _claim()(d).update(own_kiled=0),
-     V23, "claims[0].own_kiled", "unknown field"),
-    ("unknown kind", "events.yaml", lambda d: _event(d, V23).update(kind="skirmish"),
-     V23, "kind", "allowed: flare_up"),
-    ("duplicate event id", "events.yaml", lambda d: d["events"].append(dict(_event(d, V23))),
-     V23, "id", "duplicate id"),
-    ("unknown sector in adjacency", "sectors.yaml", lambda d: _sector(d, "kapan")["adjacent"].append("nowhere"),
-     "kapan", "adjacent", "unknown sector 'nowhere'"),
-    ("asymmetric adjacency", "sectors.yaml", lambda d: _sector(d, "kapan").update(adjacent=[]),
-     "goris", "adjacent", "not symmetric"),
-    ("duplicate sector id", "sectors.yaml", lambda d: d["sectors"].append(dict(_sector(d, "sotk"))),
-     "sotk", "id", "duplicate id"),
-    ("ladder tier", "ladder.yaml", lambda d: d["ladder"][0].update(tier="one"),
-     "unspecified", "tier", "whole number"),
-    ("context source", "context.yaml", lambda d: d["context"][0].update(sources=["a blog"]),
-     "war_1990s", "sources[0]", "not a source"),
-])
+@pytest.mark.parametrize(
+    "name, file, mutate, entry, field, words",
+    [
+        (
+            "missing field",
+            "events.yaml",
+            lambda d: _claim()(d).pop("own_killed"),
+            V23,
+            "claims[0].own_killed",
+            "missing required field",
+        ),
+        (
+            "unknown side",
+            "events.yaml",
+            lambda d: _claim(1)(d).update(side="RUS"),
+            V23,
+            "claims[1].side",
+            "allowed: ARM, AZE",
+        ),
+        (
+            "unknown fired_first",
+            "events.yaml",
+            lambda d: _claim(1)(d).update(fired_first="both"),
+            V23,
+            "claims[1].fired_first",
+            "allowed: ARM, AZE, null",
+        ),
+        (
+            "bad time",
+            "events.yaml",
+            lambda d: _claim()(d).update(time="2022-09-23T25:61:00+04:00"),
+            V23,
+            "claims[0].time",
+            "not a date-time",
+        ),
+        (
+            "naive time",
+            "events.yaml",
+            lambda d: _claim()(d).update(time="2022-09-23T07:40:00"),
+            V23,
+            "claims[0].time",
+            "no UTC offset",
+        ),
+        ("bad date", "events.yaml", lambda d: _event(d, V23).update(date="23 Sept"), V23, "date", "not a date"),
+        (
+            "negative casualties",
+            "events.yaml",
+            lambda d: _claim()(d).update(own_wounded=-1),
+            V23,
+            "claims[0].own_wounded",
+            "whole number >= 0",
+        ),
+        (
+            "claim without source",
+            "events.yaml",
+            lambda d: _claim()(d).pop("source"),
+            V23,
+            "claims[0].source",
+            "missing required field",
+        ),
+        (
+            "claim with empty source",
+            "events.yaml",
+            lambda d: _claim()(d).update(source=None),
+            V23,
+            "claims[0].source",
+            "not a source",
+        ),
+        (
+            "claim source not the event's",
+            "events.yaml",
+            lambda d: _claim()(d).update(source=A000),
+            V23,
+            "claims[0].source",
+            "not among the event's sources",
+        ),
+        (
+            "unknown sector in claim",
+            "events.yaml",
+            lambda d: _claim()(d).update(sectors=["yerevan"]),
+            V23,
+            "claims[0].sectors",
+            "unknown sector 'yerevan'",
+        ),
+        (
+            "unknown weapon",
+            "events.yaml",
+            lambda d: _claim()(d).update(weapons=["railgun"]),
+            V23,
+            "claims[0].weapons",
+            "unknown weapon 'railgun'",
+        ),
+        (
+            "unknown field",
+            "events.yaml",
+            lambda d: _claim()(d).update(own_kiled=0),
+            V23,
+            "claims[0].own_kiled",
+            "unknown field",
+        ),
+        (
+            "unknown kind",
+            "events.yaml",
+            lambda d: _event(d, V23).update(kind="skirmish"),
+            V23,
+            "kind",
+            "allowed: flare_up",
+        ),
+        (
+            "duplicate event id",
+            "events.yaml",
+            lambda d: d["events"].append(dict(_event(d, V23))),
+            V23,
+            "id",
+            "duplicate id",
+        ),
+        (
+            "unknown sector in adjacency",
+            "sectors.yaml",
+            lambda d: _sector(d, "kapan")["adjacent"].append("nowhere"),
+            "kapan",
+            "adjacent",
+            "unknown sector 'nowhere'",
+        ),
+        (
+            "asymmetric adjacency",
+            "sectors.yaml",
+            lambda d: _sector(d, "kapan").update(adjacent=[]),
+            "goris",
+            "adjacent",
+            "not symmetric",
+        ),
+        (
+            "duplicate sector id",
+            "sectors.yaml",
+            lambda d: d["sectors"].append(dict(_sector(d, "sotk"))),
+            "sotk",
+            "id",
+            "duplicate id",
+        ),
+        (
+            "ladder tier",
+            "ladder.yaml",
+            lambda d: d["ladder"][0].update(tier="one"),
+            "unspecified",
+            "tier",
+            "whole number",
+        ),
+        (
+            "context source",
+            "context.yaml",
+            lambda d: d["context"][0].update(sources=["a blog"]),
+            "war_1990s",
+            "sources[0]",
+            "not a source",
+        ),
+    ],
+)
 def test_rejections(tmp_path, name, file, mutate, entry, field, words):
     msg = rejected(bad_seeds(tmp_path, file, mutate))
     assert msg.startswith(f"{tmp_path / 'seeds' / file}: {entry}: {field}: "), msg
@@ -239,17 +361,29 @@ def test_rejects_missing_file(tmp_path):
 
 
 def test_rejects_second_ceasefire(tmp_path):
-    d = bad_seeds(tmp_path, "events.yaml", lambda d: _event(d, V23).update(kind="ceasefire", time_claims=[
-        {"source": A003, "date": "2022-09-23", "as_stated": "x"}]))
+    d = bad_seeds(
+        tmp_path,
+        "events.yaml",
+        lambda d: _event(d, V23).update(
+            kind="ceasefire", time_claims=[{"source": A003, "date": "2022-09-23", "as_stated": "x"}]
+        ),
+    )
     assert "events.yaml: -: kind: 2 ceasefire events; expected exactly one" in rejected(d)
 
 
 # --- the CLI ------------------------------------------------------------------------------------
 
+
 def _run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "sim.record.targets", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "sim.record.targets", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_cli_good_record():

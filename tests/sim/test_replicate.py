@@ -10,11 +10,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.common.files import write_atomic
 from sim.experiment.config import ExperimentConfig, model_params
+from sim.experiment.outputs import REPLICATIONS_FILE, SUMMARY_FILE, SURVIVAL_FILE, replications_csv, summary_json
+from sim.experiment.progress import Progress
+from sim.experiment.replications import run_experiment, run_replications, seed_sequences
+from sim.experiment.statistics import aggregate, mean_ci, wilson_interval
+from sim.experiment.table import format_table
 from sim.model.params import ParameterError
-from sim.experiment.replicate import (REPLICATIONS_FILE, SUMMARY_FILE, SURVIVAL_FILE, Progress, aggregate, format_table,
-                           mean_ci, replications_csv, run_experiment, run_replications, seed_sequences,
-                           summary_json, wilson_interval, write_atomic)
+from sim.model.run import RunSummary
 
 HORIZON = 60.0
 
@@ -26,13 +30,25 @@ def experiment(**kw) -> ExperimentConfig:
     return exp
 
 
-def fake_summary(i: int, collapsed: bool, days: float) -> dict:
-    return {"seed": 0, "spawn_key": [i], "scenario": "x", "horizon_days": 365.0, "collapsed": collapsed,
-            "durability_days": days, "n_violations": i, "n_exchanges": 2 * i, "killed": {"ARM": i, "AZE": 1},
-            "wounded": {"ARM": 0, "AZE": 2 * i}, "max_tier": i % 3}
+def fake_summary(i: int, collapsed: bool, days: float) -> RunSummary:
+    return RunSummary(
+        seed=0,
+        spawn_key=[i],
+        scenario="x",
+        horizon_days=365.0,
+        collapsed=collapsed,
+        collapse_cause="spiral" if collapsed else "",
+        durability_days=days,
+        n_violations=i,
+        n_exchanges=2 * i,
+        killed={"ARM": i, "AZE": 1},
+        wounded={"ARM": 0, "AZE": 2 * i},
+        max_tier=i % 3,
+    )
 
 
 # --- seeds ----------------------------------------------------------------------------------------
+
 
 def test_replication_seeds_are_spawned_children():
     seqs = seed_sequences(3, 4)
@@ -44,18 +60,19 @@ def test_replication_seeds_are_spawned_children():
     assert (seed_sequences(3, 1)[0].generate_state(4) == seqs[0].generate_state(4)).all()
 
 
-def test_replications_ignore_the_global_generator(setting):
+def test_replications_ignore_the_global_generator(border):
     params = model_params(experiment())
     np.random.seed(1)
-    a, _ = run_replications(params, 5, 3, HORIZON, setting, "sept2022")
+    a, _ = run_replications(params, 5, 3, HORIZON, border, "sept2022")
     np.random.seed(2)
     np.random.random(10)
-    b, _ = run_replications(params, 5, 3, HORIZON, setting, "sept2022")
+    b, _ = run_replications(params, 5, 3, HORIZON, border, "sept2022")
     assert a == b
-    assert [s["spawn_key"] for s in a] == [[0], [1], [2]]
+    assert [s.spawn_key for s in a] == [[0], [1], [2]]
 
 
 # --- statistics -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("k, n", [(0, 10), (5, 10), (10, 10), (37, 200), (1, 1)])
 def test_wilson_matches_scipy(k, n):
@@ -77,8 +94,7 @@ def test_mean_ci_is_the_t_interval():
 def test_aggregate_fields():
     summaries = [fake_summary(i, i < 3, 50.0 * (i + 1) if i < 3 else 365.0) for i in range(8)]
     agg, km = aggregate(summaries, "observer_mission", 4, 365.0)
-    assert (agg["scenario"], agg["seed"], agg["replications"], agg["horizon_days"]) == (
-        "observer_mission", 4, 8, 365.0)
+    assert (agg["scenario"], agg["seed"], agg["replications"], agg["horizon_days"]) == ("observer_mission", 4, 8, 365.0)
     sc = agg["share_collapsed"]
     assert sc["n_collapsed"] == 3 and sc["estimate"] == 0.375
     assert 0 <= sc["ci95"][0] < 0.375 < sc["ci95"][1] <= 1
@@ -103,17 +119,24 @@ def test_replications_csv_is_one_row_per_replication():
 
 
 def test_format_table():
-    agg, _ = aggregate([fake_summary(i, i == 0, 20.0 if i == 0 else 365.0) for i in range(4)], "sept2022", 0,
-                       365.0)
+    agg, _ = aggregate([fake_summary(i, i == 0, 20.0 if i == 0 else 365.0) for i in range(4)], "sept2022", 0, 365.0)
     table = format_table([agg])
     header, row = table.splitlines()
-    for col in ("scenario", "N", "collapsed [95% CI]", "median days [95% CI]", "violations", "killed ARM",
-                "killed AZE"):
+    for col in (
+        "scenario",
+        "N",
+        "collapsed [95% CI]",
+        "median days [95% CI]",
+        "violations",
+        "killed ARM",
+        "killed AZE",
+    ):
         assert col in header
     assert row.startswith("sept2022") and "25% [" in row and ">365 (not reached)" in row
 
 
 # --- files ----------------------------------------------------------------------------------------
+
 
 def test_write_atomic_leaves_no_temporary_files(tmp_path):
     write_atomic(tmp_path / "a.json", "{}\n")
@@ -122,14 +145,18 @@ def test_write_atomic_leaves_no_temporary_files(tmp_path):
     assert (tmp_path / "a.json").read_text() == "[]\n"
 
 
-def test_replicated_experiment_outputs(tmp_path, setting):
-    summary = run_experiment(experiment(replications=6, seed=2), tmp_path, setting=setting)
+def test_replicated_experiment_outputs(tmp_path, border):
+    summary = run_experiment(experiment(replications=6, seed=2), tmp_path, border=border)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted([SUMMARY_FILE, REPLICATIONS_FILE, SURVIVAL_FILE, "incidents.csv", "timeline.png"])
     on_disk = json.loads((tmp_path / SUMMARY_FILE).read_text())
     assert on_disk == json.loads(summary_json(summary))
     assert (on_disk["scenario"], on_disk["seed"], on_disk["replications"], on_disk["horizon_days"]) == (
-        "sept2022", 2, 6, HORIZON)
+        "sept2022",
+        2,
+        6,
+        HORIZON,
+    )
     for key in ("share_collapsed", "median_durability_days", "per_replication"):
         assert key in on_disk
     for side in ("ARM", "AZE"):
@@ -140,15 +167,26 @@ def test_replicated_experiment_outputs(tmp_path, setting):
     assert on_disk["share_collapsed"]["n_collapsed"] == sum(int(r["collapsed"]) for r in rows)
 
 
-def test_single_run_outputs_and_first_replication(tmp_path, setting):
+def test_single_run_outputs_and_first_replication(tmp_path, border):
     one, six = tmp_path / "one", tmp_path / "six"
-    single = run_experiment(experiment(replications=1, seed=2), one, setting=setting)
-    run_experiment(experiment(replications=6, seed=2), six, setting=setting)
+    single = run_experiment(experiment(replications=1, seed=2), one, border=border)
+    run_experiment(experiment(replications=6, seed=2), six, border=border)
     assert sorted(p.name for p in one.iterdir()) == sorted(
-        [SUMMARY_FILE, REPLICATIONS_FILE, "incidents.csv", "timeline.png"])
+        [SUMMARY_FILE, REPLICATIONS_FILE, "incidents.csv", "timeline.png"]
+    )
     # the run's own summary fields and the aggregate, together
-    for key in ("collapsed", "durability_days", "n_violations", "killed", "wounded", "max_tier",
-                "share_collapsed", "median_durability_days", "per_replication", "replications"):
+    for key in (
+        "collapsed",
+        "durability_days",
+        "n_violations",
+        "killed",
+        "wounded",
+        "max_tier",
+        "share_collapsed",
+        "median_durability_days",
+        "per_replication",
+        "replications",
+    ):
         assert key in single
     # replication 0 of six is the single run
     assert (one / "incidents.csv").read_bytes() == (six / "incidents.csv").read_bytes()
@@ -157,15 +195,16 @@ def test_single_run_outputs_and_first_replication(tmp_path, setting):
     assert row_one == row_six
 
 
-def test_bad_config_raises_before_writing(tmp_path, setting):
+def test_bad_config_raises_before_writing(tmp_path, border):
     exp = experiment(replications=3)
     exp.mediation.intensity = 5.0
     with pytest.raises(ParameterError, match="mediation.intensity=5.0 is out of range"):
-        run_experiment(exp, tmp_path / "out", setting=setting)
+        run_experiment(exp, tmp_path / "out", border=border)
     assert not (tmp_path / "out").exists()
 
 
 # --- progress -------------------------------------------------------------------------------------
+
 
 class FakeTTY(io.StringIO):
     def __init__(self, tty: bool):
@@ -200,21 +239,22 @@ def test_progress_is_throttled():
     assert "1000/1000" in stream.getvalue()
 
 
-def test_calibrated_parameters_are_drawn_per_replication_reproducibly(setting):
+def test_calibrated_parameters_are_drawn_per_replication_reproducibly(border):
     from calibration.posterior import Posterior
-    from sim.experiment.replicate import run_replications
 
     post = Posterior.load()
-    a, _ = run_replications(model_params(ExperimentConfig(scenario="sept2022")), 4, 6, 120.0, setting,
-                            "sept2022", posterior=post)
-    b, _ = run_replications(model_params(ExperimentConfig(scenario="sept2022")), 4, 6, 120.0, setting,
-                            "sept2022", posterior=post)
+    a, _ = run_replications(
+        model_params(ExperimentConfig(scenario="sept2022")), 4, 6, 120.0, border, "sept2022", posterior=post
+    )
+    b, _ = run_replications(
+        model_params(ExperimentConfig(scenario="sept2022")), 4, 6, 120.0, border, "sept2022", posterior=post
+    )
     assert a == b
-    drawn = [tuple(s["drawn"].values()) for s in a]
+    drawn = [tuple(s.drawn.values()) for s in a]
     assert len(set(drawn)) > 1, "each replication draws its own parameters"
-    assert set(a[0]["drawn"]) == set(post.names)
-    for s in a:      # every drawn set is one of the posterior's samples
-        assert any(np.allclose(row, list(s["drawn"].values())) for row in post.values)
+    assert set(a[0].drawn) == set(post.names)
+    for s in a:  # every drawn set is one of the posterior's samples
+        assert any(np.allclose(row, list(s.drawn.values())) for row in post.values)
 
 
 def test_params_must_name_a_posterior():
@@ -222,5 +262,7 @@ def test_params_must_name_a_posterior():
 
     assert load_posterior("default") is None
     assert load_posterior("calibrated") is not None
-    with pytest.raises(ParameterError, match="params=nope.csv: nope.csv: no such posterior file; .*allowed: default, calibrated"):
+    with pytest.raises(
+        ParameterError, match="params=nope.csv: nope.csv: no such posterior file; .*allowed: default, calibrated"
+    ):
         load_posterior("nope.csv")

@@ -101,14 +101,19 @@ def test_killed_in_window():
     assert rules.killed_in_window([], [], 50.0, 48.0) == 0
 
 
-@pytest.mark.parametrize("rule,killed,sectors,expected", [
-    ("killed_window", 287, 4, True),     # the 13-14 Sept flare-up: 207 + 80 killed in 48 h, four directions
-    ("killed_window", 100, 0, True), ("killed_window", 99, 5, False),
-    ("killed_window", 3, 1, False),      # 28 Sept: 3 killed by mortar and large-calibre fire
-    ("killed_window", 12, 3, False),     # several killed in a few hours, heavy weapons in three sectors
-    ("killed_and_sectors", 287, 4, True), ("killed_and_sectors", 287, 2, False),
-    ("killed_and_sectors", 0, 5, False),  # breadth alone is never war
-])
+@pytest.mark.parametrize(
+    "rule,killed,sectors,expected",
+    [
+        ("killed_window", 287, 4, True),  # the 13-14 Sept flare-up: 207 + 80 killed in 48 h, four directions
+        ("killed_window", 100, 0, True),
+        ("killed_window", 99, 5, False),
+        ("killed_window", 3, 1, False),  # 28 Sept: 3 killed by mortar and large-calibre fire
+        ("killed_window", 12, 3, False),  # several killed in a few hours, heavy weapons in three sectors
+        ("killed_and_sectors", 287, 4, True),
+        ("killed_and_sectors", 287, 2, False),
+        ("killed_and_sectors", 0, 5, False),  # breadth alone is never war
+    ],
+)
 def test_collapse_means_war_scale(rule, killed, sectors, expected):
     assert rules.collapse_fires(rule, killed, 100, sectors, 3) is expected
 

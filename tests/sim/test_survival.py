@@ -78,11 +78,14 @@ def test_empty_sample_is_an_error():
         kaplan_meier([], [])
 
 
-@pytest.mark.parametrize("durations, events", [
-    ([30.0, 80.0, 365.0, 365.0, 200.0], [True, True, False, False, True]),
-    ([365.0] * 4, [False] * 4),
-    ([12.0], [True]),
-])
+@pytest.mark.parametrize(
+    "durations, events",
+    [
+        ([30.0, 80.0, 365.0, 365.0, 200.0], [True, True, False, False, True]),
+        ([365.0] * 4, [False] * 4),
+        ([12.0], [True]),
+    ],
+)
 def test_survival_png(durations, events):
     png = survival_png(kaplan_meier(durations, events), 365.0, "sept2022")
     assert png.startswith(PNG) and len(png) > 5000

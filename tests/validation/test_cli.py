@@ -13,8 +13,9 @@ RESULTS = ROOT / "validation" / "results"
 
 def validate(*args, cwd=ROOT):
     cmd = [sys.executable, "-c", "from validation.cli import main; main()", *args]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "HYDRA_FULL_ERROR": "0"})
+    return subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, timeout=600, env={**os.environ, "HYDRA_FULL_ERROR": "0"}
+    )
 
 
 def test_small_validation_writes_its_report_and_same_seed_same_bytes(tmp_path):
@@ -43,23 +44,31 @@ def test_the_committed_report_regenerates_from_its_settings(tmp_path):
 def test_a_researchers_own_record(tmp_path):
     own = tmp_path / "mine.yaml"
     own.write_text((ROOT / "seeds" / "validation" / "events.yaml").read_text())
-    r = validate(f"validation.record={own}", "validation.paths=20", "validation.bootstrap=100",
-                 f"hydra.run.dir={tmp_path / 'out'}", cwd=tmp_path)
+    r = validate(
+        f"validation.record={own}",
+        "validation.paths=20",
+        "validation.bootstrap=100",
+        f"hydra.run.dir={tmp_path / 'out'}",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert str(own) in (tmp_path / "out" / "report.md").read_text()
 
 
-@pytest.mark.parametrize("override,message", [
-    ("validation.paths=1", "paths=1 is out of range"),
-    ("validation.paths=10000000", "paths=10000000 is out of range"),
-    ("validation.start=tomorrow", "start='tomorrow' is not allowed; allowed: record, ceasefire"),
-    ("validation.until=someday", "until='someday' is not a date"),
-    ("validation.until=2022-09-01", "is not after the forecast origin"),
-    ("validation.record=/nonexistent/events.yaml", "/nonexistent/events.yaml"),
-    ("validation.posterior=/nonexistent.csv", "/nonexistent.csv"),
-    ("validation.paths=many", "validation.paths has the wrong type"),
-    ("foo=1", "unknown key 'foo'"),
-])
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("validation.paths=1", "paths=1 is out of range"),
+        ("validation.paths=10000000", "paths=10000000 is out of range"),
+        ("validation.start=tomorrow", "start='tomorrow' is not allowed; allowed: record, ceasefire"),
+        ("validation.until=someday", "until='someday' is not a date"),
+        ("validation.until=2022-09-01", "is not after the forecast origin"),
+        ("validation.record=/nonexistent/events.yaml", "/nonexistent/events.yaml"),
+        ("validation.posterior=/nonexistent.csv", "/nonexistent.csv"),
+        ("validation.paths=many", "validation.paths has the wrong type"),
+        ("foo=1", "unknown key 'foo'"),
+    ],
+)
 def test_bad_input_one_line_exit_2_nothing_written(tmp_path, override, message):
     out = tmp_path / "out"
     r = validate(override, f"hydra.run.dir={out}", cwd=tmp_path)

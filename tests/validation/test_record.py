@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.record.patterns import episodes_from_events
 from sim.record.loader import RecordError, load_events_file, load_record
+from sim.record.patterns import episodes_from_events
 from validation.run import DEFAULT_VALIDATION_RECORD
 
 
@@ -36,15 +36,38 @@ def test_nothing_of_it_feeds_the_calibration(record):
 
 
 VIOLATION = {
-    "id": "v1", "kind": "violation", "date": "2022-10-10", "sources": ["public reporting"],
-    "references": ["Outlet, 2022-10-10, a title"], "summary": "An exchange of fire.",
-    "claims": [{"side": "ARM", "source": "public reporting", "claimant": "Armenian Defence Ministry",
-                "fired_first": "AZE", "location": "near Sotk", "sectors": ["sotk"], "time": None,
-                "weapons": ["small_arms"], "weapons_as_named": "small arms", "own_killed": 1, "own_wounded": None,
-                "retaliated": True}],
+    "id": "v1",
+    "kind": "violation",
+    "date": "2022-10-10",
+    "sources": ["public reporting"],
+    "references": ["Outlet, 2022-10-10, a title"],
+    "summary": "An exchange of fire.",
+    "claims": [
+        {
+            "side": "ARM",
+            "source": "public reporting",
+            "claimant": "Armenian Defence Ministry",
+            "fired_first": "AZE",
+            "location": "near Sotk",
+            "sectors": ["sotk"],
+            "time": None,
+            "weapons": ["small_arms"],
+            "weapons_as_named": "small arms",
+            "own_killed": 1,
+            "own_wounded": None,
+            "retaliated": True,
+        }
+    ],
 }
-MISSION = {"id": "m1", "kind": "monitoring", "mediator": "EU", "date": "2022-10-20", "personnel": 40,
-           "sources": ["public reporting"], "summary": "Monitors deploy."}
+MISSION = {
+    "id": "m1",
+    "kind": "monitoring",
+    "mediator": "EU",
+    "date": "2022-10-20",
+    "personnel": 40,
+    "sources": ["public reporting"],
+    "summary": "Monitors deploy.",
+}
 
 
 def write(tmp_path: Path, events) -> Path:
@@ -63,20 +86,29 @@ def with_(base: dict, **changes) -> dict:
     return {**base, **changes}
 
 
-@pytest.mark.parametrize("events,field,problem", [
-    ([with_(MISSION, personnel=None)], "personnel", "number of monitors"),
-    ([with_(MISSION, personnel=-3)], "personnel", "whole number"),
-    ([with_(MISSION, mediator=None)], "mediator", "missing for a monitoring event"),
-    ([with_(VIOLATION, kind="skirmish")], "kind", "allowed: flare_up"),
-    ([with_(VIOLATION, references="a string")], "references", "list of non-empty strings"),
-    ([with_(VIOLATION, outside_sectors="yes")], "outside_sectors", "true or false"),
-    ([VIOLATION, VIOLATION], "id", "duplicate id"),
-    ([with_(VIOLATION, claims=[with_(VIOLATION["claims"][0], sectors=["atlantis"])])], "claims[0].sectors",
-     "unknown sector 'atlantis'"),
-    ([with_(VIOLATION, claims=[with_(VIOLATION["claims"][0], own_killed=-1)])], "claims[0].own_killed",
-     "whole number >= 0"),
-    ([with_(VIOLATION, claims=[])], "claims", "a violation needs at least one side's claim"),
-])
+@pytest.mark.parametrize(
+    "events,field,problem",
+    [
+        ([with_(MISSION, personnel=None)], "personnel", "number of monitors"),
+        ([with_(MISSION, personnel=-3)], "personnel", "whole number"),
+        ([with_(MISSION, mediator=None)], "mediator", "missing for a monitoring event"),
+        ([with_(VIOLATION, kind="skirmish")], "kind", "allowed: flare_up"),
+        ([with_(VIOLATION, references="a string")], "references", "list of non-empty strings"),
+        ([with_(VIOLATION, outside_sectors="yes")], "outside_sectors", "true or false"),
+        ([VIOLATION, VIOLATION], "id", "duplicate id"),
+        (
+            [with_(VIOLATION, claims=[with_(VIOLATION["claims"][0], sectors=["atlantis"])])],
+            "claims[0].sectors",
+            "unknown sector 'atlantis'",
+        ),
+        (
+            [with_(VIOLATION, claims=[with_(VIOLATION["claims"][0], own_killed=-1)])],
+            "claims[0].own_killed",
+            "whole number >= 0",
+        ),
+        ([with_(VIOLATION, claims=[])], "claims", "a violation needs at least one side's claim"),
+    ],
+)
 def test_bad_validation_files_get_one_line_naming_the_file(tmp_path, record, events, field, problem):
     path = write(tmp_path, events)
     with pytest.raises(RecordError) as e:

@@ -11,17 +11,24 @@ from sim.record.patterns import Episode
 from validation import references as ref
 from validation.scores import QUANTITIES
 
-EDGES = np.array([340.0, 508.0, 676.0, 760.0])         # two full weeks and a partial one
+EDGES = np.array([340.0, 508.0, 676.0, 760.0])  # two full weeks and a partial one
 
 
 def episode(t: float, killed=(0, 0), wounded=(0, 0)) -> Episode:
-    return Episode(start_hours=t, killed=dict(zip(("ARM", "AZE"), killed)),
-                   wounded=dict(zip(("ARM", "AZE"), wounded)), max_tier=1,
-                   blamed={"ARM": None, "AZE": None}, retaliated={"ARM": False, "AZE": False})
+    return Episode(
+        start_hours=t,
+        killed=dict(zip(("ARM", "AZE"), killed)),
+        wounded=dict(zip(("ARM", "AZE"), wounded)),
+        max_tier=1,
+        blamed={"ARM": None, "AZE": None},
+        retaliated={"ARM": False, "AZE": False},
+    )
 
 
 CALIBRATION = [episode(t) for t in (10, 40, 45, 120, 200, 260, 300, 330)] + [
-    episode(50, killed=(1, 0)), episode(250, killed=(1, 0), wounded=(2, 1))]        # 10 episodes, 2 with casualties
+    episode(50, killed=(1, 0)),
+    episode(250, killed=(1, 0), wounded=(2, 1)),
+]  # 10 episodes, 2 with casualties
 
 
 def test_hawkes_loglik_matches_numerical_integral_of_the_intensity():
@@ -50,8 +57,17 @@ def test_hawkes_mle_recovers_known_parameters():
 
 
 def test_hawkes_with_no_excitation_simulates_poisson_counts():
-    model = ref.HawkesProcess(mu=0.02, alpha=0.0, beta=0.1, loglik=0.0, at_bounds=(), past=np.array([300.0]),
-                              n_events=1, fit_hours=340.0, marks=ref.Marks(0.5, 0.5, np.zeros((0, 2), int)))
+    model = ref.HawkesProcess(
+        mu=0.02,
+        alpha=0.0,
+        beta=0.1,
+        loglik=0.0,
+        at_bounds=(),
+        past=np.array([300.0]),
+        n_events=1,
+        fit_hours=340.0,
+        marks=ref.Marks(0.5, 0.5, np.zeros((0, 2), int)),
+    )
     counts = model.sample(np.random.default_rng(4), 4000, 340.0, EDGES)["violations"]
     expected = 0.02 * np.diff(EDGES)
     se = np.sqrt(expected / 4000)
@@ -60,8 +76,15 @@ def test_hawkes_with_no_excitation_simulates_poisson_counts():
 
 
 def test_hawkes_past_events_excite_the_forecast():
-    common = dict(mu=0.01, beta=0.05, loglik=0.0, at_bounds=(), n_events=5, fit_hours=340.0,
-                  marks=ref.Marks(0.5, 0.5, np.zeros((0, 2), int)))
+    common = dict(
+        mu=0.01,
+        beta=0.05,
+        loglik=0.0,
+        at_bounds=(),
+        n_events=5,
+        fit_hours=340.0,
+        marks=ref.Marks(0.5, 0.5, np.zeros((0, 2), int)),
+    )
     recent = np.array([335.0, 336.0, 337.0, 338.0, 339.0])
     calm = ref.HawkesProcess(alpha=0.0, past=recent, **common).sample(np.random.default_rng(5), 2000, 340.0, EDGES)
     excited = ref.HawkesProcess(alpha=0.8, past=recent, **common).sample(np.random.default_rng(5), 2000, 340.0, EDGES)
@@ -69,7 +92,7 @@ def test_hawkes_past_events_excite_the_forecast():
 
 
 def test_hawkes_fit_reports_bounds_and_takes_history():
-    evenly = [episode(t) for t in np.linspace(20, 320, 6)]       # more regular than Poisson: alpha -> 0
+    evenly = [episode(t) for t in np.linspace(20, 320, 6)]  # more regular than Poisson: alpha -> 0
     model = ref.HawkesProcess.fit(evenly)
     assert "alpha" in model.at_bounds and model.alpha == pytest.approx(0.0, abs=1e-4)
     assert "bound" in model.describe()
@@ -84,11 +107,11 @@ def test_negative_binomial_fit_and_weekly_mean():
     model = ref.NegativeBinomialRate.fit(CALIBRATION)
     assert (model.shape, model.rate_hours, model.n_events) == (10.5, 84.0 + 340.0, 10)
     draws = model.sample(np.random.default_rng(6), 20000, 340.0, EDGES)["violations"]
-    expected = 10.5 / 424.0 * np.diff(EDGES)                       # posterior mean rate x week length
-    per_path_sd = np.sqrt(expected + expected ** 2 / 10.5)
+    expected = 10.5 / 424.0 * np.diff(EDGES)  # posterior mean rate x week length
+    per_path_sd = np.sqrt(expected + expected**2 / 10.5)
     np.testing.assert_array_less(np.abs(draws.mean(axis=0) - expected), 4 * per_path_sd / np.sqrt(20000))
     totals = draws.sum(axis=1)
-    assert totals.var() / totals.mean() > 1.5                     # Poisson would give 1
+    assert totals.var() / totals.mean() > 1.5  # Poisson would give 1
     assert "10 violations" in model.describe()
 
 
@@ -96,7 +119,7 @@ def test_marks_bootstrap_the_observed_killed_pairs():
     for cls in (ref.NegativeBinomialRate, ref.HawkesProcess):
         out = cls.fit(CALIBRATION).sample(np.random.default_rng(7), 500, 340.0, EDGES)
         assert np.all(out["with_casualties"] <= out["violations"])
-        np.testing.assert_array_equal(out["killed_ARM"], out["with_casualties"])   # both pairs are (1, 0)
+        np.testing.assert_array_equal(out["killed_ARM"], out["with_casualties"])  # both pairs are (1, 0)
         assert not out["killed_AZE"].any()
     marks = ref.NegativeBinomialRate.fit(CALIBRATION).marks
     assert (marks.beta_a, marks.beta_b) == (2.5, 8.5)

@@ -28,8 +28,8 @@ def test_crps_of_large_normal_ensemble_matches_closed_form():
 def test_crps_of_tiny_ensemble_is_the_fair_estimator_by_definition():
     ens, y = [0, 1, 3], 2
     m = len(ens)
-    spread = sum(abs(a - b) for a in ens for b in ens) / (m * (m - 1))   # distinct pairs only (fair)
-    by_definition = sum(abs(x - y) for x in ens) / m - spread / 2          # 4/3 - 1 = 1/3
+    spread = sum(abs(a - b) for a in ens for b in ens) / (m * (m - 1))  # distinct pairs only (fair)
+    by_definition = sum(abs(x - y) for x in ens) / m - spread / 2  # 4/3 - 1 = 1/3
     got = scores.crps(np.array(ens)[:, None], np.array([y]))
     assert by_definition == pytest.approx(1 / 3)
     assert got[0] == pytest.approx(by_definition)
@@ -41,13 +41,13 @@ def test_crps_equals_the_libraries_fair_estimator():
     fair = sr.crps_ensemble(y.astype(float), samples.astype(float), m_axis=0, estimator="fair", backend="numpy")
     nrg = sr.crps_ensemble(y.astype(float), samples.astype(float), m_axis=0, estimator="nrg", backend="numpy")
     np.testing.assert_allclose(scores.crps(samples, y), fair, atol=1e-12)
-    assert np.all(scores.crps(samples, y) < nrg)       # fair subtracts the larger spread term
+    assert np.all(scores.crps(samples, y) < nrg)  # fair subtracts the larger spread term
 
 
 def test_log_score_counts_uses_the_smoothed_pmf_written_by_hand():
-    ens = np.array([0, 0, 1, 2])                       # M = 4, mean 0.75: g geometric with q = 1.75/2.75 = 7/11
+    ens = np.array([0, 0, 1, 2])  # M = 4, mean 0.75: g geometric with q = 1.75/2.75 = 7/11
     q = 7 / 11
-    g = lambda k: (1 - q) * q ** k                     # noqa: E731
+    g = lambda k: (1 - q) * q**k  # noqa: E731
     by_hand = {0: (2 + g(0)) / 5, 1: (1 + g(1)) / 5, 2: (1 + g(2)) / 5, 3: g(3) / 5}
     samples = np.column_stack([ens] * 4)
     got = scores.log_score_counts(samples, np.array([0, 1, 2, 3]))
@@ -60,9 +60,9 @@ def test_smoothed_pmf_is_a_distribution_and_penalises_unseen_counts():
     assert sum(scores.smoothed_pmf(ens, k) for k in range(400)) == pytest.approx(1.0)
     unseen = scores.log_score_total(ens, 5)
     assert math.isfinite(unseen)
-    assert unseen > scores.log_score_total(ens, 2) + 2          # much worse than a seen count
-    assert scores.log_score_total(ens, 9) > unseen              # and worse the further out
-    zeros = np.zeros(10, dtype=int)                             # all-zero ensemble still finite
+    assert unseen > scores.log_score_total(ens, 2) + 2  # much worse than a seen count
+    assert scores.log_score_total(ens, 9) > unseen  # and worse the further out
+    zeros = np.zeros(10, dtype=int)  # all-zero ensemble still finite
     assert math.isfinite(scores.log_score_total(zeros, 3))
 
 
@@ -79,13 +79,12 @@ def test_brier_and_binary_log_score():
 
 
 def test_interval_and_coverage_on_a_constructed_case():
-    samples = np.tile(np.arange(10)[:, None], (1, 4))    # each week: 0..9 once each
-    lo, hi = scores.interval(samples, 0.8)                 # F(0) = 0.1 >= 0.1, F(8) = 0.9 >= 0.9
+    samples = np.tile(np.arange(10)[:, None], (1, 4))  # each week: 0..9 once each
+    lo, hi = scores.interval(samples, 0.8)  # F(0) = 0.1 >= 0.1, F(8) = 0.9 >= 0.9
     np.testing.assert_array_equal(lo, [0, 0, 0, 0])
     np.testing.assert_array_equal(hi, [8, 8, 8, 8])
-    assert scores.coverage(samples, np.array([0, 8, 9, 4]), 0.8) == pytest.approx(0.75)   # bounds inclusive
-    np.testing.assert_allclose(scores.interval_score(samples, np.array([0, 8, 9, 4]), 0.8),
-                               [8, 8, 8 + 2 / 0.2 * 1, 8])
+    assert scores.coverage(samples, np.array([0, 8, 9, 4]), 0.8) == pytest.approx(0.75)  # bounds inclusive
+    np.testing.assert_allclose(scores.interval_score(samples, np.array([0, 8, 9, 4]), 0.8), [8, 8, 8 + 2 / 0.2 * 1, 8])
 
 
 def test_pit_uniform_when_calibrated_and_not_otherwise():

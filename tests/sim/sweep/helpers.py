@@ -1,4 +1,4 @@
-"""Helpers for the sweep tests: synthetic sweep folders laid out as Hydra and sim.experiment.replicate do,
+"""Helpers for the sweep tests: synthetic sweep folders laid out as Hydra and sim.experiment.outputs do,
 and running the real ``ceasefire-sim`` / ``python -m ...`` as a user would."""
 
 from __future__ import annotations
@@ -30,32 +30,45 @@ def sim_command() -> list[str]:
 
 
 def run_sim(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([*sim_command(), *args], cwd=cwd, env=env(), capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run([*sim_command(), *args], cwd=cwd, env=env(), capture_output=True, text=True, timeout=timeout)
 
 
 def run_module(module: str, args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, env=env(), capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=cwd, env=env(), capture_output=True, text=True, timeout=timeout
+    )
 
 
-def write_job(job_dir: Path, overrides: list[str], durations, collapsed, horizon: float = 365.0,
-              seed: int = 0, finished: bool = True) -> None:
-    """A job folder as sim.experiment.replicate leaves it (only the files the sweep tools read)."""
+def write_job(
+    job_dir: Path,
+    overrides: list[str],
+    durations,
+    collapsed,
+    horizon: float = 365.0,
+    seed: int = 0,
+    finished: bool = True,
+) -> None:
+    """A job folder as sim.experiment.outputs leaves it (only the files the sweep tools read)."""
     (job_dir / ".hydra").mkdir(parents=True, exist_ok=True)
     (job_dir / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)))
     lines = ["replication,collapsed,durability_days"]
     lines += [f"{i},{int(c)},{float(d)!r}" for i, (d, c) in enumerate(zip(durations, collapsed))]
     (job_dir / "replications.csv").write_text("\n".join(lines) + "\n")
     if finished:
-        summary = {"scenario": "sept2022", "seed": seed, "replications": len(durations),
-                   "horizon_days": float(horizon)}
+        summary = {"scenario": "sept2022", "seed": seed, "replications": len(durations), "horizon_days": float(horizon)}
         (job_dir / "summary.json").write_text(json.dumps(summary))
 
 
-def make_sweep(root: Path, params: dict[str, list], data: Callable[[dict[str, Any]], tuple],
-               horizon: float = 365.0, seed: int = 0, fixed: tuple[str, ...] = (),
-               skip: tuple[int, ...] = (), sweeper_params: bool = False) -> Path:
+def make_sweep(
+    root: Path,
+    params: dict[str, list],
+    data: Callable[[dict[str, Any]], tuple],
+    horizon: float = 365.0,
+    seed: int = 0,
+    fixed: tuple[str, ...] = (),
+    skip: tuple[int, ...] = (),
+    sweeper_params: bool = False,
+) -> Path:
     """A sweep folder over ``params`` (cartesian product, first key outermost, as Hydra does).
 
     ``data(values) -> (durations, collapsed)``; jobs whose number is in ``skip`` get no folder.
@@ -64,10 +77,16 @@ def make_sweep(root: Path, params: dict[str, list], data: Callable[[dict[str, An
     root.mkdir(parents=True, exist_ok=True)
     sweep_strings = {k: ",".join(str(v) for v in vals) for k, vals in params.items()}
     task = list(fixed) + ([] if sweeper_params else [f"{k}={v}" for k, v in sweep_strings.items()])
-    multirun = {"hydra": {"overrides": {"task": task, "hydra": [f"hydra.sweep.dir={root}"]},
-                          "sweeper": {"_target_": "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
-                                      "max_batch_size": None,
-                                      "params": sweep_strings if sweeper_params else None}}}
+    multirun = {
+        "hydra": {
+            "overrides": {"task": task, "hydra": [f"hydra.sweep.dir={root}"]},
+            "sweeper": {
+                "_target_": "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+                "max_batch_size": None,
+                "params": sweep_strings if sweeper_params else None,
+            },
+        }
+    }
     (root / "multirun.yaml").write_text(yaml.safe_dump(multirun, sort_keys=False))
     keys = list(params)
     for i, vals in enumerate(itertools.product(*(params[k] for k in keys))):
@@ -81,8 +100,9 @@ def make_sweep(root: Path, params: dict[str, list], data: Callable[[dict[str, An
     return root
 
 
-def exponential_data(rate: Callable[[dict[str, Any]], float], n: int = 200, horizon: float = 365.0,
-                     seed: int = 1) -> Callable[[dict[str, Any]], tuple]:
+def exponential_data(
+    rate: Callable[[dict[str, Any]], float], n: int = 200, horizon: float = 365.0, seed: int = 1
+) -> Callable[[dict[str, Any]], tuple]:
     """Collapse times ~ Exponential(rate(values)) per day, censored at the horizon; seeded per job."""
     counter = itertools.count()
 

@@ -13,9 +13,9 @@ import yaml
 from lifelines import KaplanMeierFitter
 from omegaconf import OmegaConf
 
+from sim.experiment.survival import kaplan_meier
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE
 from sim.sweep.aggregate import SweepError, read_sweep, summary_rows, survival_at, sweep_summary_csv
-from sim.experiment.survival import kaplan_meier
 
 from .helpers import exponential_data, make_sweep, write_job
 
@@ -36,8 +36,10 @@ def test_jobs_values_and_levels(sweep_dir):
     assert s.params == ["observer.strength", "mediation.intensity"]
     assert s.levels == {"observer.strength": [0, 20, 100], "mediation.intensity": [0, 0.5]}
     assert [j.index for j in s.jobs] == list(range(6))
-    assert [j.values for j in s.jobs][:2] == [{"observer.strength": 0, "mediation.intensity": 0},
-                                              {"observer.strength": 0, "mediation.intensity": 0.5}]
+    assert [j.values for j in s.jobs][:2] == [
+        {"observer.strength": 0, "mediation.intensity": 0},
+        {"observer.strength": 0, "mediation.intensity": 0.5},
+    ]
     assert isinstance(s.jobs[1].values["mediation.intensity"], float)
     assert all(j.status == "finished" for j in s.jobs)
     assert s.fixed == ["replications=200"]
@@ -73,16 +75,25 @@ def test_summary_csv(sweep_dir):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 6
     assert list(rows[0])[:4] == ["job", "observer.strength", "mediation.intensity", "status"]
-    for col in ("share_collapsed", "median_days", "median_ci_low", "median_ci_high", "survival_30d",
-                "survival_90d", "survival_180d", "error"):
+    for col in (
+        "share_collapsed",
+        "median_days",
+        "median_ci_low",
+        "median_ci_high",
+        "survival_30d",
+        "survival_90d",
+        "survival_180d",
+        "error",
+    ):
         assert col in rows[0]
     last = rows[-1]
     assert last["median_days"] == "" and last["median_reached"] == "0"  # censored: empty, flagged
 
 
 def test_survival_beyond_horizon_is_blank(tmp_path):
-    d = make_sweep(tmp_path / "s", params={"seed": [0, 1]}, data=exponential_data(lambda v: 0.02, horizon=120),
-                   horizon=120)
+    d = make_sweep(
+        tmp_path / "s", params={"seed": [0, 1]}, data=exponential_data(lambda v: 0.02, horizon=120), horizon=120
+    )
     row = summary_rows(read_sweep(d))[0]
     assert row["survival_90d"] is not None and row["survival_180d"] is None
 
@@ -130,8 +141,13 @@ def test_stale_summary_from_an_earlier_config(tmp_path):
 
 
 def test_sweep_defined_by_an_experiment(tmp_path):
-    d = make_sweep(tmp_path / "s", params={"retaliation.propensity": [0.3, 0.7], "grievance.half_life_days": [2, 5]},
-                   data=exponential_data(lambda v: 0.01, n=10), fixed=("+experiment=sweep_x",), sweeper_params=True)
+    d = make_sweep(
+        tmp_path / "s",
+        params={"retaliation.propensity": [0.3, 0.7], "grievance.half_life_days": [2, 5]},
+        data=exponential_data(lambda v: 0.01, n=10),
+        fixed=("+experiment=sweep_x",),
+        sweeper_params=True,
+    )
     s = read_sweep(d)
     assert s.params == ["retaliation.propensity", "grievance.half_life_days"]
     assert s.fixed == ["+experiment=sweep_x"]
@@ -154,15 +170,22 @@ def test_not_a_sweep(tmp_path, case):
 
 
 def test_durations_are_read_from_the_csv(tmp_path):
-    d = make_sweep(tmp_path / "s", params={"seed": [0, 1]},
-                   data=lambda v: (np.array([5.0, 365.0, 100.5]), np.array([True, False, True])))
+    d = make_sweep(
+        tmp_path / "s",
+        params={"seed": [0, 1]},
+        data=lambda v: (np.array([5.0, 365.0, 100.5]), np.array([True, False, True])),
+    )
     job = read_sweep(d).jobs[0]
     assert job.durations.tolist() == [5.0, 365.0, 100.5] and job.collapsed.tolist() == [True, False, True]
 
 
 def test_command_line_value_replaces_an_experiments_sweep(tmp_path):
-    d = make_sweep(tmp_path / "s", params={"observer.strength": [0, 20], "mediation.intensity": [0, 1]},
-                   data=exponential_data(lambda v: 0.01, n=5), sweeper_params=True)
+    d = make_sweep(
+        tmp_path / "s",
+        params={"observer.strength": [0, 20], "mediation.intensity": [0, 1]},
+        data=exponential_data(lambda v: 0.01, n=5),
+        sweeper_params=True,
+    )
     # as `-m +experiment=x mediation.intensity=1`: the task overrides hold a plain value for a swept key
     multirun = yaml.safe_load((d / "multirun.yaml").read_text())
     multirun["hydra"]["overrides"]["task"] = ["mediation.intensity=1"]

@@ -20,8 +20,15 @@ from sim.sweep.callback import summarize_sweep
 
 from .helpers import CALLBACK, run_sim
 
-SWEEP = ["-m", "observer.strength=0,100", "mediation.intensity=0,1", "replications=8", "horizon_days=90",
-         "progress=false", CALLBACK]
+SWEEP = [
+    "-m",
+    "observer.strength=0,100",
+    "mediation.intensity=0,1",
+    "replications=8",
+    "horizon_days=90",
+    "progress=false",
+    CALLBACK,
+]
 JOBLIB = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
 BASIC = ["hydra/launcher=basic"]
 RESULT_FILES = ("replications.csv", "summary.json", "incidents.csv")
@@ -59,7 +66,11 @@ def test_sweep_summary_files(joblib_sweep):
     assert not list(sweep_dir.rglob("*.tmp"))
     rows = list(csv.DictReader((sweep_dir / SWEEP_SUMMARY_FILE).open()))
     assert [(r["observer.strength"], r["mediation.intensity"]) for r in rows] == [
-        ("0", "0"), ("0", "1"), ("100", "0"), ("100", "1")]
+        ("0", "0"),
+        ("0", "1"),
+        ("100", "0"),
+        ("100", "1"),
+    ]
     assert all(r["status"] == "finished" and r["replications"] == "8" for r in rows)
     assert "Cox proportional hazards" in proc.stdout
     assert "sweep: 4 jobs over observer.strength (2) x mediation.intensity (2); 4 finished" in proc.stdout
@@ -75,14 +86,22 @@ def test_same_results_under_the_basic_launcher(joblib_sweep, tmp_path):
     assert (sweep_dir / SWEEP_SUMMARY_FILE).read_bytes() == (tmp_path / "sweep" / SWEEP_SUMMARY_FILE).read_bytes()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher") is None,
-                    reason="hydra-submitit-launcher is not installed (pip install -e '.[cluster]')")
+@pytest.mark.skipif(
+    importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher") is None,
+    reason="hydra-submitit-launcher is not installed (pip install -e '.[cluster]')",
+)
 def test_same_results_under_submitit(joblib_sweep, tmp_path):
     """The SLURM path, run here with submitit's local executor: same per-job bytes."""
     sweep_dir, proc = joblib_sweep
     _ok(proc)
-    args = ["-m", "observer.strength=0,100", "mediation.intensity=1", *SWEEP[3:], "hydra/launcher=submitit_local",
-            f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    args = [
+        "-m",
+        "observer.strength=0,100",
+        "mediation.intensity=1",
+        *SWEEP[3:],
+        "hydra/launcher=submitit_local",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+    ]
     sub = run_sim(args, cwd=tmp_path)
     _ok(sub)
     a, b = _results(sweep_dir), _results(tmp_path / "sweep")

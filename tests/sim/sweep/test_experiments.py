@@ -9,7 +9,6 @@ import yaml
 
 from sim.cli import check_overrides
 
-
 EXPERIMENTS = Path(__file__).resolve().parents[3] / "experiments"
 EXPECTED = {
     "sweep_observer_mediation": {"observer.strength", "mediation.intensity"},

@@ -15,7 +15,7 @@ from sim.sweep.hazards import cox_csv, cox_table, format_cox
 
 from .helpers import exponential_data, make_sweep
 
-HR_STRENGTH = {0: 1.0, 50: 0.5}   # true hazard ratios of the synthetic data
+HR_STRENGTH = {0: 1.0, 50: 0.5}  # true hazard ratios of the synthetic data
 HR_MEDIATION = {0: 1.0, 1: 2.0}
 
 
@@ -24,8 +24,11 @@ def _rate(v):
 
 
 def test_recovers_known_hazard_ratios(tmp_path):
-    d = make_sweep(tmp_path / "s", params={"observer.strength": [0, 50], "mediation.intensity": [0, 1]},
-                   data=exponential_data(_rate, n=600))
+    d = make_sweep(
+        tmp_path / "s",
+        params={"observer.strength": [0, 50], "mediation.intensity": [0, 1]},
+        data=exponential_data(_rate, n=600),
+    )
     table = cox_table(read_sweep(d))
     rows = {(r.factor, r.level): r for r in table.rows}
     assert rows[("observer.strength", 0)].note == "reference" and rows[("observer.strength", 0)].hazard_ratio == 1
@@ -41,8 +44,11 @@ def test_value_without_collapse_is_left_out_exactly(tmp_path):
     def data(v):
         if v["observer.strength"] == 100:  # no collapse at all at this value
             return np.full(50, 365.0), np.zeros(50, dtype=bool)
-        return exponential_data(lambda _: 0.004 * HR_MEDIATION[v["mediation.intensity"]], n=50,
-                                seed=v["observer.strength"] * 10 + v["mediation.intensity"])(v)
+        return exponential_data(
+            lambda _: 0.004 * HR_MEDIATION[v["mediation.intensity"]],
+            n=50,
+            seed=v["observer.strength"] * 10 + v["mediation.intensity"],
+        )(v)
 
     d = make_sweep(tmp_path / "s", params={"observer.strength": [0, 20, 100], "mediation.intensity": [0, 1]}, data=data)
     sweep = read_sweep(d)
@@ -56,17 +62,27 @@ def test_value_without_collapse_is_left_out_exactly(tmp_path):
     for j in sweep.finished:
         if j.values["observer.strength"] == 100:
             continue
-        frames.append(pd.DataFrame({"duration": j.durations, "event": j.collapsed.astype(int),
-                                    "s20": float(j.values["observer.strength"] == 20),
-                                    "m1": float(j.values["mediation.intensity"] == 1)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "duration": j.durations,
+                    "event": j.collapsed.astype(int),
+                    "s20": float(j.values["observer.strength"] == 20),
+                    "m1": float(j.values["mediation.intensity"] == 1),
+                }
+            )
+        )
     ref = CoxPHFitter().fit(pd.concat(frames), "duration", "event").summary
     assert rows[("observer.strength", 20)].hazard_ratio == pytest.approx(ref.loc["s20", "exp(coef)"], rel=1e-6)
     assert rows[("mediation.intensity", 1)].ci_high == pytest.approx(ref.loc["m1", "exp(coef) upper 95%"], rel=1e-6)
 
 
 def test_no_collapse_anywhere(tmp_path):
-    d = make_sweep(tmp_path / "s", params={"observer.strength": [0, 20]},
-                   data=lambda v: (np.full(10, 365.0), np.zeros(10, dtype=bool)))
+    d = make_sweep(
+        tmp_path / "s",
+        params={"observer.strength": [0, 20]},
+        data=lambda v: (np.full(10, 365.0), np.zeros(10, dtype=bool)),
+    )
     table = cox_table(read_sweep(d))
     assert "cannot be estimated" in table.note
     assert all(r.hazard_ratio is None for r in table.rows)
@@ -74,13 +90,26 @@ def test_no_collapse_anywhere(tmp_path):
 
 
 def test_csv_and_printed_table(tmp_path):
-    d = make_sweep(tmp_path / "s", params={"observer.strength": [0, 50], "mediation.intensity": [0, 1]},
-                   data=exponential_data(_rate, n=100))
+    d = make_sweep(
+        tmp_path / "s",
+        params={"observer.strength": [0, 50], "mediation.intensity": [0, 1]},
+        data=exponential_data(_rate, n=100),
+    )
     table = cox_table(read_sweep(d))
     rows = list(csv.DictReader(io.StringIO(cox_csv(table))))
     assert [r["factor"] for r in rows] == ["observer.strength"] * 2 + ["mediation.intensity"] * 2
-    assert list(rows[0]) == ["factor", "level", "reference", "replications", "collapses", "hazard_ratio",
-                             "ci_low", "ci_high", "p", "note"]
+    assert list(rows[0]) == [
+        "factor",
+        "level",
+        "reference",
+        "replications",
+        "collapses",
+        "hazard_ratio",
+        "ci_low",
+        "ci_high",
+        "p",
+        "note",
+    ]
     assert rows[0]["hazard_ratio"] == "1.0" and rows[0]["note"] == "reference"
     assert float(rows[1]["ci_low"]) < float(rows[1]["hazard_ratio"]) < float(rows[1]["ci_high"])
     text = format_cox(table)

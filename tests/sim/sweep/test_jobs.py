@@ -35,10 +35,12 @@ def test_hash_changes_with_results_not_with_progress(cfg):
 def _summary(out_dir):
     def run():
         s = {"scenario": "x", "replications": 3, "horizon_days": 365.0}
-        (out_dir / REPLICATIONS_FILE).write_text("replication,collapsed,durability_days\n0,1,10.0\n1,0,365.0\n"
-                                                 "2,1,200.5\n")
+        (out_dir / REPLICATIONS_FILE).write_text(
+            "replication,collapsed,durability_days\n0,1,10.0\n1,0,365.0\n2,1,200.5\n"
+        )
         (out_dir / SUMMARY_FILE).write_text(json.dumps(s))
         return s
+
     return run
 
 

@@ -9,8 +9,16 @@ import pytest
 from sim.sweep import FAILED_FILE
 from sim.sweep.aggregate import read_sweep
 from sim.sweep.hazards import cox_table
-from sim.sweep.plots import (cox_png, heatmap_cells, heatmap_legend, heatmap_png, param_label, survival_panels,
-                             survival_png, sweep_context)
+from sim.sweep.plots import (
+    cox_png,
+    heatmap_cells,
+    heatmap_legend,
+    heatmap_png,
+    param_label,
+    survival_panels,
+    survival_png,
+    sweep_context,
+)
 
 from .helpers import exponential_data, make_sweep
 
@@ -32,10 +40,10 @@ def test_heatmap_cells_mark_censored_and_failed(tmp_path):
     (d / "1_sept2022" / FAILED_FILE).write_text(json.dumps({"error": "boom"}))
     cells = {(c["x"], c["y"]): c for c in heatmap_cells(read_sweep(d))}
     assert len(cells) == 6
-    low = cells[(0, 0)]    # strength 0: median reached
+    low = cells[(0, 0)]  # strength 0: median reached
     assert low["status"] == "ok" and not low["censored"] and low["median"] is not None
     assert f"median {low['median']:.0f} d" in low["text"]
-    high = cells[(2, 1)]   # strength 200: most hold to the horizon
+    high = cells[(2, 1)]  # strength 200: most hold to the horizon
     assert high["censored"] and high["median"] is None and "median >365 d" in high["text"]
     assert cells[(0, 1)]["status"] == "failed" and cells[(0, 1)]["text"] == "failed"
 
@@ -49,7 +57,7 @@ def test_heatmap_colours_and_reads_share_collapsed_even_when_median_censored(tmp
         job = s.job_at(**{"observer.strength": c["observer.strength"], "mediation.intensity": c["mediation.intensity"]})
         share = float(job.collapsed.mean())
         lo, hi = c["share_ci"]
-        assert c["value"] == c["share"] == pytest.approx(share)   # the colour is the share, not the median
+        assert c["value"] == c["share"] == pytest.approx(share)  # the colour is the share, not the median
         assert lo - 1e-9 <= share <= hi + 1e-9
         assert c["text"].split("\n")[0] == f"{100 * share:.0f}% [{100 * lo:.0f}, {100 * hi:.0f}]"
     # a censored median means more than half held: its colour says how many collapsed (< 50%), not "the horizon"
@@ -67,8 +75,13 @@ def test_heatmap_failed_legend_only_when_a_job_failed(tmp_path):
 
 
 def test_no_censored_legend_when_every_median_is_reached(tmp_path):
-    s = read_sweep(make_sweep(tmp_path / "fast", params={"observer.strength": [0, 20], "mediation.intensity": [0, 1]},
-                              data=exponential_data(lambda v: 0.05, n=40)))
+    s = read_sweep(
+        make_sweep(
+            tmp_path / "fast",
+            params={"observer.strength": [0, 20], "mediation.intensity": [0, 1]},
+            data=exponential_data(lambda v: 0.05, n=40),
+        )
+    )
     assert heatmap_legend(heatmap_cells(s), 365.0) == []
 
 
@@ -87,7 +100,7 @@ def test_sweep_context_names_scenario_n_and_parameter_source(tmp_path):
     d = _sweep(tmp_path)
     ctx = sweep_context(read_sweep(d))
     assert "scenario sept2022" in ctx and "N = 60 runs per job" in ctx and "horizon 365 days" in ctx
-    assert "parameters" not in ctx           # the summaries carry no params entry: nothing is claimed
+    assert "parameters" not in ctx  # the summaries carry no params entry: nothing is claimed
     for job in d.glob("*_sept2022"):
         summary = json.loads((job / "summary.json").read_text())
         summary["params"] = {"source": "default", "description": "hand-set defaults"}
@@ -110,8 +123,11 @@ def test_one_parameter_has_no_heatmap(tmp_path):
 
 
 def test_three_parameters_and_no_finished_job(tmp_path):
-    d = make_sweep(tmp_path / "s3", params={"observer.strength": [0, 20], "mediation.intensity": [0, 1],
-                                            "seed": [0, 1]}, data=exponential_data(_rate, n=30))
+    d = make_sweep(
+        tmp_path / "s3",
+        params={"observer.strength": [0, 20], "mediation.intensity": [0, 1], "seed": [0, 1]},
+        data=exponential_data(_rate, n=30),
+    )
     s = read_sweep(d)
     assert heatmap_png(s).startswith(PNG) and survival_png(s).startswith(PNG)
     for job in d.glob("*_sept2022"):

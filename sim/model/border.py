@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sim.record.loader import SIDES, Event, Record, load_record
 
-DATE_ONLY_HOUR = 12.0                  # hours after local midnight for events dated without a time
-CEASEFIRE_SOURCE = "public reporting"   # 14 Sept 20:00 local; article 000's "September 23" stays a recorded claim
+DATE_ONLY_HOUR = 12.0  # hours after local midnight for events dated without a time
+CEASEFIRE_SOURCE = "public reporting"  # 14 Sept 20:00 local; article 000's "September 23" stays a recorded claim
 
 
 @dataclass(frozen=True)
@@ -25,15 +25,16 @@ class ScheduledTalk:
 class FireReceived:
     """Fire a side's position took in one sector before a forecast starts (from the record)."""
 
-    hours: float        # since the ceasefire
+    hours: float  # since the ceasefire
     sector: str
-    side: str           # the side fired upon
-    killed: float       # that side's own killed, per its own claim, shared among the sectors named
+    side: str  # the side fired upon
+    killed: float  # that side's own killed, per its own claim, shared among the sectors named
     wounded: float
 
 
-def fire_received(events: tuple[Event, ...], ceasefire: datetime, sector_ids: tuple[str, ...],
-                  until_hours: float) -> tuple[FireReceived, ...]:
+def fire_received(
+    events: tuple[Event, ...], ceasefire: datetime, sector_ids: tuple[str, ...], until_hours: float
+) -> tuple[FireReceived, ...]:
     """What each side says it took in the violations before ``until_hours``.
 
     A side was fired upon when its own claim blames the other side or reports own losses. Its losses
@@ -53,11 +54,12 @@ def fire_received(events: tuple[Event, ...], ceasefire: datetime, sector_ids: tu
             if not hit:
                 continue
             others = [c for c in ev.claims if c.side != side]
-            sectors = (_named(own) or _named(others) or sector_ids)
+            sectors = _named(own) or _named(others) or sector_ids
             killed = max((c.own_killed or 0) for c in own)
             wounded = max((c.own_wounded or 0) for c in own)
-            out += [FireReceived(hours, sector, side, killed / len(sectors), wounded / len(sectors))
-                    for sector in sectors]
+            out += [
+                FireReceived(hours, sector, side, killed / len(sectors), wounded / len(sectors)) for sector in sectors
+            ]
     return tuple(out)
 
 
@@ -66,29 +68,30 @@ def _named(claims) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Setting:
+class Border:
     """The border and the calendar the model runs on (built from ``seeds/``)."""
 
     sector_ids: tuple[str, ...]
     adjacency: dict[str, tuple[str, ...]]
-    flareup_losses: dict[str, tuple[int, int]]     # side -> (own killed, own wounded), 13-14 Sept
+    flareup_losses: dict[str, tuple[int, int]]  # side -> (own killed, own wounded), 13-14 Sept
     talks: tuple[ScheduledTalk, ...]
-    lead_mediator: str                              # the ceasefire's broker
+    lead_mediator: str  # the ceasefire's broker
     ceasefire: datetime
 
     @classmethod
-    def from_record(cls, record: Record, ceasefire_source: str = CEASEFIRE_SOURCE) -> Setting:
+    def from_record(cls, record: Record, ceasefire_source: str = CEASEFIRE_SOURCE) -> Border:
+        """The border and calendar from a loaded record (the ceasefire's time per ``ceasefire_source``)."""
         ceasefire = record.ceasefire_time(ceasefire_source)
         talks, lead = [], "Russia"
         for event in record.mediation_events():
             if event.kind == "ceasefire":
                 lead = event.mediator or lead
                 continue
-            if event.start is None:        # undated ("earlier in 2022")
+            if event.start is None:  # undated ("earlier in 2022")
                 continue
             hours = (event.start - ceasefire).total_seconds() / 3600.0
             if event.time is None:
-                hours += DATE_ONLY_HOUR       # a date without a time of day: placed at local noon
+                hours += DATE_ONLY_HOUR  # a date without a time of day: placed at local noon
             if hours >= 0.0:
                 talks.append(ScheduledTalk(hours, event.mediator, event.id))
         return cls(
@@ -101,6 +104,6 @@ class Setting:
         )
 
     @classmethod
-    def load(cls, seeds_dir: str | Path | None = None) -> Setting:
+    def load(cls, record_dir: str | Path | None = None) -> Border:
         """Load and validate ``seeds/`` (raises :class:`sim.record.loader.RecordError` with a one-line message)."""
-        return cls.from_record(load_record(seeds_dir or None))
+        return cls.from_record(load_record(record_dir or None))
