@@ -26,20 +26,21 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CODE = ("sim", "calibration", "validation")
 DATA = ("conf", "seeds", "calibration/results", "validation/results")  # -> ceasefire_data/<folder>
-NOT_SOURCE = shutil.ignore_patterns(
-    ".venv",
-    "venv",
-    ".git",
-    "build",
-    "dist",
-    "*.egg-info",
-    "__pycache__",
-    ".pytest_cache",
-    "outputs",
-    "multirun",
-    "compare",
-    "*.db",
+_NOT_SOURCE_ANYWHERE = shutil.ignore_patterns(
+    ".venv", "venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "*.db"
 )
+OUTPUT_FOLDERS = {"outputs", "multirun", "compare"}  # what the commands write into the checkout's root
+
+
+def NOT_SOURCE(folder: str, names: list[str]) -> set[str]:
+    """What the copy leaves out: build and cache folders anywhere, the commands' outputs at the root only
+    (``sim/sweep/compare/`` is code)."""
+    ignored = set(_NOT_SOURCE_ANYWHERE(folder, names))
+    if Path(folder).resolve() == REPO:
+        ignored |= OUTPUT_FOLDERS & set(names)
+    return ignored
+
+
 TIMEOUT = 300
 
 
