@@ -48,15 +48,27 @@ RENAMED_KEYS = {"seeds_dir": "record_dir"}
 folder with the same word as the random ``seed``."""
 
 
+RETIRED_EXPERIMENTS = ("observer_mission", "no_mediation", "peacekeeper_withdrawal")
+"""Experiments that only wrapped the scenario of the same name: now ``+experiment=year scenario=NAME``."""
+
+
 def renamed_overrides(argv: list[str], stream=None) -> list[str]:
-    """``argv`` with old key spellings (:data:`RENAMED_KEYS`, also as the last part of a dotted key)
-    replaced by the new ones; one note on ``stream`` (stderr) per old spelling used."""
+    """``argv`` with old spellings replaced by the new ones, one note on ``stream`` (stderr) for each:
+    old key names (:data:`RENAMED_KEYS`, also as the last part of a dotted key), and
+    ``+experiment=NAME`` of a retired experiment (:data:`RETIRED_EXPERIMENTS`)."""
     import sys
 
     stream = sys.stderr if stream is None else stream
     out = []
     for arg in argv:
         key, sep, value = arg.partition("=")
+        if key == "+experiment" and value in RETIRED_EXPERIMENTS:
+            print(
+                f"note: +experiment={value} is now +experiment=year scenario={value}; the old name will be removed",
+                file=stream,
+            )
+            out += ["+experiment=year", f"scenario={value}"]
+            continue
         prefix = key[: len(key) - len(key.lstrip("+~"))]
         parts = key.lstrip("+~").split(".")
         if sep and parts[-1] in RENAMED_KEYS:

@@ -115,6 +115,15 @@ def validation_digest() -> str:
     return sha(json.dumps([r.__dict__ for r in v.rows], sort_keys=True))
 
 
+RETIRED = ("observer_mission", "no_mediation", "peacekeeper_withdrawal")
+"""Experiments that only wrapped their scenario, now ``+experiment=year scenario=NAME``: their stored
+digests (from when they were files) must come out of the year experiment with that scenario."""
+
+
+def retired_digest(name: str) -> dict:
+    return experiment_digest("year", scenario=name)
+
+
 def experiments() -> list[str]:
     from sim.experiment.config import group_options
 
@@ -125,6 +134,8 @@ def all_digests() -> dict:
     out: dict[str, Any] = {}
     for name in experiments():
         out[f"experiment {name}"] = sweep_digest(name) if name.startswith("sweep_") else experiment_digest(name)
+    for name in RETIRED:
+        out[f"experiment {name}"] = retired_digest(name)
     out["calibration smoke"] = calibration_digest()
     out["validation"] = validation_digest()
     return out

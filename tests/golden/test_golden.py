@@ -22,6 +22,11 @@ def test_committed_experiment(name):
     assert got == STORED[f"experiment {name}"], REGENERATE
 
 
+@pytest.mark.parametrize("name", digests.RETIRED)
+def test_retired_experiment_is_the_year_of_its_scenario(name):
+    assert digests.retired_digest(name) == STORED[f"experiment {name}"], REGENERATE
+
+
 def test_every_committed_experiment_has_a_stored_digest():
     assert {f"experiment {n}" for n in digests.experiments()} <= set(STORED)
 

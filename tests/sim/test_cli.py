@@ -131,7 +131,10 @@ def test_help(tmp_path):
 
 
 def test_cfg_job(tmp_path):
-    proc = run(["--cfg", "all", "+experiment=observer_mission", "seed=3", "observer.strength=40"], cwd=tmp_path)
+    proc = run(
+        ["--cfg", "all", "+experiment=year", "scenario=observer_mission", "seed=3", "observer.strength=40"],
+        cwd=tmp_path,
+    )
     assert_ok(proc)
     cfg = yaml.safe_load(proc.stdout)
     # the scenario's label is the chosen file's name (filled in when the run starts), not a value
@@ -164,11 +167,37 @@ def test_cfg_with_multirun_prints_the_sweep_config(tmp_path):
     launcher = yaml.safe_load(proc.stdout)["hydra"]["launcher"]
     assert {"partition", "timeout_min", "array_parallelism", "account"} <= set(launcher)
     proc = run(
-        ["-m", "+experiment=baseline,observer_mission", "seed=3", "--cfg", "job", "--package", "observer"], cwd=tmp_path
+        [
+            "-m",
+            "+experiment=year",
+            "scenario=sept2022,observer_mission",
+            "seed=3",
+            "--cfg",
+            "job",
+            "--package",
+            "observer",
+        ],
+        cwd=tmp_path,
     )
     assert_ok(proc)
     assert proc.stdout.startswith("# @package observer\n") and yaml.safe_load(proc.stdout)["strength"] == 0.0
     assert listing(tmp_path) == set()
+
+
+def test_retired_experiments_still_run_with_a_note(tmp_path):
+    """+experiment=observer_mission only wrapped its scenario: it is +experiment=year scenario=observer_mission."""
+    proc = run(["--cfg", "all", "+experiment=observer_mission"], cwd=tmp_path)
+    assert_ok(proc)
+    assert "note: +experiment=observer_mission is now +experiment=year scenario=observer_mission" in proc.stderr
+    cfg = yaml.safe_load(proc.stdout)
+    assert cfg["hydra"]["runtime"]["choices"]["scenario"] == "observer_mission" and cfg["replications"] == 200
+
+
+def test_old_key_spelling_still_works_with_a_note(tmp_path):
+    proc = run(["--cfg", "job", "seeds_dir="], cwd=tmp_path)
+    assert_ok(proc)
+    assert "note: seeds_dir= is now record_dir=" in proc.stderr
+    assert yaml.safe_load(proc.stdout)["record_dir"] == ""
 
 
 # --- mediators by name (docs/ODD.md) or by index ------------------------------------------------------

@@ -31,7 +31,7 @@ EXPERIMENTS = group_options("experiment")
 
 def test_groups_are_the_files():
     assert set(SCENARIOS) >= {"sept2022", "observer_mission", "no_mediation", "peacekeeper_withdrawal"}
-    assert {"baseline", "observer_mission"} <= set(EXPERIMENTS)
+    assert {"baseline", "year"} <= set(EXPERIMENTS)
     assert SCENARIOS == sorted(p.stem for p in (CONF_DIR / "scenario").glob("*.yaml"))
     assert EXPERIMENTS == sorted(p.stem for p in (REPO_ROOT / "experiments").glob("*.yaml"))
 
@@ -105,8 +105,8 @@ def test_baseline_experiment():
 
 def test_experiments_compare_like_with_like():
     base = to_experiment(compose_config(["+experiment=baseline"]))
-    for name in ("observer_mission", "no_mediation", "peacekeeper_withdrawal"):
-        exp = to_experiment(compose_config([f"+experiment={name}"]))
+    for name in ("sept2022", "observer_mission", "no_mediation", "peacekeeper_withdrawal"):
+        exp = to_experiment(compose_config(["+experiment=year", f"scenario={name}"]))
         assert exp.scenario == name
         assert (exp.seed, exp.replications, exp.horizon_days) == (base.seed, base.replications, base.horizon_days)
 
