@@ -23,7 +23,7 @@ from calibration.abc import CalibrationSettings, run_abc, run_json, write_poster
 from calibration.posterior import RESULTS
 from calibration.report import degenerate_warning, write_report
 from calibration.statistics import observed_statistics
-from sim.common.commands import register_resolvers, renamed_overrides
+from sim.common.commands import register_resolvers, renamed_overrides, run_hydra_command
 from sim.common.resources import CONF_DIR
 from sim.model.border import Border
 from sim.model.params import ParameterError
@@ -182,42 +182,19 @@ def _app(cfg: DictConfig) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: preflight (one line, exit 2 on bad input), then the Hydra app; a fault while
-    running is one line too (exit 1; 130 when interrupted), never a traceback unless
-    HYDRA_FULL_ERROR=1 asks for it."""
-    import os
-
+    """Entry point: preflight (one line, exit 2 on bad input), then the Hydra app; a fault while running
+    is one line too (:func:`sim.common.commands.run_hydra_command`)."""
     argv = renamed_overrides(list(sys.argv[1:] if argv is None else argv))
     register_resolvers(lambda group: sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml")))
-    overrides = [a for a in argv if not a.startswith("-")]
-    if not any(a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c") for a in argv):
-        try:
-            preflight(overrides)
-        except (ParameterError, RecordError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            sys.exit(EXIT_USAGE)
-    sys.argv = [sys.argv[0] if sys.argv else "ceasefire-calibrate", *argv]
-    register_configs()
-    full_error = bool(os.environ.get("HYDRA_FULL_ERROR"))
-    os.environ["HYDRA_FULL_ERROR"] = "1"
-    try:
-        _app()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        print("\ninterrupted; no calibration written", file=sys.stderr, flush=True)
-        sys.exit(130)
-    except (ParameterError, RecordError) as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
-        sys.exit(EXIT_USAGE)
-    except Exception as e:  # noqa: BLE001 -- one line; the traceback on request
-        if full_error:
-            raise
-        from sim.common.commands import one_line, os_error_line
-
-        line = os_error_line(e) if isinstance(e, OSError) else f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)"
-        print(f"error: {line}", file=sys.stderr, flush=True)
-        sys.exit(1)
+    run_hydra_command(
+        argv,
+        "ceasefire-calibrate",
+        preflight,
+        _app,
+        register_configs,
+        (ParameterError, RecordError),
+        "no calibration written",
+    )
 
 
 if __name__ == "__main__":

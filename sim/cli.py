@@ -718,7 +718,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
     argv = command.argv  # mediators given by name now by index, which is what Hydra reads
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-sim", *argv]
-    full_error = bool(os.environ.get("HYDRA_FULL_ERROR"))
+    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"  # as Hydra reads it: "0" is off
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises; the lines below report it once
     os.environ[MAIN_PID_ENV] = str(os.getpid())
     multirun = "-m" in argv or "--multirun" in argv

@@ -21,7 +21,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from sim.common import resources
-from sim.common.commands import renamed_overrides
+from sim.common.commands import renamed_overrides, run_hydra_command
 from sim.experiment.config import CONF_DIR
 from sim.model.params import ParameterError
 from sim.record.loader import RecordError
@@ -169,22 +169,18 @@ def _app(cfg: DictConfig) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: preflight, then the Hydra app."""
+    """Entry point: preflight (one line, exit 2 on bad input), then the Hydra app; a fault while running
+    is one line too (:func:`sim.common.commands.run_hydra_command`)."""
     argv = renamed_overrides(list(sys.argv[1:] if argv is None else argv))
-    overrides = [a for a in argv if not a.startswith("-")]
-    if not any(a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c") for a in argv):
-        try:
-            preflight(overrides)
-        except (ParameterError, RecordError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            sys.exit(EXIT_USAGE)
-    sys.argv = [sys.argv[0] if sys.argv else "ceasefire-validate", *argv]
-    register_configs()
-    try:
-        _app()
-    except KeyboardInterrupt:
-        print("\ninterrupted; no report written", file=sys.stderr)
-        sys.exit(130)
+    run_hydra_command(
+        argv,
+        "ceasefire-validate",
+        preflight,
+        _app,
+        register_configs,
+        (ParameterError, RecordError),
+        "no report written",
+    )
 
 
 if __name__ == "__main__":

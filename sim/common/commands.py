@@ -81,3 +81,46 @@ def renamed_overrides(argv: list[str], stream=None) -> list[str]:
             arg = f"{prefix}{new}={value}"
         out.append(arg)
     return out
+
+
+INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c")
+"""Flags with which a command only prints (help, config): no preflight checks."""
+
+
+def run_hydra_command(argv, prog: str, preflight, app, register, errors: tuple, interrupted: str) -> None:
+    """What ``ceasefire-calibrate`` and ``ceasefire-validate`` do around their Hydra app.
+
+    ``preflight(overrides)`` checks the command line first (``errors`` become one line and exit 2, before
+    any folder is made); then ``app()`` runs. A fault while running is one line too: bad input found late
+    (exit 2), an operating-system error such as a full disk (exit 1), anything else (exit 1, the traceback
+    only with ``HYDRA_FULL_ERROR=1``), Ctrl-C (exit 130, with ``interrupted`` said)."""
+    import os
+    import sys
+
+    overrides = [a for a in argv if not a.startswith("-")]
+    if not any(a in INFO_FLAGS for a in argv):
+        try:
+            preflight(overrides)
+        except errors as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(2)
+    sys.argv = [sys.argv[0] if sys.argv else prog, *argv]
+    register()
+    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"  # as Hydra reads it: "0" is off
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra then re-raises, and the line below is ours
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; {interrupted}", file=sys.stderr, flush=True)
+        sys.exit(130)
+    except errors as e:
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    except Exception as e:  # noqa: BLE001 -- one line; the traceback on request
+        if full_error:
+            raise
+        line = os_error_line(e) if isinstance(e, OSError) else f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)"
+        print(f"error: {line}", file=sys.stderr, flush=True)
+        sys.exit(1)

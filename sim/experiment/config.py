@@ -26,6 +26,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.common import commands, resources
 from sim.common.commands import RENAMED_KEYS
+from sim.common.values import same_value
 from sim.model.params import ModelParams, ParameterError, validate
 
 REPO_ROOT = resources.ROOT  # the checkout, or the installed data copy (sim/common/resources.py)
@@ -412,14 +413,7 @@ def _same(a: Any, b: Any) -> bool:
         return all(k in a and _same(a[k], v) for k, v in b.items())
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if (
-        isinstance(a, (int, float))
-        and isinstance(b, (int, float))
-        and not isinstance(a, bool)
-        and not isinstance(b, bool)
-    ):
-        return float(a) == float(b)
-    return a == b
+    return same_value(a, b)
 
 
 def default_differences(exp: ExperimentConfig) -> frozenset[str]:

@@ -30,6 +30,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from sim.common.values import same_value
 from sim.experiment.survival import days_text, kaplan_meier
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, MULTIRUN_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 
@@ -121,18 +122,6 @@ class Sweep:
 
 
 # --- values ---------------------------------------------------------------------------------------
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """True if ``a`` and ``b`` are equal, numbers compared as floats (``1 == 1.0``; booleans apart)."""
-    if (
-        isinstance(a, (int, float))
-        and isinstance(b, (int, float))
-        and not isinstance(a, bool)
-        and not isinstance(b, bool)
-    ):
-        return float(a) == float(b)
-    return a == b
 
 
 def format_value(v: Any) -> str:

@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.sweep.aggregate import Sweep, format_value, rows_csv, same_value
+from sim.common.values import same_value
+from sim.sweep.aggregate import Sweep, format_value, rows_csv
 
 METHOD = (
     "Cox proportional hazards over all replications (lifelines CoxPHFitter, Efron ties); "

@@ -120,7 +120,7 @@ def _median_short(km: Any, horizon: float) -> str:
 
 
 def _jobs_for(sweep: Sweep, values: dict[str, Any]) -> list[Job]:
-    from sim.sweep.aggregate import same_value
+    from sim.common.values import same_value
 
     return [j for j in sweep.jobs if all(same_value(j.values.get(k), v) for k, v in values.items())]
 

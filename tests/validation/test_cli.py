@@ -92,3 +92,12 @@ def test_help_lists_only_its_own_settings(tmp_path):
     for name in [f.name for f in dataclasses.fields(ValidationSettings)] + ["publish", "progress"]:
         assert f"\n  {name}: " in out or f"\n{name}: " in out, name
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fault_while_running_is_one_line(tmp_path):
+    """An output folder that cannot be made: one line, exit 1, no traceback (shared with ceasefire-calibrate)."""
+    r = validate("validation.paths=20", "hydra.run.dir=/proc/nowhere/x", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: cannot write /proc/nowhere"), r.stderr
+    assert "Traceback" not in r.stderr

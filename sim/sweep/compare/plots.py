@@ -110,7 +110,8 @@ def medians_data(a: Any, b: Any, pairs: Sequence[Pair]) -> dict[str, Any]:
     ``segments``, the lines drawn: only between neighbouring points whose medians are both reached,
     never through a censored one (a censored median is a lower bound, not a value).
     """
-    from sim.sweep.aggregate import format_value, same_value
+    from sim.common.values import same_value
+    from sim.sweep.aggregate import format_value
     from sim.sweep.plots import _colors
 
     horizon = a.horizon_days
