@@ -42,6 +42,7 @@ class BorderPosition(mesa.Agent):
         self.killed = 0
         self.wounded = 0
         self.opponent: BorderPosition | None = None  # the other side's position in the same sector
+        self.neighbours: tuple[BorderPosition, ...] = ()  # the same side's positions in adjacent sectors
         self.index = -1  # place in model.positions
         self._grievance = grievance
         self._grievance_at = 0.0  # hours: when _grievance was last updated
@@ -52,15 +53,21 @@ class BorderPosition(mesa.Agent):
 
     # -- state ------------------------------------------------------------------------------------
     def grievance(self) -> float:
-        """Grievance now (killed-equivalents), decayed since its last update."""
-        return rules.decayed(
-            self._grievance, self.model.time - self._grievance_at, self.model.params.grievance.half_life_days
-        )
+        """Grievance now (killed-equivalents), decayed since its last update: :func:`sim.model.rules.decayed`
+        written out (the hot path; a test keeps the two equal)."""
+        elapsed = self.model.now - self._grievance_at
+        if elapsed <= 0.0:
+            return self._grievance
+        return self._grievance * 0.5 ** (elapsed / self.model.half_life_hours)
 
     def add_grievance(self, amount: float) -> None:
         """Add ``amount`` killed-equivalents to the grievance, decayed up to now."""
-        self._grievance = self.grievance() + amount
-        self._grievance_at = self.model.time
+        now = self.model.now
+        elapsed = now - self._grievance_at
+        if elapsed > 0.0:  # as grievance(), written out
+            self._grievance *= 0.5 ** (elapsed / self.model.half_life_hours)
+        self._grievance += amount
+        self._grievance_at = now
 
     def remember(self, killed: float, wounded: float, hours: float) -> None:
         """Fire received at ``hours`` before the forecast starts (from the record): grievance only,
@@ -76,28 +83,26 @@ class BorderPosition(mesa.Agent):
         Grievance only decays between exchanges and pressure only lowers the rate, so the rate with
         today's grievance and no pressure bounds it (Lewis-Shedler thinning).
         """
-        v = self.model.params.violations
+        m = self.model
+        v = m.violation_params
         return rules.unprovoked_rate_per_hour(
-            v.base_rate_per_day, self.grievance(), v.grievance_gain, 0.0, self.model.deterrence(self.sector)
+            v.base_rate_per_day, self.grievance(), v.grievance_gain, 0.0, m.sector_deterrence[self.sector]
         )
 
     def opening_rate(self) -> float:
         """Rate of unprovoked fire now (1/hour)."""
-        v = self.model.params.violations
+        m = self.model
+        v = m.violation_params
         return rules.unprovoked_rate_per_hour(
-            v.base_rate_per_day,
-            self.grievance(),
-            v.grievance_gain,
-            self.model.pressure(),
-            self.model.deterrence(self.sector),
+            v.base_rate_per_day, self.grievance(), v.grievance_gain, m.pressure(), m.sector_deterrence[self.sector]
         )
 
     # -- behaviour --------------------------------------------------------------------------------
     def open_fire(self, tier: int = 0) -> None:
         """Fire without being fired upon: a new episode, at ``tier`` or an opening tier drawn from the ladder."""
         if tier == 0:
-            tier = 1 + int(self.model.rng.binomial(TOP_TIER - 2, self.model.params.violations.opening_escalation))
-        self.model.exchange(self, tier, kind="unprovoked", answers=-1)
+            tier = 1 + int(self.model.rng.binomial(TOP_TIER - 2, self.model.violation_params.opening_escalation))
+        self.model.exchange(self, tier, "unprovoked", -1)
 
     def attack(self, answers: int = -1) -> int:
         """Fire a barrage of a deliberate offensive at the top of the ladder; return the exchange's id.
@@ -108,7 +113,7 @@ class BorderPosition(mesa.Agent):
 
     def suffer(self, killed: int, wounded: int) -> None:
         """Take casualties from fire received and remember them as grievance."""
-        g = self.model.params.grievance
+        g = self.model.grievance_params
         self.killed += killed
         self.wounded += wounded
         self.add_grievance(g.per_killed * killed + g.per_wounded * wounded + g.per_exchange)
@@ -117,24 +122,25 @@ class BorderPosition(mesa.Agent):
         """Decide whether to answer fire, and at which tier; the answer comes after a delay.
         ``fatigue``: the episode's factor on the probability of answering (1 = fresh)."""
         m = self.model
-        r, e = m.params.retaliation, m.params.escalation
-        g, pressure = self.grievance(), m.pressure()
+        r, rng = m.retaliation_params, m.rng
+        g, pressure, interposition = self.grievance(), m.pressure(), m.sector_interposition[self.sector]
         p = (
             rules.retaliation_probability(
-                r.propensity, g, r.grievance_slope, tier_received, r.tier_slope, pressure, m.interposition(self.sector)
+                r.propensity, g, r.grievance_slope, tier_received, r.tier_slope, pressure, interposition
             )
             * fatigue
         )
-        if m.rng.random() >= p:
+        if rng.random() >= p:
             return
+        e = m.escalation_params
         up, down = rules.escalation_probabilities(e.p_up, e.p_down, g, e.grievance_gain, pressure)
-        tier = rules.escalation_tier(tier_received, up, down, m.rng.random())
-        self._plan_fire(tier, exchange_id, "retaliation", m.rng.exponential(r.delay_mean_hours))
+        tier = rules.escalation_tier(tier_received, up, down, rng.random())
+        self._plan_fire(tier, exchange_id, "retaliation", rng.exponential(r.delay_mean_hours))
 
     def join_fight(self, tier: int, exchange_id: int) -> None:
         """Tension spills over from the neighbouring sector: open fire there too, after a delay."""
         m = self.model
-        self._plan_fire(tier, exchange_id, "spillover", m.rng.exponential(m.params.spillover.delay_mean_hours))
+        self._plan_fire(tier, exchange_id, "spillover", m.rng.exponential(m.spillover_delay_mean_hours))
 
     def _plan_fire(self, tier: int, exchange_id: int, kind: str, delay_hours: float) -> None:
         """Schedule this position's next shot; if one is already planned, it answers the heavier fire."""
@@ -142,19 +148,19 @@ class BorderPosition(mesa.Agent):
             return
         self._pending_tier, self._pending_answers, self._pending_kind = tier, exchange_id, kind
         if self._pending is None:
-            self._pending = self.model.schedule_event(self.retaliate, after=delay_hours)
+            self._pending = self.model.schedule(self.retaliate, self.model.now + delay_hours)
 
     def retaliate(self) -> None:
         """Fire the planned answer (to fire received, or to fire next door)."""
         self._pending = None
         if self.model.collapsed:
             return
-        self.model.exchange(self, self._pending_tier, kind=self._pending_kind, answers=self._pending_answers)
+        self.model.exchange(self, self._pending_tier, self._pending_kind, self._pending_answers)
 
     def stand_down(self) -> None:
         """Call off a pending answer and go back to holding fire (a brokered truce)."""
         if self._pending is not None:
-            self._pending.cancel()
+            self.model.cancel(self._pending)
             self._pending = None
         self.tier = 0
 
@@ -193,9 +199,9 @@ class Command(mesa.Agent):
         bound = self.rate_bound()
         if bound <= 0.0 or self.model.collapsed:
             return
-        at = self.model.time + self.model.rng.exponential(1.0 / bound)
+        at = self.model.now + self.model.rng.exponential(1.0 / bound)
         if at < self.model.horizon_hours:
-            self._next = self.model.schedule_event(self.weigh_offensive, at=at)
+            self._next = self.model.schedule(self.weigh_offensive, at)
 
     def weigh_offensive(self) -> None:
         """Decide (with probability rate now / bound) to launch an offensive; plan the next moment either way."""
@@ -212,13 +218,13 @@ class Command(mesa.Agent):
         m = self.model
         m.log_action(self.label, "offensive")
         m.note_offensive()
-        self.attacking_until = m.time + m.params.offensive.max_days * HOURS_PER_DAY
+        self.attacking_until = m.now + m.params.offensive.max_days * HOURS_PER_DAY
         self._barrages = {}
         self.barrage()
 
     def is_attacking(self) -> bool:
         """Whether an offensive of this command is under way now."""
-        return self.model.time < self.attacking_until
+        return self.model.now < self.attacking_until
 
     def barrage(self) -> None:
         """One barrage from every position of this side; the next one after the interval."""
@@ -229,12 +235,12 @@ class Command(mesa.Agent):
             if m.collapsed:
                 return
             self._barrages[position] = position.attack(self._barrages.get(position, -1))
-        m.schedule_event(self.barrage, after=m.params.offensive.barrage_interval_hours)
+        m.schedule(self.barrage, m.now + m.params.offensive.barrage_interval_hours)
 
     def accept_truce(self, lever: float) -> None:
         """A mediator brokers a truce: the offensive stops with probability ``lever``."""
         if self.is_attacking() and self.model.rng.random() < lever:
-            self.attacking_until = self.model.time
+            self.attacking_until = self.model.now
             self.model.log_action(self.label, "truce accepted")
 
 
@@ -329,9 +335,9 @@ class ObserverMission(ThirdParty):
             if o.strength <= 0.0:
                 continue
             pk = cls(model, o, tuple(o.sectors) or model.border.sector_ids)
-            model.schedule_event(pk.deploy, at=o.deploy_day * HOURS_PER_DAY)
+            model.schedule(pk.deploy, o.deploy_day * HOURS_PER_DAY)
             if o.withdraw_day >= 0:
-                model.schedule_event(pk.withdraw, at=o.withdraw_day * HOURS_PER_DAY)
+                model.schedule(pk.withdraw, o.withdraw_day * HOURS_PER_DAY)
             out.append(pk)
         return out
 
@@ -397,16 +403,16 @@ class Mediator(ThirdParty):
 
     def is_pressing(self) -> bool:
         """Whether this mediator's pressure applies now."""
-        return self.model.time < self.active_until
+        return self.model.now < self.active_until
 
     def pressure_lever(self) -> float:
         """The lever while this mediator presses, else 0."""
-        return self.lever if self.model.time < self.active_until else 0.0
+        return self.lever if self.model.now < self.active_until else 0.0
 
     def on_casualties(self) -> None:
         """An exchange with casualties happened: press the sides after this mediator's delay."""
         if self.lever > 0.0 and self._reacting is None:
-            self._reacting = self.model.schedule_event(self.apply_pressure, after=self.delay_hours)
+            self._reacting = self.model.schedule(self.apply_pressure, self.model.now + self.delay_hours)
 
     def on_top_tier(self) -> None:
         """Fire reached the top of the ladder: the lead pushes for a truce."""
@@ -434,14 +440,14 @@ class Mediator(ThirdParty):
         if self.lever <= 0.0 or self.model.collapsed:
             return
         duration = self.model.params.mediation.pressure_duration_days * HOURS_PER_DAY
-        self.active_until = max(self.active_until, self.model.time + duration)
+        self.active_until = max(self.active_until, self.model.now + duration)
         self.model.log_action(self.name, action)
 
     def push_for_truce(self) -> None:
         """Fire reached the top of the ladder: broker a truce after the lead delay."""
         if self.lever > 0.0 and self._brokering is None:
-            self._brokering = self.model.schedule_event(
-                self.broker_truce, after=self.model.params.mediation.truce_lead_delay_hours
+            self._brokering = self.model.schedule(
+                self.broker_truce, self.model.now + self.model.params.mediation.truce_lead_delay_hours
             )
 
     def broker_truce(self) -> None:

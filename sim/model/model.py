@@ -4,16 +4,27 @@ Cost grows with the number of events, not with hours x agents: Mesa's per-step s
 stopped and everything happens through ``schedule_event``. Unprovoked fire is one superposed
 Poisson process over all positions, sampled by thinning (its bound is recomputed whenever a
 grievance or a contingent changes). All randomness comes from ``self.rng``.
+
+The event list is the model's own (a heap of ``[time, priority, order, callback]``), not Mesa's: Mesa's
+``schedule_event`` creates an ``Event`` object and two weak references per event, and each read of
+``model.time`` goes through Mesa's observable; together they were about half of a run's cost
+(docs/performance.md). Events run in Mesa's order (time, priority, then the order they were
+scheduled), ``model.time`` advances with every event, and Mesa's API keeps working:
+``schedule_event`` (it returns an :class:`EventHandle` that can be cancelled), ``schedule_recurring``,
+``run_until``, ``run_for`` and ``step`` (one hour) all go through :meth:`CeasefireModel._advance_time`.
 """
 
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 from collections import Counter, deque
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import mesa
 import numpy as np
+from mesa.time import Priority
 
 from sim.model import rules
 from sim.model.agents import BorderPosition, Command, Mediator, ObserverMission, ThirdParty
@@ -50,6 +61,34 @@ _new_incident = (
 )  # Incident(...) without the keyword handling of NamedTuple.__new__ (the event loop's cost)
 _NONE_YET = dict.fromkeys(SIDES, 0)  # an episode's losses when it opens (copied)
 _NOT_YET = dict.fromkeys(SIDES, False)  # nor has either side answered yet
+
+
+_DEFAULT_PRIORITY = Priority.DEFAULT.value
+_NEVER = float("inf")
+
+
+class EventHandle:
+    """What :meth:`CeasefireModel.schedule_event` returns (Mesa's ``Event`` interface for the caller):
+    ``cancel()`` it, read its ``time``."""
+
+    __slots__ = ("_entry",)
+
+    def __init__(self, entry: list):
+        self._entry = entry
+
+    @property
+    def time(self) -> float:
+        """When the event runs (hours)."""
+        return self._entry[0]
+
+    @property
+    def CANCELED(self) -> bool:  # noqa: N802 (Mesa's name)
+        """Whether it was cancelled."""
+        return self._entry[3] is None
+
+    def cancel(self) -> None:
+        """Do not run it."""
+        self._entry[3] = None
 
 
 @functools.cache
@@ -89,6 +128,9 @@ class CeasefireModel(mesa.Model):
         super().__init__(rng=rng)
         # Event-driven: stop Mesa's default step every 1.0 time units (as Mesa's own DEVS simulator does).
         self._default_schedule.stop()
+        self.now = 0.0  # = self.time, as a plain attribute for the hot path (see _advance_time)
+        self._queue: list[list] = []  # the event list: heap of [time, priority, order, callback or None]
+        self._order = itertools.count()  # ties at the same time and priority run in scheduling order
         self.params = params
         self.border = border
         self.origin_hours = float(origin_hours)
@@ -105,9 +147,10 @@ class CeasefireModel(mesa.Model):
         self._window: deque[tuple[float, int]] = deque()  # (hours, killed) within the collapse window
         self._window_killed = 0
         self._top_tier_at: dict[str, float] = {}  # sector -> last hour fire was at the top tier
-        self._pressure_cache: tuple[float, float] = (-1.0, 0.0)
-        self._opening = None
+        self._pressure_at, self._pressure = -1.0, 0.0  # the pressure at that time
+        self._next_opening = _NEVER  # hours: the next candidate of unprovoked fire (kept off the event list)
         self._bounds: list[float] = []
+        self._tabulate(params)
 
         self.positions = self._deploy_positions()
         self.third_parties = self._deploy_third_parties()
@@ -120,11 +163,26 @@ class CeasefireModel(mesa.Model):
         self._schedule_record_events()
         self._remember(history)
         if self.origin_hours > 0.0:
-            self.schedule_event(self.open_forecast, at=self.origin_hours)
+            self.schedule(self.open_forecast, self.origin_hours)
         else:
             self.open_forecast()
 
     # -- set-up -----------------------------------------------------------------------------------
+    def _tabulate(self, params: ModelParams) -> None:
+        """What the event loop reads for every exchange, computed once by the rules: expected killed and
+        wounded and the spillover probability by tier (index = tier), the grievance half-life in hours."""
+        c = params.casualties
+        self._mean_killed = [rules.mean_killed(t, c.killed_top_tier, c.tier_ratio) for t in range(TOP_TIER + 1)]
+        self._mean_wounded = [k * c.wounded_per_killed for k in self._mean_killed]
+        self._spillover = [rules.spillover_probability(t, params.spillover.prob_top_tier) for t in range(TOP_TIER + 1)]
+        self._fatigue = params.retaliation.episode_fatigue
+        self._window_hours, self._killed_threshold = params.collapse.window_hours, params.collapse.killed_threshold
+        self.half_life_hours = params.grievance.half_life_days * HOURS_PER_DAY
+        self.spillover_delay_mean_hours = params.spillover.delay_mean_hours
+        # the parameter groups the agents read at every exchange, one attribute lookup away
+        self.grievance_params, self.violation_params = params.grievance, params.violations
+        self.retaliation_params, self.escalation_params = params.retaliation, params.escalation
+
     def _deploy_positions(self) -> list[BorderPosition]:
         """One position per side per sector, carrying part of the flare-up's losses as grievance."""
         g = self.params.grievance
@@ -142,6 +200,7 @@ class CeasefireModel(mesa.Model):
                 positions.append(p)
         for (sector, side), p in by_key.items():
             p.opponent = by_key[sector, SIDES[1 - SIDES.index(side)]]
+            p.neighbours = tuple(by_key[other, side] for other in self.border.adjacency[sector])
         self._by_key = by_key
         return positions
 
@@ -173,7 +232,7 @@ class CeasefireModel(mesa.Model):
         for talk in self.border.talks:
             mediator = by_name.get(talk.mediator)
             if mediator is not None and 0.0 <= talk.hours < self.horizon_hours:
-                self.schedule_event(mediator.hold_talks, at=talk.hours)
+                self.schedule(mediator.hold_talks, talk.hours)
 
     def _remember(self, history: tuple[FireReceived, ...]) -> None:
         """Grievances and mediators' reactions from fire received before the origin (the record)."""
@@ -189,27 +248,102 @@ class CeasefireModel(mesa.Model):
         for command in self.commands:
             command.plan()
 
-    def schedule_event(self, function, *, at=None, after=None, **kwargs):
-        """Mesa's ``schedule_event``, counted (the engine's cost is per scheduled event)."""
+    # -- the event list ---------------------------------------------------------------------------
+    def schedule(self, callback: Callable[[], None], at: float) -> list:
+        """Run ``callback`` at ``at`` hours; return its entry (``cancel`` it to call it off). The agents'
+        own scheduling: no ``Event`` object and no weak reference (the hot path)."""
         self.n_scheduled += 1
-        return super().schedule_event(function, at=at, after=after, **kwargs)
+        entry = [at, _DEFAULT_PRIORITY, next(self._order), callback]
+        heapq.heappush(self._queue, entry)
+        return entry
+
+    @staticmethod
+    def cancel(entry: list) -> None:
+        """Call off a scheduled event (an entry from :meth:`schedule`)."""
+        entry[3] = None
+
+    def schedule_event(self, function, *, at=None, after=None, priority: Priority = Priority.DEFAULT) -> EventHandle:
+        """Mesa's ``schedule_event`` (same arguments and checks), on this model's event list."""
+        if (at is None) == (after is None):
+            raise ValueError("Specify exactly one of 'at' or 'after'")
+        time = at if at is not None else self.now + after
+        if time < self.now:
+            raise ValueError(f"Cannot schedule event in the past: {time} < {self.now}")
+        self.n_scheduled += 1
+        entry = [time, priority.value, next(self._order), function]
+        heapq.heappush(self._queue, entry)
+        return EventHandle(entry)
+
+    def _advance_time(self, until: float) -> None:
+        """Run every event up to ``until`` hours in order; then time is ``until``. Overrides Mesa's loop,
+        which ``run_until``, ``run_for`` and ``step`` call: it also runs the events of Mesa's own list
+        (``schedule_recurring``), before this model's at equal times."""
+        queue, mesa_events = self._queue, self._event_list._events  # Mesa's heap: recurring schedules only
+        while True:
+            while mesa_events and mesa_events[0].CANCELED:
+                heapq.heappop(mesa_events)
+            if (
+                mesa_events
+                and mesa_events[0].time <= until
+                and (not queue or mesa_events[0].time <= queue[0][0])
+                and mesa_events[0].time <= self._next_opening
+            ):
+                event = heapq.heappop(mesa_events)
+                self._set_time(event.time)
+                event.execute()
+                continue
+            opening = self._next_opening
+            if queue and queue[0][0] <= opening:
+                if queue[0][0] > until:
+                    break
+                entry = heapq.heappop(queue)
+                callback = entry[3]
+                if callback is not None:  # None: cancelled
+                    self.now = entry[0]
+                    if self.subscribers:  # see _set_time
+                        self.time = self.now
+                    else:
+                        self._time = self.now
+                    callback()
+            elif opening <= until:
+                self._next_opening = _NEVER
+                self._set_time(opening)
+                self._opening_candidate()
+            else:
+                break
+        if until > self.now:
+            self._set_time(until)
+
+    def _set_time(self, hours: float) -> None:
+        """Advance ``now`` and Mesa's ``time``. Mesa's observable only notifies subscribers; with none,
+        its value is written directly (its setter costs 0.5 µs per event)."""
+        self.now = hours
+        if self.subscribers:
+            self.time = hours
+        else:
+            self._time = hours
 
     # -- state the agents read -------------------------------------------------------------------
     def pressure(self) -> float:
-        """Combined mediation pressure now, in [0, 1]."""
-        t, value = self._pressure_cache
-        if t != self.time:
-            value = rules.mediation_pressure([x for lever in self._levers if (x := lever()) > 0.0])
-            self._pressure_cache = (self.time, value)
-        return value
+        """Combined mediation pressure now, in [0, 1] (:func:`sim.model.rules.mediation_pressure` of the
+        levers pressing now; computed once per model time)."""
+        if self._pressure_at != self.now:
+            remaining = 1.0  # rules.mediation_pressure written out over the levers > 0 (a test keeps them equal)
+            for lever in self._levers:
+                x = lever()
+                if x > 0.0:
+                    remaining *= 1.0 - (x if x < 1.0 else 1.0)
+            self._pressure = 1.0 - remaining
+            self._pressure_at = self.now
+        return self._pressure
 
     def deterrence(self, sector: str) -> float:
         """The third parties' combined deterrence of unprovoked fire in ``sector``."""
-        return self._deterrence[sector]
+        return self.sector_deterrence[sector]
 
     def interposition(self, sector: str) -> float:
         """The third parties' combined interposition against answering fire in ``sector``."""
-        return self._interposition[sector]
+        return self.sector_interposition[sector]
 
     def border_deterrence(self) -> float:
         """Deterrence averaged over every sector of the border (0 where nobody deters)."""
@@ -232,10 +366,10 @@ class CeasefireModel(mesa.Model):
         chances (:func:`sim.model.rules.either`, folded from 0: one contingent's own value exactly);
         cached until :meth:`coverage_changed`."""
         sectors, parties = self.border.sector_ids, self._coverers
-        self._deterrence, self._interposition, self._verification = {}, {}, {}
+        self.sector_deterrence, self.sector_interposition, self._verification = {}, {}, {}
         if not parties:
-            self._deterrence = dict.fromkeys(sectors, 0.0)
-            self._interposition = dict.fromkeys(sectors, 0.0)
+            self.sector_deterrence = dict.fromkeys(sectors, 0.0)
+            self.sector_interposition = dict.fromkeys(sectors, 0.0)
             self._border_deterrence = 0.0
             return
         for sector in sectors:
@@ -247,11 +381,11 @@ class CeasefireModel(mesa.Model):
                 x = party.verification(sector)
                 if x is not None:
                     v = x if v is None else rules.either(v, x)
-            self._deterrence[sector], self._interposition[sector] = d, i
+            self.sector_deterrence[sector], self.sector_interposition[sector] = d, i
             if v is not None:
                 self._verification[sector] = v
         # the mean over sectors, summed level by level: one contingent on k of n sectors gives d * k / n exactly
-        levels = Counter(self._deterrence.values())
+        levels = Counter(self.sector_deterrence.values())
         self._border_deterrence = sum(level * k for level, k in levels.items()) / len(sectors)
 
     def positions_of(self, side: str) -> list[BorderPosition]:
@@ -260,11 +394,11 @@ class CeasefireModel(mesa.Model):
 
     def note_offensive(self) -> None:
         """A command launched an offensive now (the collapse it leads to is read as deliberate)."""
-        self._offensives.append(self.time)
+        self._offensives.append(self.now)
 
     def log_action(self, who: str, what: str) -> None:
         """Record what a third party or a command did, and when (the run's ``actions``)."""
-        self.actions.append((self.time, who, what))
+        self.actions.append((self.now, who, what))
 
     # -- unprovoked fire (thinning) ---------------------------------------------------------------
     def reschedule_openings(self, changed: BorderPosition | None = None) -> None:
@@ -273,10 +407,8 @@ class CeasefireModel(mesa.Model):
         ``changed``: the one position whose grievance just rose (only its bound is recomputed; the
         others' bounds stay valid because grievance only decays between exchanges). None: recompute all.
         """
-        if self._opening is not None:
-            self._opening.cancel()
-            self._opening = None
-        if self.collapsed or self.time < self.origin_hours:  # no fire of the model's own before the origin
+        self._next_opening = _NEVER
+        if self.collapsed or self.now < self.origin_hours:  # no fire of the model's own before the origin
             return
         if changed is None:
             self._bounds = [p.opening_rate_bound() for p in self.positions]
@@ -285,12 +417,11 @@ class CeasefireModel(mesa.Model):
         total = sum(self._bounds)
         if total <= 0.0:
             return
-        at = self.time + self.rng.exponential(1.0 / total)
+        at = self.now + self.rng.exponential(1.0 / total)
         if at < self.horizon_hours:
-            self._opening = self.schedule_event(self._opening_candidate, at=at)
+            self._next_opening = at
 
     def _opening_candidate(self) -> None:
-        self._opening = None
         bounds = self._bounds
         u = self.rng.random() * sum(bounds)
         i = 0
@@ -306,16 +437,16 @@ class CeasefireModel(mesa.Model):
     # -- an exchange of fire ----------------------------------------------------------------------
     def exchange(self, firer: BorderPosition, tier: int, kind: str, answers: int) -> None:
         """``firer`` fires at its opponent at ``tier``; casualties, reports, answers and reactions follow."""
-        p = self.params
+        rng, incidents = self.rng, self.incidents
         target = firer.opponent
-        xid = len(self.incidents)
-        episode = self.episodes[self.incidents[answers].episode] if answers >= 0 else self._open_episode(firer, kind)
+        xid = len(incidents)
+        episode = self.episodes[incidents[answers].episode] if answers >= 0 else self._open_episode(firer, kind)
         episode.exchanges += 1
 
-        mean_k = rules.mean_killed(tier, p.casualties.killed_top_tier, p.casualties.tier_ratio)
-        killed = int(self.rng.poisson(mean_k)) if mean_k > 0 else 0
-        mean_w = mean_k * p.casualties.wounded_per_killed
-        wounded = int(self.rng.poisson(mean_w)) if mean_w > 0 else 0
+        mean_k = self._mean_killed[tier]
+        killed = int(rng.poisson(mean_k)) if mean_k > 0 else 0
+        mean_w = self._mean_wounded[tier]
+        wounded = int(rng.poisson(mean_w)) if mean_w > 0 else 0
         target.suffer(killed, wounded)
         firer.tier = tier
         if killed:
@@ -328,12 +459,12 @@ class CeasefireModel(mesa.Model):
             episode.retaliated[firer.side] = True
         arm_hit = target.side == "ARM"
         blamed = episode.blamed
-        self.incidents.append(
+        incidents.append(
             _new_incident(
                 Incident,
                 (
                     xid,
-                    self.time,
+                    self.now,
                     firer.sector,
                     firer.side,
                     target.side,
@@ -352,16 +483,14 @@ class CeasefireModel(mesa.Model):
             )
         )
 
-        if self._check_collapse(firer.sector, tier, killed):
+        if self._window_total(killed) >= self._killed_threshold and self._check_collapse(firer.sector, tier):
             return
-        fatigue = (
-            1.0
-            if episode.kind == "offensive"
-            else rules.episode_fatigue_factor(p.retaliation.episode_fatigue, episode.exchanges)
-        )
+        if tier == TOP_TIER:
+            self._top_tier_at[firer.sector] = self.now
+        fatigue = 1.0 if episode.kind == "offensive" else rules.episode_fatigue_factor(self._fatigue, episode.exchanges)
         target.consider_retaliation(tier, xid, fatigue)
         self._spill_over(firer, tier, xid)
-        if killed + wounded > 0:
+        if killed or wounded:
             for react in self._on_casualties:
                 react()
         if tier == TOP_TIER:
@@ -370,14 +499,13 @@ class CeasefireModel(mesa.Model):
         self.reschedule_openings(target)
 
     def _open_episode(self, initiator: BorderPosition, kind: str) -> Episode:
-        p = self.params
         verified = self.verified(initiator.sector)
-        denies = self.rng.random() < p.reporting.deny_prob
+        denies = self.rng.random() < self.params.reporting.deny_prob
         blamed: dict[str, str | None] = rules.claims(initiator.side, initiator.opponent.side, verified, denies)
         if not blamed[initiator.side]:
             blamed[initiator.side] = None  # no claim
         episode = Episode(
-            self.time,
+            self.now,
             _NONE_YET.copy(),
             _NONE_YET.copy(),
             0,
@@ -393,22 +521,30 @@ class CeasefireModel(mesa.Model):
         return episode
 
     def _spill_over(self, firer: BorderPosition, tier: int, xid: int) -> None:
-        prob = rules.spillover_probability(tier, self.params.spillover.prob_top_tier)
+        prob = self._spillover[tier]
         if prob <= 0.0:
             return
-        for sector in self.border.adjacency[firer.sector]:
-            if self.rng.random() < prob:
-                self._by_key[sector, firer.side].join_fight(tier, xid)
+        rng = self.rng
+        for neighbour in firer.neighbours:
+            if rng.random() < prob:
+                neighbour.join_fight(tier, xid)
 
-    def _check_collapse(self, sector: str, tier: int, killed: int) -> bool:
-        c = self.params.collapse
-        now = self.time
+    def _window_total(self, killed: int) -> int:
+        """Add this exchange's killed to the collapse window, drop what fell out of it; the window's total."""
+        now = self.now
         window = self._window
         window.append((now, killed))
         self._window_killed += killed
-        start = now - c.window_hours
-        while window and window[0][0] <= start:
+        start = now - self._window_hours
+        while window[0][0] <= start:  # never empty: this exchange is in it
             self._window_killed -= window.popleft()[1]
+        return self._window_killed
+
+    def _check_collapse(self, sector: str, tier: int) -> bool:
+        """War-scale losses in the window: does the collapse rule fire (it may ask for breadth too)?"""
+        c = self.params.collapse
+        now = self.now
+        start = now - c.window_hours
         if tier == TOP_TIER:
             self._top_tier_at[sector] = now
         top_sectors = sum(1 for t in self._top_tier_at.values() if t > start)
@@ -418,9 +554,7 @@ class CeasefireModel(mesa.Model):
             self.collapse_cause = "offensive" if any(t > start for t in self._offensives) else "spiral"
             self.running = False
             self.log_action("ceasefire", "collapse")
-            if self._opening is not None:
-                self._opening.cancel()
-                self._opening = None
+            self._next_opening = _NEVER
             return True
         return False
 

@@ -432,10 +432,11 @@ class ModelParams:
 # --- validation and conversion ------------------------------------------------------------------
 
 
-def _check(key: str, value: Any, meta: dict) -> None:
+def _check(prefix: str, name: str, value: Any, meta: dict) -> None:
     choices = meta.get("choices")
     if choices is not None:
         if value not in choices:
+            key = prefix + name
             why = RETIRED_COLLAPSE_RULES.get(value) if key.endswith("collapse.rule") else None
             retired = f" ({value!r} was retired: {why})" if why else ""
             raise ParameterError(f"{key}={value!r} is not allowed{retired}; allowed: {', '.join(map(str, choices))}")
@@ -444,12 +445,26 @@ def _check(key: str, value: Any, meta: dict) -> None:
     if lo is None and hi is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ParameterError(f"{key}={value!r} must be a finite number")
+        raise ParameterError(f"{prefix}{name}={value!r} must be a finite number")
     too_low = lo is not None and (value <= lo if meta.get("lo_open") else value < lo)
     too_high = hi is not None and value > hi
     if too_low or too_high:
         left = "(" if meta.get("lo_open") else "["
-        raise ParameterError(f"{key}={value!r} is out of range; allowed {left}{lo}, {hi if hi is not None else 'inf'}]")
+        raise ParameterError(
+            f"{prefix}{name}={value!r} is out of range; allowed {left}{lo}, {hi if hi is not None else 'inf'}]"
+        )
+
+
+@functools.cache
+def _layout(cls: type) -> tuple[tuple[str, dict, type | None, type | None], ...]:
+    """(name, metadata, item class of a list field, class of a nested dataclass field) of each field of
+    ``cls``, once per class: the plain values first, then the lists and nested groups, each in declaration
+    order."""
+    items = _item_classes(cls)
+    fields = [(f.name, f.metadata, items.get(f.name), _field_class(cls, f.name)) for f in dataclasses.fields(cls)]
+    return tuple(f for f in fields if f[2] is None and f[3] is None) + tuple(
+        f for f in fields if f[2] is not None or f[3] is not None
+    )
 
 
 def validate(params: Any, prefix: str = "", sectors: tuple[str, ...] | None = None) -> None:
@@ -457,22 +472,24 @@ def validate(params: Any, prefix: str = "", sectors: tuple[str, ...] | None = No
 
     ``sectors``, if given, are the known sector ids for ``observer.sectors``.
     """
-    items = _item_classes(type(params))
-    for f in dataclasses.fields(params):
-        key = f"{prefix}{f.name}"
-        value = getattr(params, f.name)
-        if dataclasses.is_dataclass(value):
-            validate(value, key + ".", sectors)
-        elif f.name in items:
+    for name, meta, item, group in _layout(type(params)):
+        value = getattr(params, name)
+        if item is None and group is None:
+            if meta:
+                _check(prefix, name, value, meta)
+        elif item is not None:
+            key = prefix + name
             if not isinstance(value, list) or not all(dataclasses.is_dataclass(v) for v in value):
-                raise ParameterError(f"{key} must be a list of {items[f.name].__name__}")
+                raise ParameterError(f"{key} must be a list of {item.__name__}")
             names = [v.name for v in value if hasattr(v, "name")]
             if len(set(names)) != len(names):
                 raise ParameterError(f"{key}: names must be unique, got {names}")
-            for i, item in enumerate(value):
-                validate(item, f"{key}[{i}].", sectors)
-        else:
-            _check(key, value, f.metadata)
+            for i, element in enumerate(value):
+                validate(element, f"{key}[{i}].", sectors)
+        elif dataclasses.is_dataclass(value):
+            validate(value, f"{prefix}{name}.", sectors)
+        elif meta:
+            _check(prefix, name, value, meta)
     if isinstance(params, ObserverParams) and sectors is not None:
         unknown = [s for s in params.sectors if s not in sectors]
         if unknown:

@@ -1,0 +1,112 @@
+"""The model's own event list keeps Mesa's API and order, and the hot path's written-out rules equal the rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from mesa.time import Priority, Schedule
+
+from sim.model import rules
+from sim.model.border import Border
+from sim.model.model import CeasefireModel
+from sim.model.params import ModelParams
+
+
+@pytest.fixture(scope="module")
+def border() -> Border:
+    return Border.load()
+
+
+def quiet_model(border: Border, horizon_days: float = 10.0) -> CeasefireModel:
+    """No fire of its own and no mediators: only the events a test schedules run."""
+    p = ModelParams()
+    p.violations.base_rate_per_day = 0.0
+    p.offensive.rate_per_year = 0.0
+    p.mediation.mediators = []
+    return CeasefireModel(p, border, horizon_days, rng=np.random.default_rng(0))
+
+
+class Log:
+    def __init__(self, model: CeasefireModel):
+        self.model, self.seen = model, []
+
+    def a(self):
+        self.seen.append(("a", self.model.time))
+
+    def b(self):
+        self.seen.append(("b", self.model.time))
+
+    def c(self):
+        self.seen.append(("c", self.model.time))
+
+
+def test_events_run_in_time_then_priority_then_scheduling_order(border):
+    m = quiet_model(border)
+    log = Log(m)
+    m.schedule_event(log.b, at=5.0)
+    m.schedule_event(log.a, at=5.0)  # same time, scheduled later: runs after b
+    m.schedule_event(log.c, at=5.0, priority=Priority.HIGH)  # higher priority: runs first
+    m.schedule(log.a, 2.0)
+    m.run()
+    assert log.seen == [("a", 2.0), ("c", 5.0), ("b", 5.0), ("a", 5.0)]
+    assert m.time == m.horizon_hours == m.now
+
+
+def test_cancelled_events_do_not_run_and_past_events_are_refused(border):
+    m = quiet_model(border)
+    log = Log(m)
+    handle = m.schedule_event(log.a, after=3.0)
+    assert handle.time == 3.0 and not handle.CANCELED
+    handle.cancel()
+    entry = m.schedule(log.b, 4.0)
+    m.cancel(entry)
+    m.run_until(6.0)
+    assert log.seen == [] and handle.CANCELED and m.time == 6.0
+    with pytest.raises(ValueError, match="past"):
+        m.schedule_event(log.a, at=1.0)
+    with pytest.raises(ValueError, match="exactly one"):
+        m.schedule_event(log.a)
+
+
+def test_mesa_run_for_step_and_recurring_schedules_share_the_clock(border):
+    m = quiet_model(border)
+    log = Log(m)
+    m.schedule_recurring(log.c, Schedule(interval=2.0, start=1.0))  # on Mesa's own list
+    m.schedule(log.a, 3.0)
+    m.step()  # one hour
+    assert m.time == 1.0 and log.seen == [("c", 1.0)]
+    m.run_for(4.0)
+    assert m.time == 5.0
+    assert log.seen == [("c", 1.0), ("c", 3.0), ("a", 3.0), ("c", 5.0)]
+
+
+def test_observers_of_model_time_are_notified(border):
+    m = quiet_model(border)
+
+    class Watcher:
+        seen: list[float] = []
+
+        def on_time(self, signal):
+            self.seen.append(signal.additional_kwargs["new"])
+
+    watcher = Watcher()  # kept alive: Mesa holds subscribers by weak reference
+    m.observe("time", "changed", watcher.on_time)
+    m.schedule(Log(m).a, 2.5)
+    m.run_until(4.0)
+    assert watcher.seen == [2.5, 4.0]
+
+
+def test_written_out_rules_equal_the_rules(border):
+    """grievance() and pressure() compute what rules.decayed and rules.mediation_pressure compute."""
+    p = ModelParams()
+    m = CeasefireModel(p, border, 30.0, rng=np.random.default_rng(3))
+    m.run_until(200.0)
+    for position in m.positions:
+        expected = rules.decayed(position._grievance, m.now - position._grievance_at, p.grievance.half_life_days)
+        assert position.grievance() == expected
+    for mediator in m.third_parties:
+        if hasattr(mediator, "active_until"):
+            mediator.active_until = m.now + 10.0
+    m._pressure_at = -1.0
+    levers = [x for lever in m._levers if (x := lever()) > 0.0]
+    assert levers and m.pressure() == rules.mediation_pressure(levers)
