@@ -98,10 +98,12 @@ class BorderPosition(mesa.Agent):
         )
 
     # -- behaviour --------------------------------------------------------------------------------
-    def open_fire(self, tier: int = 0) -> None:
-        """Fire without being fired upon: a new episode, at ``tier`` or an opening tier drawn from the ladder."""
+    def open_fire(self, tier: int = 0, draw: float | None = None) -> None:
+        """Fire without being fired upon: a new episode, at ``tier`` or an opening tier drawn from the ladder
+        (with ``draw``, a uniform draw in [0, 1) the caller has, else a new one)."""
         if tier == 0:
-            tier = 1 + int(self.model.rng.binomial(TOP_TIER - 2, self.model.violation_params.opening_escalation))
+            u = self.model.rng.random() if draw is None else draw
+            tier = rules.opening_tier(self.model.violation_params.opening_escalation, u)
         self.model.exchange(self, tier, "unprovoked", -1)
 
     def attack(self, answers: int = -1) -> int:
@@ -130,11 +132,12 @@ class BorderPosition(mesa.Agent):
             )
             * fatigue
         )
-        if rng.random() >= p:
+        u = rng.random()
+        if u >= p:
             return
         e = m.escalation_params
         up, down = rules.escalation_probabilities(e.p_up, e.p_down, g, e.grievance_gain, pressure)
-        tier = rules.escalation_tier(tier_received, up, down, rng.random())
+        tier = rules.escalation_tier(tier_received, up, down, u / p)  # u / p: uniform again, given an answer
         self._plan_fire(tier, exchange_id, "retaliation", rng.exponential(r.delay_mean_hours))
 
     def join_fight(self, tier: int, exchange_id: int) -> None:
@@ -258,7 +261,10 @@ class ThirdParty(mesa.Agent):
     - ``pressure_lever()``: pressure on both sides now (mediation, :func:`sim.model.rules.mediation_pressure`).
 
     The model caches the per-sector effects: a party whose coverage changes (a contingent deploys or
-    withdraws) calls ``model.coverage_changed()``. ``pressure_lever`` is read once per model time.
+    withdraws) calls ``model.coverage_changed()``. ``pressure_lever`` is read once per model time. A party
+    whose pressure lasts a known time defines ``pressure_held()`` instead, read only when that time is up
+    or after it calls ``model.pressure_changed()`` (it pressed again): the hot path's cheaper way, and a
+    tighter bound for unprovoked fire (:class:`Mediator` does).
 
     Reactions (called in creation order): ``on_casualties()`` after an exchange with casualties,
     ``on_top_tier()`` after fire at the top of the ladder, ``recall_casualties(hours)`` for casualties
@@ -293,6 +299,12 @@ class ThirdParty(mesa.Agent):
     def pressure_lever(self) -> float:
         """This party's mediation pressure on both sides now (0: none)."""
         return 0.0
+
+    def pressure_held(self) -> tuple[float, float]:
+        """(lever, hours): this party's pressure now (as ``pressure_lever``) and the hour until which it
+        stays at least that unless the party calls ``model.pressure_changed()``; (0, inf) while it does
+        not press. Define it instead of ``pressure_lever``, or leave both neutral."""
+        return 0.0, float("inf")
 
     def on_casualties(self) -> None:
         """An exchange of fire with casualties just happened."""
@@ -409,6 +421,10 @@ class Mediator(ThirdParty):
         """The lever while this mediator presses, else 0."""
         return self.lever if self.model.now < self.active_until else 0.0
 
+    def pressure_held(self) -> tuple[float, float]:
+        """The lever until the pressure lapses (it only lasts longer if the mediator presses again)."""
+        return (self.lever, self.active_until) if self.model.now < self.active_until else (0.0, float("inf"))
+
     def on_casualties(self) -> None:
         """An exchange with casualties happened: press the sides after this mediator's delay."""
         if self.lever > 0.0 and self._reacting is None:
@@ -425,6 +441,7 @@ class Mediator(ThirdParty):
         if self.lever > 0.0:
             duration = self.model.params.mediation.pressure_duration_days * HOURS_PER_DAY
             self.active_until = max(self.active_until, hours + self.delay_hours + duration)
+            self.model.pressure_changed()
 
     def apply_pressure(self) -> None:
         """Its reaction to casualties arrives after its delay: press the sides."""
@@ -441,6 +458,7 @@ class Mediator(ThirdParty):
             return
         duration = self.model.params.mediation.pressure_duration_days * HOURS_PER_DAY
         self.active_until = max(self.active_until, self.model.now + duration)
+        self.model.pressure_changed()
         self.model.log_action(self.name, action)
 
     def push_for_truce(self) -> None:

@@ -1,9 +1,12 @@
 """The ceasefire model: an event-driven Mesa model, time in hours since the ceasefire.
 
-Cost grows with the number of events, not with hours x agents: Mesa's per-step schedule is
-stopped and everything happens through ``schedule_event``. Unprovoked fire is one superposed
-Poisson process over all positions, sampled by thinning (its bound is recomputed whenever a
-grievance or a contingent changes). All randomness comes from ``self.rng``.
+Cost grows with the number of events, not with hours x agents, nor with the number of sectors: Mesa's
+per-step schedule is stopped and everything happens through the event list. Unprovoked fire is one
+superposed Poisson process over all positions, sampled by thinning: each position's bound (its rate with
+today's grievance and no pressure) sits in a :class:`sim.model.rates.RateTree`, so an exchange updates
+one bound and draws a position in O(sqrt n); the draw is lowered by the mediation pressure the third
+parties guarantee until some hour (:meth:`CeasefireModel.pressure_floor`), and a rejected candidate
+tightens only its own position's bound. All randomness comes from ``self.rng``.
 
 The event list is the model's own (a heap of ``[time, priority, order, callback]``), not Mesa's: Mesa's
 ``schedule_event`` creates an ``Event`` object and two weak references per event, and each read of
@@ -30,6 +33,7 @@ from sim.model import rules
 from sim.model.agents import BorderPosition, Command, Mediator, ObserverMission, ThirdParty
 from sim.model.border import Border, FireReceived
 from sim.model.params import SIDES, TOP_TIER, ModelParams
+from sim.model.rates import RateTree
 from sim.model.rules import HOURS_PER_DAY
 from sim.record.patterns import Episode
 
@@ -96,7 +100,15 @@ def _defined_hooks(cls: type) -> frozenset[str]:
     """The hooks this kind of third party defines (rather than inherits ThirdParty's neutral ones)."""
     return frozenset(
         h
-        for h in ("deterrence", "interposition", "verification", "pressure_lever", "on_casualties", "on_top_tier")
+        for h in (
+            "deterrence",
+            "interposition",
+            "verification",
+            "pressure_lever",
+            "pressure_held",
+            "on_casualties",
+            "on_top_tier",
+        )
         if getattr(cls, h) is not getattr(ThirdParty, h)
     )
 
@@ -142,17 +154,22 @@ class CeasefireModel(mesa.Model):
         self.incidents: list[Incident] = []
         self.episodes: list[Episode] = []  # each updated by the exchanges that belong to it
         self.actions: list[tuple[float, str, str]] = []  # (hours, who, what)
-        self.n_scheduled = 0  # events put on Mesa's event list
+        self.n_events = 0  # events run (exchanges, candidates of unprovoked fire, third parties' and commands' acts)
 
         self._window: deque[tuple[float, int]] = deque()  # (hours, killed) within the collapse window
         self._window_killed = 0
         self._top_tier_at: dict[str, float] = {}  # sector -> last hour fire was at the top tier
         self._pressure_at, self._pressure = -1.0, 0.0  # the pressure at that time
         self._next_opening = _NEVER  # hours: the next candidate of unprovoked fire (kept off the event list)
-        self._bounds: list[float] = []
+        self._bounds: RateTree  # each position's bound of unprovoked fire (1/hour, before pressure)
+        self._floor, self._retime = 0.0, False  # the pressure the next candidate assumed; only a re-timing?
+        self._floor_held = (0.0, -1.0)  # pressure_floor(): (floor, until); recomputed when read
+        self._hazard = float(rng.standard_exponential())  # see _retime_opening
+        self._hazard_rate, self._hazard_since = 0.0, 0.0
         self._tabulate(params)
 
         self.positions = self._deploy_positions()
+        self._bounds = RateTree(len(self.positions))
         self.third_parties = self._deploy_third_parties()
         self.commands = [Command(self, side) for side in SIDES]
         if start == "war":
@@ -209,10 +226,12 @@ class CeasefireModel(mesa.Model):
         calls are collected once, only from the parties whose class defines them, and the per-sector
         effects are combined. (``self.agents.select(agent_type=ThirdParty)`` is the same as a Mesa AgentSet.)"""
         parties = [agent for kind in self.THIRD_PARTIES for agent in kind.from_params(self)]
-        self._levers, self._on_casualties, self._on_top_tier, self._coverers = [], [], [], []
+        self._levers, self._held, self._on_casualties, self._on_top_tier, self._coverers = [], [], [], [], []
         for party in parties:
             defined = _defined_hooks(type(party))
-            if "pressure_lever" in defined:
+            if "pressure_held" in defined:
+                self._held.append(party.pressure_held)
+            elif "pressure_lever" in defined:
                 self._levers.append(party.pressure_lever)
             if "on_casualties" in defined:
                 self._on_casualties.append(party.on_casualties)
@@ -252,7 +271,6 @@ class CeasefireModel(mesa.Model):
     def schedule(self, callback: Callable[[], None], at: float) -> list:
         """Run ``callback`` at ``at`` hours; return its entry (``cancel`` it to call it off). The agents'
         own scheduling: no ``Event`` object and no weak reference (the hot path)."""
-        self.n_scheduled += 1
         entry = [at, _DEFAULT_PRIORITY, next(self._order), callback]
         heapq.heappush(self._queue, entry)
         return entry
@@ -269,7 +287,6 @@ class CeasefireModel(mesa.Model):
         time = at if at is not None else self.now + after
         if time < self.now:
             raise ValueError(f"Cannot schedule event in the past: {time} < {self.now}")
-        self.n_scheduled += 1
         entry = [time, priority.value, next(self._order), function]
         heapq.heappush(self._queue, entry)
         return EventHandle(entry)
@@ -291,6 +308,7 @@ class CeasefireModel(mesa.Model):
                 event = heapq.heappop(mesa_events)
                 self._set_time(event.time)
                 event.execute()
+                self.n_events += 1
                 continue
             opening = self._next_opening
             if queue and queue[0][0] <= opening:
@@ -305,10 +323,12 @@ class CeasefireModel(mesa.Model):
                     else:
                         self._time = self.now
                     callback()
+                    self.n_events += 1
             elif opening <= until:
                 self._next_opening = _NEVER
                 self._set_time(opening)
                 self._opening_candidate()
+                self.n_events += 1
             else:
                 break
         if until > self.now:
@@ -325,16 +345,20 @@ class CeasefireModel(mesa.Model):
 
     # -- state the agents read -------------------------------------------------------------------
     def pressure(self) -> float:
-        """Combined mediation pressure now, in [0, 1] (:func:`sim.model.rules.mediation_pressure` of the
-        levers pressing now; computed once per model time)."""
+        """Combined mediation pressure now, in [0, 1]: :func:`sim.model.rules.mediation_pressure` of the
+        levers pressing now. The levers of parties that say how long they hold (``pressure_held``) come
+        from :meth:`pressure_floor`, kept until one lapses or a party presses; any other party's
+        ``pressure_lever`` is read once per model time."""
+        floor = self.pressure_floor()[0]
+        if not self._levers:
+            return floor
         if self._pressure_at != self.now:
-            remaining = 1.0  # rules.mediation_pressure written out over the levers > 0 (a test keeps them equal)
+            remaining = 1.0 - floor
             for lever in self._levers:
                 x = lever()
                 if x > 0.0:
-                    remaining *= 1.0 - (x if x < 1.0 else 1.0)
-            self._pressure = 1.0 - remaining
-            self._pressure_at = self.now
+                    remaining *= 1.0 - min(x, 1.0)
+            self._pressure, self._pressure_at = 1.0 - remaining, self.now
         return self._pressure
 
     def deterrence(self, sector: str) -> float:
@@ -402,37 +426,81 @@ class CeasefireModel(mesa.Model):
 
     # -- unprovoked fire (thinning) ---------------------------------------------------------------
     def reschedule_openings(self, changed: BorderPosition | None = None) -> None:
-        """Redraw the next candidate of unprovoked fire from the bounds of the positions' rates.
+        """Update the bounds of the positions' rates of unprovoked fire and redraw the next candidate.
 
-        ``changed``: the one position whose grievance just rose (only its bound is recomputed; the
-        others' bounds stay valid because grievance only decays between exchanges). None: recompute all.
+        ``changed``: the one position whose grievance just rose (only its bound is recomputed, O(log n);
+        the others' stay valid because grievance only decays between exchanges). None: recompute all
+        (at the start and when a contingent deploys or withdraws).
         """
-        self._next_opening = _NEVER
-        if self.collapsed or self.now < self.origin_hours:  # no fire of the model's own before the origin
-            return
         if changed is None:
-            self._bounds = [p.opening_rate_bound() for p in self.positions]
+            self._bounds.fill(p.opening_rate_bound() for p in self.positions)
         else:
-            self._bounds[changed.index] = changed.opening_rate_bound()
-        total = sum(self._bounds)
-        if total <= 0.0:
+            self._bounds.set(changed.index, changed.opening_rate_bound())
+        self._retime_opening()
+
+    def _retime_opening(self) -> None:
+        """When the next candidate of unprovoked fire comes, after a change of its rate (the sum of the
+        bounds, lowered by the pressure that holds until ``until`` at least: Lewis-Shedler thinning).
+
+        The candidates form a Poisson process run on its own clock (the modified next-reaction method,
+        Anderson 2007): ``_hazard`` is the Exp(1) amount of integrated rate left before the next one; a
+        change of rate uses up what has passed and re-times the rest, without a new draw. Past ``until``
+        the pressure may fall: the candidate waits there and is re-timed from the rate then."""
+        now = self.now
+        self._hazard -= self._hazard_rate * (now - self._hazard_since)
+        self._next_opening = _NEVER
+        if self.collapsed or now < self.origin_hours:  # no fire of the model's own before the origin
+            self._hazard_rate = 0.0
             return
-        at = self.now + self.rng.exponential(1.0 / total)
+        floor, until = self.pressure_floor()
+        rate = self._bounds.total * (1.0 - floor)
+        self._hazard_rate, self._hazard_since, self._floor = rate, now, floor
+        at = now + self._hazard / rate if rate > 0.0 else _NEVER
+        self._retime = at >= until
+        if self._retime:
+            at = until
         if at < self.horizon_hours:
             self._next_opening = at
 
+    def pressure_floor(self) -> tuple[float, float]:
+        """(pressure that holds from now until ``until`` at least, ``until``): the levers the third parties
+        guarantee (``ThirdParty.pressure_held``) combined like :func:`sim.model.rules.mediation_pressure`.
+        Kept until ``until`` or until a party reports more pressure (:meth:`pressure_changed`)."""
+        floor, until = self._floor_held
+        if self.now < until:
+            return floor, until
+        remaining, until = 1.0, _NEVER
+        for held in self._held:
+            lever, lasts = held()
+            if lever > 0.0:
+                remaining *= 1.0 - min(lever, 1.0)
+                until = min(until, lasts)
+        self._floor_held = (1.0 - remaining, until)
+        return self._floor_held
+
+    def pressure_changed(self) -> None:
+        """A third party pressed harder: :meth:`pressure_floor` is recomputed when next read."""
+        self._floor_held = (0.0, -1.0)
+
     def _opening_candidate(self) -> None:
-        bounds = self._bounds
-        u = self.rng.random() * sum(bounds)
-        i = 0
-        while i < len(bounds) - 1 and u >= bounds[i]:
-            u -= bounds[i]
-            i += 1
+        if self._retime:  # the pressure the rate relied on may lapse now
+            self._retime_opening()
+            return
+        rng, bounds = self.rng, self._bounds
+        self._hazard, self._hazard_since = rng.standard_exponential(), self.now  # the next one's, from now
+        i, offset = bounds.find(rng.random() * bounds.total)
+        bound = bounds.rate(i) if i < bounds.n else 0.0  # n: past the last position (rounding)
+        if bound <= 0.0:
+            self._retime_opening()
+            return
+        # thinning: accept with probability rate / (bound x (1 - floor)); offset / bound is the uniform draw
+        # (it is uniform given the position), and given acceptance what is left of it is uniform again
         position = self.positions[i]
-        if self.rng.random() * bounds[i] < position.opening_rate():
-            position.open_fire()  # exchange() draws the next candidate
+        rate, scaled = position.opening_rate(), offset * (1.0 - self._floor)
+        if scaled < rate:
+            position.open_fire(draw=scaled / rate)  # exchange() re-times the next candidate
         else:
-            self.reschedule_openings()  # rejected: tighten every bound to today's grievances
+            self.reschedule_openings(position)  # rejected: tighten its bound to its grievance now
 
     # -- an exchange of fire ----------------------------------------------------------------------
     def exchange(self, firer: BorderPosition, tier: int, kind: str, answers: int) -> None:
@@ -444,9 +512,9 @@ class CeasefireModel(mesa.Model):
         episode.exchanges += 1
 
         mean_k = self._mean_killed[tier]
-        killed = int(rng.poisson(mean_k)) if mean_k > 0 else 0
+        killed = rng.poisson(mean_k) if mean_k > 0 else 0  # an int
         mean_w = self._mean_wounded[tier]
-        wounded = int(rng.poisson(mean_w)) if mean_w > 0 else 0
+        wounded = rng.poisson(mean_w) if mean_w > 0 else 0
         target.suffer(killed, wounded)
         firer.tier = tier
         if killed:
@@ -483,7 +551,12 @@ class CeasefireModel(mesa.Model):
             )
         )
 
-        if self._window_total(killed) >= self._killed_threshold and self._check_collapse(firer.sector, tier):
+        # the window's total only rises with killed, and breadth only with fire at the top tier
+        if (
+            (killed or tier == TOP_TIER)
+            and self._window_total(killed) >= self._killed_threshold
+            and self._check_collapse(firer.sector, tier)
+        ):
             return
         if tier == TOP_TIER:
             self._top_tier_at[firer.sector] = self.now
@@ -524,10 +597,11 @@ class CeasefireModel(mesa.Model):
         prob = self._spillover[tier]
         if prob <= 0.0:
             return
-        rng = self.rng
-        for neighbour in firer.neighbours:
-            if rng.random() < prob:
-                neighbour.join_fight(tier, xid)
+        neighbours, rng = firer.neighbours, self.rng
+        i = rules.failures_before_success(prob, rng.random())  # the first neighbour to join: one draw per join
+        while i < len(neighbours):
+            neighbours[i].join_fight(tier, xid)
+            i += 1 + rules.failures_before_success(prob, rng.random())
 
     def _window_total(self, killed: int) -> int:
         """Add this exchange's killed to the collapse window, drop what fell out of it; the window's total."""

@@ -90,6 +90,22 @@ def escalation_tier(tier_received: int, up: float, down: float, u: float) -> int
     return tier_received
 
 
+def opening_tier(escalation: float, u: float) -> int:
+    """The tier unprovoked fire opens at, 1 .. TOP_TIER - 1, given a uniform draw ``u`` in [0, 1):
+    1 + Binomial(TOP_TIER - 2, ``escalation``) by its inverse distribution function."""
+    n = TOP_TIER - 2
+    if escalation >= 1.0:
+        return 1 + n
+    odds = escalation / (1.0 - escalation)
+    k, p_k = 0, (1.0 - escalation) ** n  # P(k = 0)
+    cumulative = p_k
+    while u >= cumulative and k < n:
+        p_k *= (n - k) / (k + 1) * odds
+        k += 1
+        cumulative += p_k
+    return 1 + k
+
+
 def mean_killed(tier: int, killed_top_tier: float, tier_ratio: float) -> float:
     """Expected killed on the side fired upon by one exchange at ``tier`` (1..4)."""
     return killed_top_tier * tier_ratio ** (TOP_TIER - tier)
@@ -98,6 +114,17 @@ def mean_killed(tier: int, killed_top_tier: float, tier_ratio: float) -> float:
 def spillover_probability(tier: int, prob_top_tier: float) -> float:
     """Probability that an exchange at ``tier`` sets off fire in one adjacent sector."""
     return prob_top_tier * (tier / TOP_TIER) ** 2
+
+
+def failures_before_success(prob: float, u: float) -> int:
+    """How many independent trials of success probability ``prob`` fail before the first succeeds, given a
+    uniform draw ``u`` in [0, 1) (the geometric distribution's inverse): a run of n trials needs one draw
+    per success rather than one per trial."""
+    if prob >= 1.0:
+        return 0
+    if prob <= 0.0 or u <= 0.0:
+        return 1 << 62  # never (u = 0: a probability-zero draw)
+    return int(math.log(u) / math.log1p(-prob))
 
 
 def mediation_pressure(levers: list[float] | tuple[float, ...]) -> float:

@@ -107,6 +107,8 @@ def test_written_out_rules_equal_the_rules(border):
     for mediator in m.third_parties:
         if hasattr(mediator, "active_until"):
             mediator.active_until = m.now + 10.0
-    m._pressure_at = -1.0
-    levers = [x for lever in m._levers if (x := lever()) > 0.0]
-    assert levers and m.pressure() == rules.mediation_pressure(levers)
+    m.pressure_changed()
+    levers = [x for party in m.third_parties if (x := party.pressure_lever()) > 0.0]
+    assert len(levers) == 4 and m.pressure() == pytest.approx(rules.mediation_pressure(levers), rel=1e-15)
+    m.now += 11.0  # every mediator's pressure has lapsed
+    assert m.pressure() == 0.0

@@ -2,6 +2,7 @@
 
 import itertools
 
+import numpy as np
 import pytest
 
 from sim.model import rules
@@ -131,3 +132,30 @@ def test_offensive_rate():
     assert per_hour * 365 * 24 == pytest.approx(0.5)
     assert rules.offensive_rate_per_hour(0.5, 0.5, 0.0) == pytest.approx(per_hour / 2)
     assert rules.offensive_rate_per_hour(0.5, 0.0, 1.0) == 0.0
+
+
+@pytest.mark.parametrize("escalation", [0.0, 0.1, 0.35, 0.5, 0.9, 1.0])
+def test_opening_tier_is_one_plus_a_binomial(escalation):
+    """The inverse distribution function: the share of a fine grid of uniforms giving each tier is the
+    binomial probability of that tier."""
+    from math import comb
+
+    n = rules.TOP_TIER - 2
+    grid = (np.arange(100_000) + 0.5) / 100_000
+    tiers = np.array([rules.opening_tier(escalation, u) for u in grid])
+    for k in range(n + 1):
+        expected = comb(n, k) * escalation**k * (1 - escalation) ** (n - k)
+        assert np.mean(tiers == 1 + k) == pytest.approx(expected, abs=2e-5)
+    assert tiers.min() >= 1 and tiers.max() <= rules.TOP_TIER - 1
+
+
+@pytest.mark.parametrize("prob", [0.0, 0.02, 0.3, 0.9, 1.0])
+def test_failures_before_success_is_geometric(prob):
+    grid = (np.arange(200_000) + 0.5) / 200_000
+    n = np.array([rules.failures_before_success(prob, u) for u in grid])
+    if prob == 0.0:
+        assert (n > 10**15).all()
+        return
+    for k in range(4):
+        assert np.mean(n == k) == pytest.approx(prob * (1 - prob) ** k, abs=2e-5)
+    assert rules.failures_before_success(prob, 0.0) == (0 if prob == 1.0 else 1 << 62)
