@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import sys
 import typing
 from dataclasses import dataclass, field
 from typing import Any
@@ -455,29 +456,46 @@ def _check(prefix: str, name: str, value: Any, meta: dict) -> None:
         )
 
 
+_LARGEST = sys.float_info.max  # a bound "none": every finite number is within it, inf and nan are not
+
+
 @functools.cache
-def _layout(cls: type) -> tuple[tuple[str, dict, type | None, type | None], ...]:
-    """(name, metadata, item class of a list field, class of a nested dataclass field) of each field of
-    ``cls``, once per class: the plain values first, then the lists and nested groups, each in declaration
-    order."""
+def _layout(cls: type) -> tuple[tuple, tuple]:
+    """The fields of ``cls``, once per class: (plain values, lists and nested groups), each in declaration
+    order. A plain value is (name, choices, lo, hi, lo_open, metadata), its range ready for a quick check
+    (no bound = the largest float); a list or group is (name, item class of a list, nested class)."""
     items = _item_classes(cls)
-    fields = [(f.name, f.metadata, items.get(f.name), _field_class(cls, f.name)) for f in dataclasses.fields(cls)]
-    return tuple(f for f in fields if f[2] is None and f[3] is None) + tuple(
-        f for f in fields if f[2] is not None or f[3] is not None
-    )
+    leaves, groups = [], []
+    for f in dataclasses.fields(cls):
+        item, group = items.get(f.name), _field_class(cls, f.name)
+        if item is not None or group is not None:
+            groups.append((f.name, item, group))
+        elif f.metadata:
+            m = f.metadata
+            lo, hi = m.get("lo"), m.get("hi")
+            bounds = (-_LARGEST if lo is None else lo, _LARGEST if hi is None else hi)
+            leaves.append((f.name, m.get("choices"), *bounds, bool(m.get("lo_open")), m))
+    return tuple(leaves), tuple(groups)
 
 
 def validate(params: Any, prefix: str = "", sectors: tuple[str, ...] | None = None) -> None:
     """Raise :class:`ParameterError` naming the first parameter outside its allowed range.
 
-    ``sectors``, if given, are the known sector ids for ``observer.sectors``.
+    ``sectors``, if given, are the known sector ids for ``observer.sectors``. A value within its range
+    passes a quick check; anything else goes to the full check, which says what is wrong.
     """
-    for name, meta, item, group in _layout(type(params)):
+    leaves, groups = _layout(type(params))
+    for name, choices, lo, hi, lo_open, meta in leaves:
         value = getattr(params, name)
-        if item is None and group is None:
-            if meta:
-                _check(prefix, name, value, meta)
-        elif item is not None:
+        if choices is not None:
+            if value in choices:
+                continue
+        elif (type(value) is float or type(value) is int) and (lo < value if lo_open else lo <= value) and value <= hi:
+            continue
+        _check(prefix, name, value, meta)
+    for name, item, group in groups:
+        value = getattr(params, name)
+        if item is not None:
             key = prefix + name
             if not isinstance(value, list) or not all(dataclasses.is_dataclass(v) for v in value):
                 raise ParameterError(f"{key} must be a list of {item.__name__}")
@@ -488,8 +506,6 @@ def validate(params: Any, prefix: str = "", sectors: tuple[str, ...] | None = No
                 validate(element, f"{key}[{i}].", sectors)
         elif dataclasses.is_dataclass(value):
             validate(value, f"{prefix}{name}.", sectors)
-        elif meta:
-            _check(prefix, name, value, meta)
     if isinstance(params, ObserverParams) and sectors is not None:
         unknown = [s for s in params.sectors if s not in sectors]
         if unknown:
