@@ -3,8 +3,11 @@
 Reproducibility. pyabc draws particles from numpy's *global* generator; the run seeds it once from
 ``SeedSequence(seed)`` before it starts (pyabc's requirement, not ours). Every simulation draws from its
 own generator, seeded by ``SeedSequence([seed, *bits of θ])``, so a simulation's result is a function of
-(seed, θ) alone. With the single-core sampler the whole run, hence the posterior, is identical for the
-same seed. pyabc's multicore samplers reseed their workers from OS entropy: faster, not bit-reproducible.
+(seed, θ) alone. With pyabc's single-core sampler the whole run, hence the posterior, is identical for the
+same seed; the ``parallel`` sampler (:mod:`calibration.sampler`, the default) gives the very same bytes with
+its simulations on several cores, for any number of workers. pyabc's multicore samplers reseed their
+workers from OS entropy: faster, not bit-reproducible. The prior and perturbation kernel
+(:mod:`calibration.proposals`) are pyabc's and scipy's arithmetic without their per-call overhead.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ from calibration.statistics import USED, simulated_statistics
 from sim.common.files import write_atomic
 from sim.model.border import Border
 
-SAMPLERS = ("single", "multicore")
+SAMPLERS = ("parallel", "single", "multicore")
+"""``parallel``: simulations on ``n_procs`` cores, the same posterior as ``single`` bit for bit
+(:mod:`calibration.sampler`); ``single``: pyabc's single-core sampler, the reference; ``multicore``: pyabc's
+multicore sampler, not bit-reproducible."""
 
 
 @dataclass
@@ -37,8 +43,8 @@ class CalibrationSettings:
     min_acceptance_rate: float = 0.05  # ... or when a generation accepts fewer than this share ...
     min_epsilon: float = 0.0  # ... or when the tolerance falls below this ...
     max_simulations: int = 500_000  # ... or after this many simulations in all
-    sampler: str = "single"  # single (deterministic) | multicore (both cores, not bit-reproducible)
-    n_procs: int = 2
+    sampler: str = "parallel"  # parallel | single (both deterministic, the same posterior) | multicore (not)
+    n_procs: int = 2  # worker processes of the parallel and multicore samplers
     predictive_draws: int = 300  # posterior draws for the predictive check
     kernel_scaling: float = 2.0  # perturbation kernel covariance x this: wider than pyabc's 1 (robust weights)
 
@@ -178,28 +184,46 @@ def run_abc(
     settings.validate()
     show_progress(progress)
     np.random.seed(np.random.SeedSequence(settings.seed).generate_state(1)[0])  # pyabc's global draws
-    prior = pyabc.Distribution(
-        **{
-            p.key: pyabc.RV("uniform", p.prior_bounds()[0], p.prior_bounds()[1] - p.prior_bounds()[0])
-            for p in FREE_PARAMETERS
-        }
-    )
     # adaptive: each statistic is scaled by its root-mean-square deviation from the observed value,
     # refitted every generation (robust where a statistic's spread is zero)
     distance = pyabc.AdaptivePNormDistance(p=2, scale_function=root_mean_square_deviation)
-    sampler = (
-        pyabc.sampler.SingleCoreSampler()
-        if settings.sampler == "single"
-        else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.n_procs)
-    )
-    transition = pyabc.MultivariateNormalTransition(scaling=settings.kernel_scaling)
+    simulator = Simulator(border, settings.seed)
+    sampler = make_sampler(settings, simulator)
+    try:
+        return _run(settings, observed, db_path, log, sampler, getattr(sampler, "model", simulator), distance)
+    finally:
+        sampler.stop()  # pyabc stops it when a run ends; this when it fails before
+
+
+def make_sampler(settings: CalibrationSettings, simulator: Simulator):
+    """The pyabc sampler ``settings.sampler`` names; the parallel one has started its workers."""
+    import pyabc
+
+    from calibration.sampler import OrderedParallelSampler
+
+    if settings.sampler == "single":
+        return pyabc.sampler.SingleCoreSampler()
+    if settings.sampler == "multicore":
+        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.n_procs)
+    sampler = OrderedParallelSampler(simulator, n_procs=settings.n_procs)
+    sampler.start()  # fork now, while this process holds no database
+    return sampler
+
+
+def _run(settings, observed, db_path, log, sampler, model, distance) -> Calibration:
+    """pyabc's run into a fresh database at ``db_path``, read back as a :class:`Calibration`."""
+    import pyabc
+
+    from calibration import proposals
+
     abc = pyabc.ABCSMC(
-        Simulator(border, settings.seed),
-        prior,
+        model,
+        proposals.prior(),
         distance,
         population_size=settings.population_size,
         sampler=sampler,
-        transitions=transition,
+        transitions=proposals.Transition(scaling=settings.kernel_scaling),
+        model_prior=proposals.SingleModelPrior(),
     )
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if db_path.exists():
@@ -213,18 +237,7 @@ def run_abc(
         max_total_nr_simulations=settings.max_simulations,
     )
     wall = time.perf_counter() - start
-    pops = history.get_all_populations()
-    generations = [
-        Generation(
-            int(r.t),
-            float(r.epsilon),
-            int(r.samples),
-            int(settings.population_size),
-            effective_sample_size(history.get_distribution(t=int(r.t))[1]),
-        )
-        for r in pops.itertuples()
-        if r.t >= 0
-    ]
+    generations = _generations(history, settings.population_size)
     for g in generations:
         log(
             f"generation {g.t}: epsilon {g.epsilon:.3g}, {g.simulations} simulations, "
@@ -233,6 +246,20 @@ def run_abc(
     df, w = history.get_distribution()
     samples = [natural({k: row[k] for k in BY_KEY}) for _, row in df.iterrows()]
     return Calibration(samples, [float(x) for x in w], generations, observed, settings, wall)
+
+
+def _generations(history, population_size: int) -> list[Generation]:
+    return [
+        Generation(
+            int(r.t),
+            float(r.epsilon),
+            int(r.samples),
+            int(population_size),
+            effective_sample_size(history.get_distribution(t=int(r.t))[1]),
+        )
+        for r in history.get_all_populations().itertuples()
+        if r.t >= 0
+    ]
 
 
 LOW_ESS = 0.1

@@ -128,7 +128,7 @@ def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
     s = cfg.calibration
     log(
         f"calibrating {len(observed)} statistics, population {s.population_size}, up to "
-        f"{s.max_generations} generations, sampler {s.sampler} ({s.n_procs if s.sampler == 'multicore' else 1} "
+        f"{s.max_generations} generations, sampler {s.sampler} ({1 if s.sampler == 'single' else s.n_procs} "
         "core(s)) ..."
     )
     tmp_db = out_dir / ".history.db.tmp"

@@ -1,8 +1,9 @@
 """The ``ceasefire-sim`` command: a Hydra app around :func:`sim.experiment.replications.run_experiment`.
 
 ``main()`` first checks the command line itself (:func:`read_command_line`): it composes the config
-with the overrides through Hydra's compose API -- once per job for ``-m`` sweeps -- and validates
-every value, the scenario and the seeds file; mediators given by name (as docs/ODD.md names them)
+with the overrides through Hydra's compose API -- for every job of a ``-m`` sweep, each job's values
+applied to the composition of its config groups (:class:`JobComposer`) -- and validates every
+value, the scenario and the seeds file; mediators given by name (as docs/ODD.md names them)
 become the index form Hydra reads. Bad input ends there with ONE line on stderr and exit
 code 2, before Hydra creates an output folder. Only then does the Hydra app run; its task function
 is thin and the work lives in plain functions (:mod:`sim.experiment`) that tests call directly.
@@ -10,11 +11,13 @@ is thin and the work lives in plain functions (:mod:`sim.experiment`) that tests
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 import json
 import logging
-import math
 import os
+import pickle
 import re
 import shutil
 import signal
@@ -27,7 +30,7 @@ from typing import Any, Callable, Iterator, Sequence
 import hydra
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from sim.common.commands import one_line, os_error_line, renamed_overrides
 from sim.common.files import display_path
@@ -59,8 +62,6 @@ EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 MAIN_PID_ENV = "CEASEFIRE_MAIN_PID"  # set by main(): sweep workers watch that process
-# Beyond this many jobs, a sweep is checked one swept value at a time instead of job by job.
-MAX_CHECKED_JOBS = 100
 GRAMMAR_URL = "https://hydra.cc/docs/advanced/override_grammar/basic/"
 GROUP_NOUNS = {"scenario": "a scenario", "experiment": "an experiment"}
 
@@ -73,7 +74,7 @@ class UsageError(Exception):
 #
 # What is Hydra's and what is ours. Overrides are parsed by Hydra's public OverridesParser and read
 # through the public methods of its Override objects; configs are composed by the public compose API
-# (hydra.compose / initialize_config_dir). Three things have no public API in Hydra 1.3 and stay:
+# (hydra.compose / initialize_config_dir). Five things have no public API in Hydra 1.3 and stay:
 # - the flags of the command line: hydra._internal.utils.get_args_parser is the very parser
 #   hydra.main uses, so a flag, an abbreviation or a stray argument means here what it means to Hydra
 #   (a copy of its definition would drift from it);
@@ -82,7 +83,13 @@ class UsageError(Exception):
 #   job is checked before anything runs;
 # - the config of a sweep for ``-m --cfg``: Hydra refuses the pair, and its public compose() only
 #   composes in RUN mode, where a sweep a=1,2 is an error; show_sweep_config composes in MULTIRUN
-#   mode through GlobalHydra's Hydra object, as the launcher does for multirun.yaml.
+#   mode through GlobalHydra's Hydra object, as the launcher does for multirun.yaml;
+# - the config of each job of a sweep: composing it from scratch costs ~50 ms, so JobComposer
+#   composes once per distinct choice of config groups and applies each job's values with Hydra's own
+#   ConfigLoaderImpl._apply_overrides_to_config (the step of every composition that applies them);
+# - Hydra's second check of a sweep: before launching, its basic sweeper composes every job again
+#   in this process (Sweeper.validate_batch_is_legal, ~50 ms a job: 30 s for 600 jobs);
+#   skip_checked_jobs skips that for the jobs checked here, and only for those.
 # The rest of this section is this program's own checks: one line naming the problem and what is
 # allowed, where Hydra would print a multi-line exception or accept a file silently.
 
@@ -95,6 +102,7 @@ class CommandLine:
     jobs: list[ExperimentConfig] = field(default_factory=list)  # the config of every job checked
     args: Any = None  # Hydra's parse of the flags
     overrides: list[str] = field(default_factory=list)
+    job_overrides: list[list[str]] = field(default_factory=list)  # the overrides of every job checked
 
     @property
     def sweep_config(self) -> bool:
@@ -145,13 +153,38 @@ def read_command_line(argv: Sequence[str]) -> CommandLine:
     if args.cfg:  # --cfg job|hydra|all prints the config without running: only the files are checked
         check_config_files(overrides, config_name)
         return CommandLine(argv, args=args, overrides=overrides)
-    jobs = check_overrides(overrides, multirun=args.multirun, config_name=config_name)
-    return CommandLine(argv, jobs, args=args, overrides=overrides)
+    jobs, each = _check_jobs(overrides, multirun=args.multirun, config_name=config_name)
+    return CommandLine(argv, jobs, args=args, overrides=overrides, job_overrides=each)
 
 
 def preflight(argv: Sequence[str]) -> list[ExperimentConfig]:
     """The config of every job the command line would run (:func:`read_command_line`)."""
     return read_command_line(argv).jobs
+
+
+_CHECKED_JOBS: set[tuple[str, ...]] = set()  # the task overrides of each job preflight checked
+
+
+def skip_checked_jobs(command: CommandLine) -> None:
+    """Let Hydra's basic sweeper launch the jobs :func:`read_command_line` checked without composing
+    each of them again first (its ``validate_batch_is_legal``: a check that repeats what preflight
+    did, one full composition per job in this process). A batch with any job not checked here is
+    still checked by Hydra. Patches the sweeper class once per process."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    _CHECKED_JOBS.clear()
+    parsed_jobs = (zip(job, parse_overrides(job)) for job in command.job_overrides)
+    _CHECKED_JOBS.update(tuple(o for o, ov in job if not ov.is_hydra_override()) for job in parsed_jobs)
+    validate = BasicSweeper.validate_batch_is_legal
+    if getattr(validate, "_ceasefire", False):
+        return
+
+    def validate_batch_is_legal(self: Any, batch: Sequence[Sequence[str]]) -> None:
+        if not all(tuple(job) in _CHECKED_JOBS for job in batch):
+            validate(self, batch)
+
+    validate_batch_is_legal._ceasefire = True  # type: ignore[attr-defined]
+    BasicSweeper.validate_batch_is_legal = validate_batch_is_legal  # type: ignore[method-assign]
 
 
 def _replace_overrides(argv: list[str], old: Sequence[str], new: Sequence[str]) -> list[str]:
@@ -170,18 +203,23 @@ def _replace_overrides(argv: list[str], old: Sequence[str], new: Sequence[str]) 
 
 def parse_overrides(overrides: Sequence[str]) -> list[Any]:
     """Parse overrides one by one (Hydra's OverridesParser) so that a syntax error names its override."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
-    parser = OverridesParser.create()
     parsed = []
     for o in overrides:
         try:
-            parsed.extend(parser.parse_overrides([o]))
+            parsed.extend(_parse_one(o))
         except HydraException as e:
             first = str(e).splitlines()[0] if str(e) else "syntax error"
             raise UsageError(f"cannot parse '{o}': {first}; see {GRAMMAR_URL}") from None
     return parsed
+
+
+@functools.lru_cache(maxsize=4096)  # the jobs of a sweep repeat the same overrides (parsing is slow)
+def _parse_one(override: str) -> tuple[Any, ...]:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return tuple(OverridesParser.create().parse_overrides([override]))
 
 
 def _values(ov: Any) -> list[str]:
@@ -236,10 +274,7 @@ def check_override(ov: Any, multirun: bool) -> None:
 def job_overrides(overrides: Sequence[str], multirun: bool, sweeper_params: Sequence[str] = ()) -> list[list[str]]:
     """The overrides of each job Hydra would launch: the basic sweeper's cartesian product, one axis
     per key in the order of first appearance, a later value of a key replacing an earlier one (as
-    ``BasicSweeper.split_arguments`` builds it; see the note above ``CommandLine``).
-
-    Sweeps of more than :data:`MAX_CHECKED_JOBS` jobs are reduced to one job per swept value.
-    """
+    ``BasicSweeper.split_arguments`` builds it; see the note above ``CommandLine``)."""
     parsed = parse_overrides([*sweeper_params, *overrides])
     for ov in parsed:
         check_override(ov, multirun)
@@ -253,16 +288,7 @@ def job_overrides(overrides: Sequence[str], multirun: bool, sweeper_params: Sequ
             if ov.is_sweep_override()
             else [f"{key}={ov.get_value_element_as_str()}"]
         )
-    if math.prod(len(values) for values in axes.values()) <= MAX_CHECKED_JOBS:
-        return [list(job) for job in itertools.product(*axes.values())]
-    first = [values[0] for values in axes.values()]
-    jobs = [first]
-    for i, values in enumerate(axes.values()):
-        for v in values[1:]:
-            job = list(first)
-            job[i] = v
-            jobs.append(job)
-    return jobs
+    return [list(job) for job in itertools.product(*axes.values())]
 
 
 @contextmanager
@@ -286,6 +312,100 @@ def composer(config_name: str = CONFIG_NAME) -> Iterator[Callable[[Sequence[str]
 
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
         yield _compose
+
+
+class JobComposer:
+    """The config of each job of a command line, as ``compose(job)`` of :func:`composer` gives it, at a
+    fraction of the cost for the many jobs of a sweep.
+
+    Hydra composes a config in two parts: the defaults list (the config groups chosen: scenario,
+    experiment, Hydra's own) is merged into a config, then the overrides of values
+    (``key=value``, ``+key=value``, ``++key=value``) are applied to it one by one
+    (``ConfigLoaderImpl._apply_overrides_to_config``). The first part is most of the cost and is the
+    same for every job that chooses the same groups and Hydra settings: it is composed once per
+    distinct choice (:meth:`base`), and each job's values are applied to a copy of it by the very
+    function Hydra applies them with -- so a job's config, and any error, are those of its full
+    composition. A job with an override this cannot split (a deletion, a package, a dict given to
+    a group) is composed in full. The configs come without their ``hydra`` node, with the job's
+    ``hydra.runtime.choices`` beside them."""
+
+    def __init__(self, compose: Callable[[Sequence[str]], DictConfig]):
+        self.compose = compose
+        self._bases: dict[tuple[str, ...], tuple[bytes, dict[str, Any]] | None] = {}
+
+    def __call__(self, job: Sequence[str]) -> tuple[DictConfig, dict[str, Any]]:
+        """The job's config (without ``hydra``; the caller's own copy) and its
+        ``hydra.runtime.choices``; a failure is one UsageError line, the same as :func:`composer`'s
+        for this job."""
+        from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+        split = self._split(job)
+        base = None if split is None else self.base(split[0])
+        if base is None:
+            return self._full(job)
+        blob, choices = base
+        cfg = pickle.loads(blob)  # a copy of the base (our own bytes): 7 times faster than copy.deepcopy
+        if not split[1]:
+            return cfg, dict(choices)
+        try:
+            ConfigLoaderImpl._apply_overrides_to_config(split[1], cfg)
+        except Exception as e:
+            raise UsageError(_composition_message(e, [*job])) from None
+        return cfg, dict(choices)
+
+    def base(self, base_key: tuple[str, ...]) -> tuple[bytes, dict[str, Any]] | None:
+        """The config composed with only the group choices and Hydra settings ``base_key`` (once;
+        pickled, to be copied), or None if that fails: the jobs are then composed in full, to report
+        their own failure."""
+        if base_key not in self._bases:
+            try:
+                app, choices = self._without_hydra(self.compose(list(base_key)))
+                self._bases[base_key] = (pickle.dumps(app, protocol=pickle.HIGHEST_PROTOCOL), choices)
+            except UsageError:
+                self._bases[base_key] = None
+        return self._bases[base_key]
+
+    def _full(self, job: Sequence[str]) -> tuple[DictConfig, dict[str, Any]]:
+        return self._without_hydra(self.compose(job))
+
+    @staticmethod
+    def _without_hydra(cfg: DictConfig) -> tuple[DictConfig, dict[str, Any]]:
+        choices = OmegaConf.to_container(OmegaConf.select(cfg, "hydra.runtime.choices", default={}) or {})
+        app = copy.deepcopy(cfg)
+        with open_dict(app):
+            del app["hydra"]
+        return app, dict(choices)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _split(job: Sequence[str]) -> tuple[tuple[str, ...], list[Any]] | None:
+        """(the overrides that choose config groups or set Hydra, in order; the overrides of values),
+        or None when the job must be composed in full."""
+        base: list[str] = []
+        values: list[Any] = []
+        for text, ov in zip(job, parse_overrides(job)):
+            if ov.is_hydra_override():  # hydra.* and hydra/...: Hydra's node, not the job's values
+                base.append(text)
+            elif _is_config_group(ov.key_or_group):
+                if ov.is_delete() or ov.is_force_add() or isinstance(ov.value(), dict):
+                    return None
+                base.append(text)
+            elif ov.is_delete() or ov.package is not None:
+                return None
+            else:
+                values.append(ov)
+        return tuple(base), values
+
+
+def _is_config_group(key: str) -> bool:
+    """Whether Hydra reads ``key=...`` as the choice of a config group (a folder of config files, or a
+    group in Hydra's ConfigStore); leaning to yes, since a group is composed in full either way."""
+    from hydra.core.config_store import ConfigStore
+
+    if "/" in key or key == "hydra":
+        return True
+    if any((root / key).is_dir() for root in (CONF_DIR, *EXTRA_CONFIG_DIRS)):
+        return True
+    return isinstance(ConfigStore.instance().repo.get(key), dict)
 
 
 def index_mediators(overrides: Sequence[str], multirun: bool = False, config_name: str = CONFIG_NAME) -> list[str]:
@@ -340,6 +460,13 @@ def check_overrides(
     overrides: Sequence[str], multirun: bool = False, config_name: str = CONFIG_NAME
 ) -> list[ExperimentConfig]:
     """Compose and validate every job of a command line; raise :class:`UsageError` on the first problem."""
+    return _check_jobs(overrides, multirun, config_name)[0]
+
+
+def _check_jobs(
+    overrides: Sequence[str], multirun: bool = False, config_name: str = CONFIG_NAME
+) -> tuple[list[ExperimentConfig], list[list[str]]]:
+    """:func:`check_overrides`, and the overrides of each job checked."""
     from sim.record.loader import RecordError
 
     overrides = index_mediators(overrides, multirun, config_name)
@@ -348,24 +475,26 @@ def check_overrides(
     borders: dict[str, Any] = {}
     checked: list[ExperimentConfig] = []
     with composer(config_name) as compose:
+        first = compose(jobs[0])  # in full: its hydra node names the output folder and the sweeper
         if multirun:  # an experiment may sweep through hydra.sweeper.params
-            cfg = compose(jobs[0])
-            params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
+            params = OmegaConf.select(first, "hydra.sweeper.params", default=None)
             if params:
                 sweeper = [f"{k}={v}" for k, v in OmegaConf.to_container(params).items()]
                 jobs = job_overrides(overrides, multirun, sweeper)
+                first = compose(jobs[0])
+        key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+        try:
+            folder = str(OmegaConf.select(first, key))
+        except Exception as e:  # noqa: BLE001 -- an interpolation that does not resolve
+            raise UsageError(f"{key}: {explain(e, jobs[0])}") from None
+        check_writable(folder, key)
+        job_config = JobComposer(compose)
         for i, job in enumerate(jobs):
-            cfg = compose(job)
-            if i == 0:
-                key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-                try:
-                    folder = str(OmegaConf.select(cfg, key))
-                except Exception as e:  # noqa: BLE001 -- an interpolation that does not resolve
-                    raise UsageError(f"{key}: {explain(e, job)}") from None
-                check_writable(folder, key)
+            cfg, choices = JobComposer._without_hydra(first) if i == 0 else job_config(job)
             try:
-                experiments = [OmegaConf.select(cfg, "hydra.runtime.choices.experiment", default=None) or ""]
-                exp = to_experiment(cfg, explicit=explicit_keys(job, experiments))
+                experiments = [choices.get("experiment") or ""]
+                explicit = explicit_keys(job, experiments)
+                exp = to_experiment(cfg, explicit=explicit, scenario=choices.get("scenario"), in_place=True)
                 if exp.record_dir not in borders:
                     borders[exp.record_dir] = load_border(exp.record_dir)
                 check(exp, borders[exp.record_dir].sector_ids)
@@ -375,7 +504,7 @@ def check_overrides(
             except Exception as e:  # OmegaConf conversion errors
                 raise UsageError(explain(e, job)) from None
             checked.append(exp)
-    return checked
+    return checked, jobs
 
 
 def show_sweep_config(command: CommandLine) -> None:
@@ -555,12 +684,17 @@ def job_explicit_keys() -> frozenset[str]:
     return explicit_keys(task, [str(experiment)] if experiment else [])
 
 
-def run_job(cfg: DictConfig, out_dir: Path) -> dict:
-    """One job: run the experiment composed in ``cfg`` into ``out_dir``; return summary.json's content."""
+def run_job(cfg: DictConfig, out_dir: Path, sweep_job: bool = False) -> dict:
+    """One job: run the experiment composed in ``cfg`` into ``out_dir``; return summary.json's content.
+    ``sweep_job``: a job of a ``-m`` sweep, which draws no per-run plots unless ``plots=true``
+    (:func:`sim.experiment.outputs.plots_wanted`)."""
+    from sim.experiment.outputs import SWEEP_JOB_ATTR
     from sim.experiment.replications import run_experiment
 
     explicit = job_explicit_keys()
     exp = to_experiment(cfg, explicit=explicit)
+    if sweep_job:
+        setattr(exp, SWEEP_JOB_ATTR, True)
     return run_experiment(exp, out_dir, explicit=explicit)
 
 
@@ -632,7 +766,9 @@ def _sweep_job(cfg: DictConfig, out_dir: Path) -> dict | None:
     if worker:
         watch_parent(int(os.environ[MAIN_PID_ENV]))
     try:
-        summary = run_sweep_job(cfg, out_dir, lambda: run_job(cfg, out_dir), log, explicit=job_explicit_keys())
+        summary = run_sweep_job(
+            cfg, out_dir, lambda: run_job(cfg, out_dir, sweep_job=True), log, explicit=job_explicit_keys()
+        )
     except KeyboardInterrupt:
         if worker:  # the main process reports the interruption, once
             os._exit(EXIT_INTERRUPTED)
@@ -717,6 +853,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("\ninterrupted; nothing was run", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     argv = command.argv  # mediators given by name now by index, which is what Hydra reads
+    if command.job_overrides and command.args.multirun:
+        skip_checked_jobs(command)
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-sim", *argv]
     full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"  # as Hydra reads it: "0" is off
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises; the lines below report it once

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib is imported by whoever draws: the words below are needed without it
+    from matplotlib.figure import Figure
 
 
 def png_bytes(fig: Figure) -> bytes:

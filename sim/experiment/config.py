@@ -15,6 +15,7 @@ Nothing here needs a running Hydra app: :func:`compose_config` uses the compose 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import typing
 import warnings
@@ -48,12 +49,15 @@ class ExperimentConfig(ModelParams):
     record_dir: str = ""
     progress: bool = True
     params: str = "default"  # default | calibrated | the path of a posterior.csv
+    workers: Any = "auto"  # processes running the replications: auto (or 0) = every core, or N (1 to MAX_WORKERS)
+    plots: Any = "auto"  # timeline.png and survival.png of a run: auto = yes, except in a -m sweep job; true; false
 
 
 PARAMS_CHOICES = ("default", "calibrated")
 MAX_REPLICATIONS = 1_000_000
 MAX_HORIZON_DAYS = 36_500.0  # a hundred years
 MAX_SEED = 2**63 - 1
+MAX_WORKERS = 256
 EXPLICIT_ATTR = "_explicit_keys"  # on an ExperimentConfig: the keys its caller set (see explicit_keys)
 # Extra config folders (ceasefire-sim --config-dir DIR); searched after conf/.
 EXTRA_CONFIG_DIRS: list[Path] = []
@@ -92,16 +96,17 @@ def chosen_scenario(cfg: DictConfig | None = None) -> str | None:
 
 
 def to_experiment(
-    cfg: DictConfig, explicit: Iterable[str] | None = None, scenario: str | None = None
+    cfg: DictConfig, explicit: Iterable[str] | None = None, scenario: str | None = None, in_place: bool = False
 ) -> ExperimentConfig:
     """The composed config (with or without its ``hydra`` node) as an :class:`ExperimentConfig`.
 
     The scenario label is the scenario chosen in the config group (``scenario``, else
     :func:`chosen_scenario`), never a value a file repeats. ``explicit``: the keys the user set
     (:func:`explicit_keys`), kept on the object for :func:`sim.experiment.replications.run_experiment`.
+    ``in_place``: ``cfg`` is the caller's own copy, which may be changed (saves copying it).
     """
     label = scenario or chosen_scenario(cfg)
-    cfg = cfg.copy()
+    cfg = cfg if in_place else cfg.copy()
     with _open(cfg):
         if "hydra" in cfg:
             del cfg["hydra"]
@@ -140,6 +145,13 @@ def check_run(exp: ExperimentConfig):
         raise ParameterError(
             f"replications={_short(n)} is out of range; allowed: an integer from 1 to {MAX_REPLICATIONS}"
         )
+    w = exp.workers
+    if w != "auto" and (isinstance(w, bool) or not isinstance(w, int) or not 0 <= w <= MAX_WORKERS):
+        raise ParameterError(
+            f"workers={_short(w)} is not allowed; allowed: auto or 0 (every core) or an integer from 1 to {MAX_WORKERS}"
+        )
+    if not (isinstance(exp.plots, bool) or exp.plots == "auto"):
+        raise ParameterError(f"plots={_short(exp.plots)} is not allowed; allowed: auto, true or false")
     return load_posterior(exp.params)
 
 
@@ -215,10 +227,35 @@ def check_collapse(params: ModelParams, n_sectors: int) -> None:
 
 
 def load_border(record_dir: str):
-    """The border border from ``record_dir`` ("" = the repository's seeds/)."""
+    """The border from ``record_dir`` ("" = the repository's seeds/). The same files (name and
+    bytes) give the same border, which is read once per process: a sweep's jobs share it."""
     from sim.model.border import Border
+    from sim.record.loader import DEFAULT_SEEDS, FILES
 
-    return Border.load(record_dir or None)
+    root = Path(record_dir) if record_dir else DEFAULT_SEEDS
+    key: tuple | None = None
+    try:
+        if all(_small_file(root / name) for name in FILES):  # anything else: read as it comes
+            key = (str(root), *((root / name).read_bytes() for name in FILES))
+    except OSError:  # reported by the loading below
+        pass
+    if key is not None and key in _BORDERS:
+        return _BORDERS[key]
+    border = Border.load(record_dir or None)
+    if key is not None:
+        _BORDERS.clear()  # the last one only
+        _BORDERS[key] = border
+    return border
+
+
+_BORDERS: dict[tuple, Any] = {}
+
+
+def _small_file(path: Path, limit: int = 1_000_000) -> bool:
+    import stat
+
+    st = path.stat()
+    return stat.S_ISREG(st.st_mode) and st.st_size <= limit
 
 
 # --- compose API ---------------------------------------------------------------------------------
@@ -279,7 +316,32 @@ def group_file(group: str, name: str) -> Path | None:
 
 def read_config_file(path: Path) -> dict:
     """A config file's content, read strictly (:mod:`sim.common.yamlfile`: repeated keys, binary content,
-    deep nesting, numbers no float can hold); raise :class:`ParameterError` naming the file."""
+    deep nesting, numbers no float can hold); raise :class:`ParameterError` naming the file.
+
+    The same bytes at the same path are not parsed twice: the pre-run check of a sweep reads the
+    same scenario and experiment files for every job."""
+    import copy
+
+    stamp: tuple | None = None
+    try:
+        if _small_file(Path(path)):  # anything else: read as it comes
+            stamp = (str(path), Path(path).read_bytes())
+    except OSError:  # reported by the reading below
+        pass
+    if stamp is not None and stamp in _READ_CACHE:
+        return copy.deepcopy(_READ_CACHE[stamp])
+    data = _read_config_file(path)
+    if stamp is not None:
+        if len(_READ_CACHE) >= 64:
+            _READ_CACHE.clear()
+        _READ_CACHE[stamp] = copy.deepcopy(data)
+    return data
+
+
+_READ_CACHE: dict[tuple, dict] = {}
+
+
+def _read_config_file(path: Path) -> dict:
     from sim.common.yamlfile import YamlFileError, load
 
     try:
@@ -319,27 +381,36 @@ def scenario_values(name: str) -> dict[str, Any]:
 def explicit_keys(overrides: Iterable[str] = (), experiments: Iterable[str] = ()) -> frozenset[str]:
     """The keys a user set: those of the command line's overrides (Hydra's settings and the config
     groups aside) and every key an experiment file sets."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     keys: set[str] = set()
-    parser = OverridesParser.create()
     for text in overrides:
-        try:
-            parsed = parser.parse_overrides([str(text)])
-        except Exception:  # noqa: BLE001 -- preflight reports syntax errors
-            continue
-        for ov in parsed:
-            if ov.is_hydra_override() or ov.is_delete():
-                continue
-            key = ov.key_or_group
-            if key in ("scenario", "experiment") or "/" in key:
-                continue
+        key = _set_key(str(text))
+        if key is not None:
             keys.add(key)
     for name in experiments:
         path = group_file("experiment", name) if name else None
         if path is not None:
             keys |= {k for k, _ in file_keys(read_config_file(path))}
     return frozenset(keys)
+
+
+@functools.lru_cache(maxsize=4096)  # a sweep's jobs repeat the same overrides
+def _set_key(text: str) -> str | None:
+    """The key an override sets, for :func:`explicit_keys` (None: Hydra's, a config group, a deletion,
+    or a syntax error, which preflight reports)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides([text])
+    except Exception:  # noqa: BLE001 -- preflight reports syntax errors
+        return None
+    for ov in parsed:
+        if ov.is_hydra_override() or ov.is_delete():
+            continue
+        key = ov.key_or_group
+        if key in ("scenario", "experiment") or "/" in key:
+            continue
+        return key
+    return None
 
 
 MEDIATORS_KEY = "mediation.mediators"

@@ -7,6 +7,11 @@ Files (all written to a temporary name, then renamed; ``summary.json`` last):
 - ``survival.png``: Kaplan-Meier curve of durability (N >= 2);
 - ``summary.json``: the aggregate (and, with N = 1, the run's own summary fields).
 
+The two plots are written when the config's ``plots`` says so (:func:`plots_wanted`): ``auto``, the
+default, draws them for a run and leaves them out in the jobs of a ``-m`` sweep, whose summary draws
+the sweep's own plots (drawing them costs a job as much as its replications, or more); ``true`` or
+``false`` decide either way. Every CSV and summary.json are written whatever ``plots`` says.
+
 A folder is claimed by a lock file while a run writes into it, and cleared of an earlier run's files first.
 """
 
@@ -33,6 +38,7 @@ SUMMARY_FILE = "summary.json"
 REPLICATIONS_FILE = "replications.csv"
 SURVIVAL_FILE = "survival.png"
 LOCK_FILE = ".ceasefire-sim.lock"
+SWEEP_JOB_ATTR = "_sweep_job"  # on an ExperimentConfig: True for the job of a -m sweep (plots_wanted)
 # Every file a run writes into its folder (summary.json first: removed first, written last).
 OUTPUT_FILES = (SUMMARY_FILE, REPLICATIONS_FILE, SURVIVAL_FILE, "incidents.csv", "timeline.png")
 # run-summary fields that are the same for every replication (they go to summary.json once)
@@ -144,6 +150,19 @@ def _dumps(obj: Any, level: int) -> str:
     return json.dumps(obj, default=_json_default, allow_nan=False)
 
 
+# --- plots ----------------------------------------------------------------------------------------
+
+
+def plots_wanted(exp: ExperimentConfig) -> bool:
+    """Whether a run draws its plots (``timeline.png``, ``survival.png``): ``exp.plots`` true or
+    false as set; ``auto``: yes, except for the job of a ``-m`` sweep (``ceasefire-sim`` marks its
+    config, :data:`SWEEP_JOB_ATTR`)."""
+    plots = getattr(exp, "plots", "auto")
+    if isinstance(plots, bool):
+        return plots
+    return not getattr(exp, SWEEP_JOB_ATTR, False)
+
+
 # --- replication 0 --------------------------------------------------------------------------------
 
 
@@ -227,19 +246,22 @@ def write_outputs(
     """Write every output file into ``out_dir``; return summary.json's content.
 
     Files an earlier run left in the folder are removed first (a reused folder never mixes two
-    runs' files); every file is written to a temporary name and renamed, summary.json last.
+    runs' files); every file is written to a temporary name and renamed, summary.json last. The
+    plots only if ``exp.plots`` wants them (:func:`plots_wanted`; ``timeline=False`` leaves out
+    timeline.png in any case).
     """
-    from sim.experiment.provenance import params_label
-    from sim.experiment.survival import survival_png
-
     out_dir = Path(out_dir)
+    plots = plots_wanted(exp)
     lock = claim_folder(out_dir)
     try:
         clear_outputs(out_dir)
         summary, km = experiment_summary(exp, summaries, params_info, provenance)
         write_atomic(out_dir / REPLICATIONS_FILE, replications_csv(summaries, constant_columns(summary)))
-        write_first_run(first, out_dir, timeline=timeline, params_info=params_info)
-        if len(summaries) >= 2:
+        write_first_run(first, out_dir, timeline=timeline and plots, params_info=params_info)
+        if plots and len(summaries) >= 2:
+            from sim.experiment.provenance import params_label
+            from sim.experiment.survival import survival_png
+
             label = exp.scenario if params_info is None else f"{exp.scenario} ({params_label(params_info)})"
             write_atomic(out_dir / SURVIVAL_FILE, survival_png(km, exp.horizon_days, label))
         write_atomic(out_dir / SUMMARY_FILE, summary_json(summary))  # last: its presence means complete

@@ -24,8 +24,11 @@ class Progress:
         if self.enabled:
             from tqdm import tqdm
 
+            class Bar(tqdm):
+                monitor_interval = 0  # no monitor thread: worker processes fork only from a single thread
+
             self.close()
-            self._bar = tqdm(
+            self._bar = Bar(
                 total=self.total,
                 desc=self.label,
                 unit="run",

@@ -100,8 +100,10 @@ def params_info(exp: ExperimentConfig, posterior: Any = None, fixed: Iterable[st
 
 
 def resolved_config(exp: ExperimentConfig) -> dict:
-    """The fully resolved config of a run (plain containers)."""
-    return dataclasses.asdict(exp)
+    """The fully resolved config of a run (plain containers), without ``workers`` and ``plots``: how
+    many processes ran the replications, and whether the run drew its plots, do not change the
+    result, so the outputs are the same bytes whatever they are."""
+    return {k: v for k, v in dataclasses.asdict(exp).items() if k not in ("workers", "plots")}
 
 
 def provenance(exp: ExperimentConfig) -> dict:

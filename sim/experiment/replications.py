@@ -1,4 +1,5 @@
-"""N replications of one experiment: their seed streams, running them, and running an experiment end to end.
+"""N replications of one experiment: their seed streams, running them (on every core), and running an
+experiment end to end.
 
 Replication ``i`` of an experiment with seed ``s`` and ``N`` replications runs on
 ``numpy.random.SeedSequence(s).spawn(N)[i]`` -- the same stream as ``SeedSequence(s, spawn_key=(i,))``,
@@ -6,15 +7,26 @@ so replication 0 of a 200-run experiment is the single run with the same seed, a
 ``replications.csv`` can be re-run alone. Nothing is kept between calls: no global generator,
 no module state.
 
+Because each replication is a pure function of its index, a large experiment is cut into ranges of
+indices (chunks) that worker processes run (``workers``, :func:`worker_count`); the results are put
+back in index order, so the outputs are the same bytes whatever the number of workers. Small
+experiments run in this process: starting workers would cost more than it saves.
+
 What the replications add up to is :mod:`sim.experiment.statistics`; the files they leave,
 :mod:`sim.experiment.outputs`.
 """
 
 from __future__ import annotations
 
+import gc
+import math
+import multiprocessing
+import os
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 import numpy as np
 
@@ -24,9 +36,16 @@ from sim.experiment.config import (
     checked,
     experiment_explicit,
     fixed_parameters,
+    is_explicit,
     load_border,
 )
-from sim.experiment.outputs import constant_columns, experiment_summary, replication_rows, write_outputs
+from sim.experiment.outputs import (
+    SWEEP_JOB_ATTR,
+    constant_columns,
+    experiment_summary,
+    replication_rows,
+    write_outputs,
+)
 from sim.experiment.progress import Progress
 from sim.model.params import ModelParams
 
@@ -34,11 +53,59 @@ if TYPE_CHECKING:
     from sim.model.run import RunResult, RunSummary
 
 PARAMS_STREAM = 0x5041524D  # tags the seed stream that draws parameters from a posterior
+# Worker processes start only for at least this many replication-days (replications x horizon_days),
+# about twice the break-even measured on two free cores (~13,000: starting and ending two forked
+# workers costs ~20 ms, a 365-day run ~1.2 ms); below it they would cost more than they save.
+MIN_POOL_DAYS = 30_000.0
+CHUNKS_PER_WORKER = 32  # enough for the workers to finish together; few enough that messages stay rare
+MAX_CHUNK = 250  # replications per chunk at most: the progress bar moves, memory per message stays small
 
 
 def seed_sequences(seed: int, replications: int) -> list[np.random.SeedSequence]:
     """The generator seed of each replication."""
     return np.random.SeedSequence(seed).spawn(replications)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What every replication of an experiment runs on; a worker process gets it with each chunk."""
+
+    params: ModelParams
+    seed: int
+    horizon_days: float
+    border: Any
+    scenario: str
+    posterior: Any = None  # calibration.posterior.Posterior to draw each replication's parameters from
+    fixed: tuple[str, ...] = ()  # parameters kept at their value in ``params`` (not drawn)
+
+
+def run_range(
+    batch: Batch, start: int, stop: int, on_run: Callable[[int], None] | None = None
+) -> tuple[list[RunSummary], RunResult | None]:
+    """Run replications ``start`` to ``stop - 1``; return their summaries and, if ``start`` is 0,
+    replication 0's full result (else None). ``on_run(i)`` is called after replication ``i``.
+
+    Replication i runs on ``SeedSequence(seed, spawn_key=(i,))`` and, with a posterior, draws its
+    parameters with ``SeedSequence([seed, PARAMS_STREAM], spawn_key=(i,))``: the streams
+    ``spawn(N)[i]`` gives, without building the N - 1 others."""
+    from sim.model.run import simulate
+
+    summaries, first = [], None
+    for i in range(start, stop):
+        if batch.posterior is None:
+            params, drawn = batch.params, None
+        else:
+            rng = np.random.default_rng(np.random.SeedSequence([batch.seed, PARAMS_STREAM], spawn_key=(i,)))
+            params = batch.posterior.draw(rng, batch.params, batch.fixed)
+            drawn = {n: float(v) for n, v in batch.posterior.values_of(params).items() if n not in batch.fixed}
+        ss = np.random.SeedSequence(batch.seed, spawn_key=(i,))
+        result = simulate(params, ss, batch.horizon_days, batch.border, batch.scenario, check=False, drawn=drawn)
+        summaries.append(result.summary)
+        if i == 0:
+            first = result
+        if on_run is not None:
+            on_run(i)
+    return summaries, first
 
 
 def run_replications(
@@ -51,6 +118,7 @@ def run_replications(
     progress: Progress | None = None,
     posterior: Any = None,
     fixed: Sequence[str] = (),
+    workers: int = 1,
 ) -> tuple[list[RunSummary], RunResult]:
     """Run the replications; return every run's summary and the first run's full result.
 
@@ -58,40 +126,127 @@ def run_replications(
     drawn from it with its own generator (``SeedSequence([seed, PARAMS_STREAM]).spawn(N)[i]``), on
     top of ``params``; the drawn values go into its summary (``drawn``). Parameters named in
     ``fixed`` keep their value in ``params`` (set explicitly by the user) and are not drawn.
-    """
-    fixed = tuple(fixed)
-    from sim.model.run import simulate
 
-    summaries: list[RunSummary] = []
-    first = None
-    draws = np.random.SeedSequence([seed, PARAMS_STREAM]).spawn(replications) if posterior is not None else None
-    if progress is not None:
-        progress.restart()
+    With ``workers`` > 1 and at least :data:`MIN_POOL_DAYS` replication-days, chunks of replications
+    run in that many worker processes (:func:`run_in_pool`); the result is the same.
+    """
+    batch = Batch(params, seed, horizon_days, border, scenario, posterior, tuple(fixed))
+    progress = progress or Progress(replications, scenario, enabled=False)
+    ranges = chunks(replications, workers)
     try:
-        for i, ss in enumerate(seed_sequences(seed, replications)):
-            if draws is None:
-                run_params, drawn = params, None
-            else:
-                run_params = posterior.draw(np.random.default_rng(draws[i]), params, fixed)
-                drawn = {n: float(v) for n, v in posterior.values_of(run_params).items() if n not in fixed}
-            result = simulate(
-                run_params,
-                ss,
-                horizon_days,
-                border,
-                scenario,
-                check=False,  # checked above
-                drawn=drawn,
-            )
-            summaries.append(result.summary)
-            if i == 0:
-                first = result
-            if progress is not None:
-                progress.update(i + 1)
+        if workers > 1 and len(ranges) > 1 and replications * horizon_days >= MIN_POOL_DAYS:
+            parts = run_in_pool(batch, ranges, workers, progress)
+        else:
+            progress.restart()
+            parts = [run_range(batch, 0, replications, lambda i: progress.update(i + 1))]
     finally:
-        if progress is not None:
-            progress.close()
-    return summaries, first
+        progress.close()
+    return [s for summaries, _ in parts for s in summaries], parts[0][1]
+
+
+def chunks(replications: int, workers: int) -> list[tuple[int, int]]:
+    """The ranges ``(start, stop)`` of replications that the workers take one at a time."""
+    size = max(1, min(MAX_CHUNK, math.ceil(replications / (max(workers, 1) * CHUNKS_PER_WORKER))))
+    return [(a, min(a + size, replications)) for a in range(0, replications, size)]
+
+
+def run_in_pool(
+    batch: Batch, ranges: Sequence[tuple[int, int]], workers: int, progress: Progress
+) -> list[tuple[list[RunSummary], RunResult | None]]:
+    """Run each range of replications (:func:`run_range`) in a pool of ``workers`` processes started
+    for this call and ended before it returns; return the results in the order of ``ranges``.
+
+    Only each chunk's summaries (and replication 0's full result) come back. On Ctrl-C, SIGTERM (as
+    KeyboardInterrupt) or an error, the workers end at once and the exception propagates; a worker
+    also ends at once if this process dies."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = pool_context()
+    stop_reader, stop_writer = context.Pipe(duplex=False)
+    freeze = gc.get_freeze_count() == 0  # forked workers' collections then leave this process's objects
+    if freeze:  # alone: the pages they share with it are not copied (unfrozen once the workers are gone)
+        gc.freeze()
+    pool = ProcessPoolExecutor(
+        min(workers, len(ranges)), mp_context=context, initializer=_start_worker, initargs=(stop_reader,)
+    )
+    try:
+        futures = {pool.submit(run_range, batch, a, b): k for k, (a, b) in enumerate(ranges)}
+        progress.restart()
+        parts, done = {}, 0
+        for future in as_completed(futures):
+            parts[futures[future]] = part = future.result()
+            done += len(part[0])
+            progress.update(done)
+    except BaseException as e:
+        stop_writer.send_bytes(b"stop")  # every worker's watcher wakes up and ends its process
+        if isinstance(e, BrokenProcessPool):
+            raise RuntimeError(
+                "a worker process ended abruptly (killed, out of memory, or started from a script that runs "
+                'threads without `if __name__ == "__main__":`); workers=1 runs the replications in this process'
+            ) from e
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        stop_reader.close()
+        stop_writer.close()
+        if freeze:
+            gc.unfreeze()
+    return [parts[k] for k in range(len(ranges))]
+
+
+def pool_context() -> Any:
+    """How worker processes start: forked, when this process runs no other thread (they start at once
+    and import nothing; a fork cannot copy a lock another thread holds if there is none), else from a
+    fork server that imports the model once (a notebook's kernel runs threads)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    preload = ["sim.model.run", "calibration.posterior"]
+    default = multiprocessing.get_start_method(allow_none=True)
+    if default is not None:  # a child sets this process's default method: loky's own in a joblib sweep job
+        preload.append(type(multiprocessing.get_context(default)).__module__)
+    if "forkserver" in methods:
+        context.set_forkserver_preload(preload)
+    return context
+
+
+def _start_worker(stop: Any) -> None:
+    """In a worker process: leave Ctrl-C to the main process, and end this process as soon as the
+    main process dies or writes to ``stop`` (a worker holds nothing that needs saving)."""
+    from multiprocessing.connection import wait
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = multiprocessing.parent_process()
+    watched = [stop] + ([parent.sentinel] if parent is not None else [])
+
+    def watch() -> None:
+        wait(watched)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ceasefire-worker-watch", daemon=True).start()
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    count = getattr(os, "process_cpu_count", None)  # Python 3.13: honours the CPU affinity
+    if count is not None:
+        return count() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def worker_count(workers: Any, explicit: bool = False, sweep_job: bool = False) -> int:
+    """The processes that run an experiment's replications: ``workers`` (checked by
+    :func:`sim.experiment.config.check_run`); ``auto`` or 0 is every core, except in a ``sweep_job`` (of
+    a ``-m`` sweep, whose launcher already runs a job per core): there it is 1 unless set ``explicit``-ly."""
+    if workers not in ("auto", 0):
+        return int(workers)
+    return 1 if sweep_job and not explicit else available_cores()
 
 
 @dataclass
@@ -123,6 +278,9 @@ def replicate(
     defaults). A value the scenario file sets must be in ``exp`` unless its key is explicit (so a
     config labelled ``observer_mission`` runs the observer mission); with a posterior
     (``params=calibrated`` or a file) the explicit parameters stay fixed and the others are drawn.
+    ``exp.workers`` processes run the replications (:func:`worker_count`: in the job of a ``-m`` sweep,
+    marked by ``ceasefire-sim`` with :data:`sim.experiment.outputs.SWEEP_JOB_ATTR`, one unless
+    ``workers`` is explicit).
 
     Raises :class:`sim.model.params.ParameterError` or :class:`sim.record.loader.RecordError` (one-line
     messages) before anything is run.
@@ -138,7 +296,16 @@ def replicate(
     info = params_info(exp, posterior, fixed)
     progress = Progress(exp.replications, f"{exp.scenario}", enabled=exp.progress, stream=stream)
     summaries, first = run_replications(
-        params, exp.seed, exp.replications, exp.horizon_days, border, exp.scenario, progress, posterior, fixed
+        params,
+        exp.seed,
+        exp.replications,
+        exp.horizon_days,
+        border,
+        exp.scenario,
+        progress,
+        posterior,
+        fixed,
+        workers=worker_count(exp.workers, is_explicit("workers", explicit), getattr(exp, SWEEP_JOB_ATTR, False)),
     )
     return Replicated(exp, summaries, first, info, provenance(exp))
 

@@ -5,7 +5,7 @@ re-run of the same sweep would redo every job. :func:`run_sweep_job` wraps one j
 sweep inside the task function:
 
 1. the job's identity is the sha256 of its composed config (:func:`config_hash`; settings that do
-   not change results, such as ``progress``, left out);
+   not change its files left out: ``progress``, ``workers``, and ``plots`` unless ``true``);
 2. a job whose folder already holds ``summary.json`` AND a ``config.sha256`` equal to that hash
    AND results that read back whole (:func:`check_results`: summary.json a complete summary,
    replications.csv with as many valid rows as it says) finished earlier with the same config: it
@@ -35,8 +35,10 @@ from sim.common.commands import one_line
 from sim.common.files import write_atomic
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 
-# Keys of the job config that do not change a job's results (left out of its hash).
-NON_RESULT_KEYS = ("progress",)
+# Keys of the job config that do not change a job's files (left out of its hash): a sweep re-run with
+# another progress bar or number of workers skips the jobs that finished. ``plots`` counts only when
+# true (a sweep job draws no plots with auto or false), so a re-run with plots=true draws them.
+NON_RESULT_KEYS = ("progress", "workers", "plots")
 
 
 def config_hash(cfg: Any, explicit: Any = None) -> str:
@@ -46,7 +48,7 @@ def config_hash(cfg: Any, explicit: Any = None) -> str:
     is the same for the config a task function receives and for the ``.hydra/config.yaml``
     Hydra saved from it. With a posterior (``params`` not ``default``) the keys the user set
     (``explicit``, :func:`job_explicit`) change the results -- they stay fixed instead of drawn --
-    so they are part of the hash.
+    so they are part of the hash. :data:`NON_RESULT_KEYS` are not, except ``plots: true``.
     """
     from omegaconf import DictConfig, OmegaConf
 
@@ -54,7 +56,10 @@ def config_hash(cfg: Any, explicit: Any = None) -> str:
         data = OmegaConf.to_container(cfg, resolve=True)
     else:
         data = dict(cfg)
+    plots = data.get("plots") is True
     data = {k: v for k, v in data.items() if k not in NON_RESULT_KEYS and k != "hydra"}
+    if plots:
+        data["__plots__"] = True
     if explicit and data.get("params", "default") != "default":
         data["__explicit__"] = sorted(explicit)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)

@@ -42,7 +42,7 @@ def test_smoke_calibration_writes_every_output(tmp_path):
 @pytest.mark.parametrize(
     "override,message",
     [
-        ("calibration.sampler=gpu", "calibration.sampler='gpu' is not allowed; allowed: single, multicore"),
+        ("calibration.sampler=gpu", "calibration.sampler='gpu' is not allowed; allowed: parallel, single, multicore"),
         ("calibration.population_size=0", "calibration.population_size=0 is out of range"),
         ("calibration=huge", "calibration: no such option; allowed: committed, full, smoke"),
         ("foo=1", "unknown key 'foo'"),

@@ -107,13 +107,131 @@ def test_multirun(tmp_path):
     jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir())
     assert jobs == ["0_sept2022", "1_no_mediation"]
     for job in jobs:
-        assert (sweep / job / "summary.json").is_file()
+        names = {p.name for p in (sweep / job).iterdir()}
+        assert {"summary.json", "replications.csv", "incidents.csv"} <= names
+        assert not names & {"timeline.png", "survival.png"}  # plots=auto: none in a sweep's job
     lines = proc.stdout.strip().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("job overrides"))
     tail = lines[start : start + 4]
     assert tail[0].startswith("job overrides")
     assert tail[1].startswith("scenario=sept2022") and tail[2].startswith("scenario=no_mediation")
     assert tail[3] == "outputs: sweep"
+
+
+def test_plots_setting(tmp_path):
+    """plots=true draws a sweep job's plots; plots=false leaves them out of a single run; the other
+    files, and the results, do not depend on it."""
+    sweep, single = tmp_path / "sweep", tmp_path / "single"
+    args = ["replications=3", "horizon_days=30"]
+    assert_ok(run(["-m", "scenario=sept2022", *args, "plots=true", f"hydra.sweep.dir={sweep}"], cwd=tmp_path))
+    assert_ok(run([*args, "plots=false", f"hydra.run.dir={single}"], cwd=tmp_path))
+    job = sweep / "0_sept2022"
+    assert {"timeline.png", "survival.png"} <= {p.name for p in job.iterdir()}
+    assert not {"timeline.png", "survival.png"} & {p.name for p in single.iterdir()}
+    for name in ("replications.csv", "summary.json", "incidents.csv"):
+        assert (job / name).read_bytes() == (single / name).read_bytes(), name
+
+
+def test_every_job_of_a_large_sweep_is_checked():
+    """A value that is wrong only in combination with another, in a sweep of 120 jobs."""
+    from sim.cli import UsageError, preflight
+
+    argv = [
+        "-m",
+        "collapse.rule=killed_window,killed_and_sectors",
+        "collapse.top_tier_sectors=1,50",
+        "seed=range(0,30)",
+    ]
+    with pytest.raises(UsageError, match="collapse.top_tier_sectors=50 can never be reached"):
+        preflight(argv)
+    assert len(preflight([*argv[:2], "collapse.top_tier_sectors=1,2", argv[3]])) == 120
+
+
+SWEEPS = [
+    ["observer.strength=0,20,40,100", "mediation.intensity=0,0.5,1", "replications=200"],
+    ["+experiment=sweep_withdrawal", "replications=3"],
+    ["scenario=sept2022,observer_mission,no_mediation", "observer.strength=0,40", "observer.sectors=[goris,kapan]"],
+    ["+experiment=year", "scenario=peacekeeper_withdrawal,sept2022", "mediation.mediators.0.leverage=0.1,0.9"],
+    ["++seed=3,4", "retaliation.propensity=0.1,0.2", "params=calibrated", "hydra.sweep.dir=x", "hydra.job.chdir=false"],
+    ["+experiment=sweep_retaliation_grievance", "collapse.rule=killed_and_sectors,killed_window"],
+]
+
+
+@pytest.mark.parametrize("sweep", SWEEPS, ids=[" ".join(s) for s in SWEEPS])
+def test_each_job_is_composed_as_hydra_composes_it(sweep):
+    """The pre-run check composes a sweep once per choice of config groups and applies each job's
+    values to a copy (JobComposer): every job's config is that of its own full composition."""
+    from sim.cli import JobComposer, composer, job_overrides
+    from sim.experiment.config import EXPLICIT_ATTR, explicit_keys, register_configs, to_experiment
+
+    register_configs()
+
+    def experiment(cfg, choices, job):
+        explicit = explicit_keys(job, [choices.get("experiment") or ""])
+        return to_experiment(cfg, explicit=explicit, scenario=choices.get("scenario"))
+
+    with composer() as compose:
+        jobs = job_overrides(sweep, multirun=True)
+        params = compose(jobs[0]).hydra.sweeper.params
+        if params:
+            jobs = job_overrides(sweep, multirun=True, sweeper_params=[f"{k}={v}" for k, v in params.items()])
+        fast = JobComposer(compose)
+        for job in jobs:
+            full = compose(job)
+            want = experiment(full, dict(full.hydra.runtime.choices), job)
+            got = experiment(*fast(job), job)
+            assert got == want, job
+            assert getattr(got, EXPLICIT_ATTR) == getattr(want, EXPLICIT_ATTR), job
+        assert len(fast._bases) <= 3  # once per choice of scenario (and Hydra's settings)
+
+
+@pytest.mark.parametrize(
+    "job",
+    [
+        ["observer.strength=abc"],
+        ["observer.strenght=1"],
+        ["+observer.strength=3"],
+        ["mediation.mediators.7.leverage=1"],
+        ["observer.sectors=5"],
+        ["observer={a:1}"],
+        ["~observer.strength"],
+        ["scenario=observer_mission", "observer=5"],
+        ["scenario=nowhere", "seed=1"],
+    ],
+)
+def test_a_job_that_does_not_compose_fails_as_its_full_composition_does(job):
+    from sim.cli import JobComposer, UsageError, composer
+    from sim.experiment.config import register_configs
+
+    register_configs()
+    with composer() as compose:
+        with pytest.raises(UsageError) as full:
+            compose(job)
+        with pytest.raises(UsageError) as fast:
+            JobComposer(compose)(job)
+    assert str(fast.value) == str(full.value)
+
+
+def test_hydra_does_not_compose_the_checked_jobs_again(monkeypatch):
+    """Hydra's basic sweeper composes every job again before launching (validate_batch_is_legal); the
+    jobs preflight checked are not, others are. The jobs are those Hydra's sweeper builds."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    import sim.cli
+    from sim.cli import read_command_line, skip_checked_jobs
+
+    monkeypatch.setattr(BasicSweeper, "validate_batch_is_legal", BasicSweeper.validate_batch_is_legal)
+    monkeypatch.setattr(sim.cli, "_CHECKED_JOBS", set())
+    args = ["+experiment=sweep_withdrawal", "observer.strength=50,100", "replications=3"]
+    command = read_command_line(["-m", *args, "hydra.launcher.n_jobs=2"])
+    params = ["observer.withdraw_day=-1,30,90,180", "observer.strength=50,100,200"]  # the experiment's
+    hydra_jobs = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides([*params, *args]), None)[0]
+    assert [tuple(j) for j in hydra_jobs] == [tuple(j[:-1]) for j in command.job_overrides]  # less hydra.*
+    skip_checked_jobs(command)
+    BasicSweeper.validate_batch_is_legal(object(), hydra_jobs)  # not composed: nothing to compose with
+    with pytest.raises(Exception):  # noqa: B017 -- Hydra's own check, which needs a real sweeper
+        BasicSweeper.validate_batch_is_legal(object(), [*hydra_jobs, ["observer.strength=7"]])
 
 
 # --- Hydra's own flags still work -----------------------------------------------------------------
@@ -314,6 +432,8 @@ BAD = [
     ),
     (["mediation.mediators.Russia.leverage=2"], "error: mediation.mediators[0].leverage=2.0 is out of range"),
     (["-m", "--info", "all"], "error: -m (--multirun) and --info cannot be combined"),
+    (["plots=yes"], "error: plots=yes is not allowed; allowed: auto, true or false"),
+    (["-m", "plots=true,1"], "error: plots=1 is not allowed; allowed: auto, true or false"),
 ]
 
 

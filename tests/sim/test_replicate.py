@@ -266,3 +266,238 @@ def test_params_must_name_a_posterior():
         ParameterError, match="params=nope.csv: nope.csv: no such posterior file; .*allowed: default, calibrated"
     ):
         load_posterior("nope.csv")
+
+
+# --- worker processes (issue 13) --------------------------------------------------------------------
+
+
+@pytest.fixture
+def pooled(monkeypatch):
+    """Start the worker pool for any number of replications; count the pools started."""
+    import sim.experiment.replications as replications
+
+    pools = []
+    real = replications.run_in_pool
+
+    def run_in_pool(batch, ranges, workers, progress):
+        pools.append((workers, len(ranges), replications.pool_context().get_start_method()))
+        return real(batch, ranges, workers, progress)
+
+    monkeypatch.setattr(replications, "MIN_POOL_DAYS", 0.0)
+    monkeypatch.setattr(replications, "run_in_pool", run_in_pool)
+    return pools
+
+
+def output_bytes(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("params", ["default", "calibrated"])
+def test_same_bytes_whatever_the_number_of_workers(tmp_path, border, pooled, params):
+    from sim.experiment.config import experiment_config
+
+    out = {}
+    for workers in (1, 2, 3):
+        exp = experiment_config(replications=40, horizon_days=120, progress=False, params=params, workers=workers)
+        run_experiment(exp, tmp_path / str(workers), border=border)
+        out[workers] = output_bytes(tmp_path / str(workers))
+    assert [w for w, _, _ in pooled] == [2, 3]  # the pool ran (1 worker: in this process)
+    assert set(out[1]) == {"replications.csv", "summary.json", "incidents.csv", "survival.png", "timeline.png"}
+    assert out[1] == out[2] == out[3]
+
+
+def test_workers_fork_from_a_single_thread_else_from_a_fork_server(monkeypatch):
+    import sim.experiment.replications as replications
+
+    monkeypatch.setattr(replications.threading, "active_count", lambda: 1)
+    assert replications.pool_context().get_start_method() == "fork"
+    monkeypatch.setattr(replications.threading, "active_count", lambda: 2)  # a notebook's kernel runs threads
+    assert replications.pool_context().get_start_method() == "forkserver"
+
+
+def test_same_bytes_from_a_fork_server(tmp_path, border, pooled):
+    """With another thread running (as in a notebook's kernel), the workers start from a fork server."""
+    import threading
+
+    from sim.experiment.config import experiment_config
+
+    exp = experiment_config(replications=30, horizon_days=120, progress=False, params="calibrated", workers=1)
+    run_experiment(exp, tmp_path / "here", border=border)
+    exp.workers = 2
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, daemon=True)
+    thread.start()
+    try:
+        run_experiment(exp, tmp_path / "server", border=border)
+    finally:
+        release.set()
+        thread.join()
+    assert [method for _, _, method in pooled] == ["forkserver"]
+    assert output_bytes(tmp_path / "here") == output_bytes(tmp_path / "server")
+
+
+def _pooled_in_a_thread(params, border, n: int) -> tuple[list, str]:
+    """Run n replications in a pool of 2 while another thread runs (as in a job of the joblib launcher)."""
+    import threading
+
+    import sim.experiment.replications as replications
+
+    release = threading.Event()
+    threading.Thread(target=release.wait, daemon=True).start()
+    saved, replications.MIN_POOL_DAYS = replications.MIN_POOL_DAYS, 0.0
+    try:
+        method = replications.pool_context().get_start_method()
+        return run_replications(params, 3, n, HORIZON, border, "sept2022", workers=2)[0], method
+    finally:
+        replications.MIN_POOL_DAYS = saved
+        release.set()
+
+
+def test_workers_inside_a_joblib_worker(border):
+    """A job of the joblib launcher runs in a loky worker, whose default start method is loky's own."""
+    from joblib import Parallel, delayed
+    from joblib.externals.loky import get_reusable_executor
+
+    params = model_params(experiment())
+    here, _ = run_replications(params, 3, 20, HORIZON, border, "sept2022")
+    try:
+        [(there, method)] = Parallel(n_jobs=2, backend="loky")([delayed(_pooled_in_a_thread)(params, border, 20)])
+    finally:
+        get_reusable_executor().shutdown(wait=True)  # and its threads, which would stay in this process
+    assert method == "forkserver" and there == here
+
+
+def test_chunks_cover_every_replication_once_in_order():
+    from sim.experiment.replications import MAX_CHUNK, chunks
+
+    for n, workers in [(1, 2), (7, 2), (2000, 2), (2001, 3), (10**6, 2)]:
+        ranges = chunks(n, workers)
+        assert ranges[0][0] == 0 and ranges[-1][1] == n
+        assert all(a < b and b == c for (a, b), (c, _) in zip(ranges, ranges[1:]))
+        assert max(b - a for a, b in ranges) <= MAX_CHUNK
+    assert len(chunks(2000, 2)) >= 16  # enough chunks for two workers to finish together
+
+
+def test_progress_advances_with_the_chunks(border, pooled):
+    params = model_params(experiment())
+    stream = FakeTTY(True)
+    run_replications(
+        params, 1, 24, HORIZON, border, "sept2022", Progress(24, "x", stream=stream, min_interval=0.0), workers=2
+    )
+    assert pooled and "24/24" in stream.getvalue()
+
+
+def test_worker_count():
+    import sim.experiment.replications as replications
+    from sim.experiment.config import explicit_keys, is_explicit
+
+    cores = replications.available_cores()
+    assert cores >= 1
+    assert [replications.worker_count(w) for w in ("auto", 0, 1, 3)] == [cores, cores, 1, 3]
+    assert [replications.worker_count(w, sweep_job=True) for w in ("auto", 0, 3)] == [1, 1, 3]  # 1 unless set
+    assert replications.worker_count("auto", explicit=True, sweep_job=True) == cores
+    assert is_explicit("workers", explicit_keys(["workers=auto"]))
+
+
+def test_a_sweep_job_runs_on_one_worker_unless_set(monkeypatch, border):
+    import sim.experiment.replications as replications
+    from sim.experiment.config import experiment_config
+    from sim.experiment.outputs import SWEEP_JOB_ATTR
+
+    used = []
+    monkeypatch.setattr(replications, "run_replications", lambda *a, workers, **k: used.append(workers) or ([], None))
+    for settings, sweep_job in [({}, False), ({}, True), ({"workers": "auto"}, True), ({"workers": 2}, True)]:
+        exp = experiment_config(replications=2, progress=False, **settings)
+        setattr(exp, SWEEP_JOB_ATTR, sweep_job)
+        replications.replicate(exp, border)
+    cores = replications.available_cores()
+    assert used == [cores, 1, cores, 2]
+
+
+@pytest.mark.parametrize("value", ["-1", "2.5", "two", "[2]", "true", "257", "null"])
+def test_bad_workers_is_one_line(value):
+    from sim.cli import UsageError, check_overrides
+
+    with pytest.raises(UsageError) as err:
+        check_overrides([f"workers={value}"])
+    message = str(err.value)
+    assert message.startswith("workers=") and "allowed: auto or 0 (every core) or an integer from 1 to 256" in message
+    assert "\n" not in message
+
+
+def test_bad_workers_on_the_command_line(tmp_path):
+    from .test_cli import run
+
+    proc = run(["workers=-2", f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "error: workers=-2 is not allowed; allowed: auto or 0 (every core) or an integer from 1 to 256"
+    ]
+    assert not (tmp_path / "run").exists()
+
+
+def _descendants(pid: int) -> list[int]:
+    from pathlib import Path
+
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return children + [d for c in children for d in _descendants(c)]
+
+
+def _alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "sigkill"])
+def test_stopping_a_run_stops_its_workers(tmp_path, how):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) and SIGTERM give the one line
+    and exit code 130 of a run without workers; after SIGKILL the workers end on their own."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from .test_cli import REPO, command
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("HYDRA_FULL_ERROR", None)
+    proc = subprocess.Popen(
+        [*command(), "replications=1000000", "workers=2", "progress=false", f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 60
+        while len(workers := _descendants(proc.pid)) < 2 and time.time() < deadline:
+            time.sleep(0.1)
+        assert len(workers) == 2, "the workers did not start"
+        time.sleep(0.5)
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if how == "sigkill":
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        assert proc.returncode == 130 and "Traceback" not in err
+        assert [line for line in err.splitlines() if line.strip()] == ["interrupted; no results written"]
+    deadline = time.time() + 10
+    while any(_alive(w) for w in workers) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers)
+    assert not (tmp_path / "run" / "summary.json").exists()

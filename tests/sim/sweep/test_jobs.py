@@ -32,6 +32,15 @@ def test_hash_changes_with_results_not_with_progress(cfg):
     assert config_hash(quiet) == config_hash(cfg)
 
 
+def test_hash_changes_with_plots_only_when_they_are_drawn(cfg):
+    """A sweep job draws its plots only with plots=true: re-run with it, the finished jobs run again
+    to draw them; plots=false (the same files as auto) or another number of workers skips them."""
+    same = [["plots=false"], ["workers=1"], ["plots=auto", "workers=auto"]]
+    for extra in same:
+        assert config_hash(compose_config(["observer.strength=20", "replications=3", *extra])) == config_hash(cfg)
+    assert config_hash(compose_config(["observer.strength=20", "replications=3", "plots=true"])) != config_hash(cfg)
+
+
 def _summary(out_dir):
     def run():
         s = {"scenario": "x", "replications": 3, "horizon_days": 365.0}
