@@ -3,8 +3,9 @@
 Each run is a fresh Python process (so that its peak memory is its own) that composes
 ``+experiment=baseline replications=2000 workers=N`` as the command line would, runs the replications
 (:func:`sim.experiment.replications.replicate`, timed: the phase the workers parallelise, pool start-up
-included) and writes the outputs (replications.csv, summary.json, survival.png, incidents.csv,
-timeline.png) into a temporary folder. Figures:
+included; the model's modules are imported before the clock starts, as either way pays that once) and
+writes the outputs (replications.csv, summary.json, survival.png, incidents.csv, timeline.png) into a
+temporary folder. Figures:
 
 - replication phase, 1 and 2 workers: the fastest of ``REPEATS`` runs each, alternating;
 - speed-up = time with 1 worker / time with 2;
@@ -57,6 +58,7 @@ from sim.experiment.replications import replicate
 workers, n, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
 settings = {"workers": int(workers)} if workers else {}
 exp = experiment_config(experiment="baseline", replications=n, progress=False, **settings)
+import sim.model.run, calibration.posterior  # the model's import (~0.5 s), paid once either way: before the clock
 def cpu():
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     return sum(u.ru_utime + u.ru_stime for u in usage)

@@ -19,6 +19,7 @@ What the replications add up to is :mod:`sim.experiment.statistics`; the files t
 from __future__ import annotations
 
 import gc
+import importlib
 import math
 import multiprocessing
 import os
@@ -195,15 +196,20 @@ def run_in_pool(
     return [parts[k] for k in range(len(ranges))]
 
 
+WORKER_MODULES = ("sim.model.run", "calibration.posterior")  # what a worker runs: imported before it starts
+
+
 def pool_context() -> Any:
     """How worker processes start: forked, when this process runs no other thread (they start at once
     and import nothing; a fork cannot copy a lock another thread holds if there is none), else from a
     fork server that imports the model once (a notebook's kernel runs threads)."""
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
+        for module in WORKER_MODULES:  # imported once here, not once in every forked worker (~1 s each)
+            importlib.import_module(module)
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    preload = ["sim.model.run", "calibration.posterior"]
+    preload = list(WORKER_MODULES)
     default = multiprocessing.get_start_method(allow_none=True)
     if default is not None:  # a child sets this process's default method: loky's own in a joblib sweep job
         preload.append(type(multiprocessing.get_context(default)).__module__)
