@@ -3,7 +3,7 @@
 pyabc proposes a particle by perturbing one of the last generation's particles with a multivariate
 normal (:class:`pyabc.MultivariateNormalTransition`) and redrawing until the prior's density is positive.
 The calibration's wide kernel (``kernel_scaling``) lands outside the prior box most of the time (about
-six proposals per simulation), and each proposal cost ~350 µs, mostly in scipy's frozen distributions
+eight proposals per simulation), and each proposal cost ~400 µs, mostly in scipy's frozen distributions
 (a uniform ``pdf`` ~20 µs per parameter, the model prior's ``pmf``, ``multivariate_normal``'s SVD and
 pandas indexing). The classes here compute *the same floats and draw the same numbers from numpy's global
 generator, in the same order*, as the pyabc/scipy/numpy code they replace (each method names the code it
