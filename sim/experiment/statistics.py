@@ -29,15 +29,17 @@ def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 
 def mean_ci(values: Sequence[float]) -> dict:
-    """Mean and its 95% t-interval (``None`` limits with fewer than two values)."""
-    from scipy import stats
+    """Mean and its 95% t-interval (``None`` limits with fewer than two values). The t quantile is
+    scipy.special's ``stdtrit``, which ``scipy.stats.t.ppf`` calls: the same value without importing
+    scipy.stats (0.4 s in every sweep job)."""
+    from scipy.special import stdtrit
 
     x = np.asarray(values, dtype=float)
     mean = float(x.mean())
     if x.size < 2:
         return {"mean": _r(mean), "ci95": [None, None]}
     sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.975, x.size - 1)) * sd / math.sqrt(x.size)
+    half = float(stdtrit(x.size - 1, 0.975)) * sd / math.sqrt(x.size)
     return {"mean": _r(mean), "ci95": [_r(mean - half), _r(mean + half)]}
 
 

@@ -3,19 +3,22 @@
 A replication ends either with a collapse (an event at ``durability_days``) or still holding at
 the horizon (censored at ``horizon_days``). The median durability is the first time the
 Kaplan-Meier survival curve falls to 0.5 or below; its 95% CI comes from the pointwise
-exponential-Greenwood ("log-log") band (lifelines' ``median_survival_times`` on the band). When the
+exponential-Greenwood ("log-log") band: the first time each band limit falls to 0.5 or below. When the
 curve (or a band limit) never falls to 0.5 within the horizon, the median (or that limit) is not
 reached: ``None`` here, ``null`` in JSON.
+
+Computed here with numpy, in the same order of operations as lifelines' ``KaplanMeierFitter`` (which
+gave these numbers before, byte for byte; a test compares the two on random samples). Importing lifelines
+cost each sweep job about 0.4 s (issue 13); it is still used for the Cox model, once per sweep.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+from scipy.special import ndtri
 
 ALPHA = 0.05
 
@@ -34,11 +37,6 @@ class KMResult:
     n_events: int
 
 
-def _finite(x: float) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
 def kaplan_meier(durations: Sequence[float], events: Sequence[bool], alpha: float = ALPHA) -> KMResult:
     """Fit the Kaplan-Meier estimator; ``events[i]`` is True when replication i collapsed."""
     d = np.asarray(durations, dtype=float)
@@ -50,26 +48,48 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[bool], alpha: floa
         times = np.array([0.0, t]) if t > 0 else np.array([0.0])
         surv = np.array([1.0, 0.0 if e[0] else 1.0])[: times.size]
         return KMResult(times, surv, surv.copy(), surv.copy(), t if e[0] else None, (None, None), 1, int(e[0]))
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
-
-    kmf = KaplanMeierFitter(alpha=alpha)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # lifelines warns on degenerate samples (e.g. no events)
-        kmf.fit(d, event_observed=e)
-        ci = kmf.confidence_interval_
-        bounds = median_survival_times(ci)
-    median = _finite(kmf.median_survival_time_)
+    times, at_risk, deaths = _event_table(d, e)
+    # the product-limit estimate and Greenwood's variance, summed on the log scale in lifelines' order
+    # (its KaplanMeierFitter gave these bytes before; tests/sim/test_survival.py compares the two)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.exp(np.cumsum(np.log(at_risk - deaths) - np.log(at_risk)))
+        terms = deaths / (at_risk * (at_risk - deaths))
+        variance = np.cumsum(np.where(np.isinf(terms), 0.0, terms))
+        ci_lo, ci_hi = _exponential_greenwood_band(surv, variance, alpha)
+    median = _first_at_or_below(times, surv, 0.5)
     # lower limit of the median from the lower band, upper limit from the upper band
-    lo, hi = (_finite(bounds.iloc[0, 0]), _finite(bounds.iloc[0, 1]))
-    times = kmf.survival_function_.index.to_numpy(dtype=float)
-    surv = kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float)
-    # the band is undefined where the estimate is 0 or 1: it collapses onto the estimate there
-    ci_lo = ci.iloc[:, 0].to_numpy(dtype=float)
-    ci_hi = ci.iloc[:, 1].to_numpy(dtype=float)
-    ci_lo = np.where(np.isnan(ci_lo), surv, ci_lo)
-    ci_hi = np.where(np.isnan(ci_hi), surv, ci_hi)
+    lo, hi = _first_at_or_below(times, ci_lo, 0.5), _first_at_or_below(times, ci_hi, 0.5)
     return KMResult(times, surv, ci_lo, ci_hi, median, (lo, hi), int(d.size), int(e.sum()))
+
+
+def _event_table(durations: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(times, at risk, deaths): time 0 first, then each distinct duration, as floats. At risk at a time
+    is everyone whose duration is not earlier."""
+    times, index = np.unique(durations, return_inverse=True)
+    removed = np.bincount(index, minlength=times.size)
+    deaths = np.bincount(index, weights=events.astype(float), minlength=times.size)
+    if times[0] != 0.0:  # the start: everyone at risk, nobody removed
+        times = np.concatenate(([0.0], times))
+        removed, deaths = np.concatenate(([0], removed)), np.concatenate(([0.0], deaths))
+    at_risk = durations.size - np.concatenate(([0], np.cumsum(removed)[:-1]))
+    return times, at_risk.astype(float), deaths
+
+
+def _exponential_greenwood_band(surv: np.ndarray, variance: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """The pointwise (1 - alpha) band on the log(-log) scale; where it is undefined (the estimate is 1) it
+    is 1, and where the estimate is 0 it is 0."""
+    z = float(ndtri(1.0 - alpha / 2.0))
+    v = np.log(surv)
+    spread = z * np.sqrt(variance) / v
+    lower = np.exp(-np.exp(np.log(-v) - spread))
+    upper = np.exp(-np.exp(np.log(-v) + spread))
+    return np.nan_to_num(lower, nan=1.0), np.nan_to_num(upper, nan=1.0)
+
+
+def _first_at_or_below(times: np.ndarray, curve: np.ndarray, q: float) -> float | None:
+    """The first time a non-increasing curve is at or below ``q``; None if it never is."""
+    below = np.flatnonzero(curve <= q)
+    return float(times[below[0]]) if below.size else None
 
 
 def median_summary(km: KMResult, horizon_days: float) -> dict:

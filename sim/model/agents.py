@@ -102,7 +102,7 @@ class BorderPosition(mesa.Agent):
         """Fire without being fired upon: a new episode, at ``tier`` or an opening tier drawn from the ladder
         (with ``draw``, a uniform draw in [0, 1) the caller has, else a new one)."""
         if tier == 0:
-            u = self.model.rng.random() if draw is None else draw
+            u = self.model.draws.uniform() if draw is None else draw
             tier = rules.opening_tier(self.model.violation_params.opening_escalation, u)
         self.model.exchange(self, tier, "unprovoked", -1)
 
@@ -124,7 +124,7 @@ class BorderPosition(mesa.Agent):
         """Decide whether to answer fire, and at which tier; the answer comes after a delay.
         ``fatigue``: the episode's factor on the probability of answering (1 = fresh)."""
         m = self.model
-        r, rng = m.retaliation_params, m.rng
+        r, draws = m.retaliation_params, m.draws
         g, pressure, interposition = self.grievance(), m.pressure(), m.sector_interposition[self.sector]
         p = (
             rules.retaliation_probability(
@@ -132,18 +132,18 @@ class BorderPosition(mesa.Agent):
             )
             * fatigue
         )
-        u = rng.random()
+        u = draws.uniform()
         if u >= p:
             return
         e = m.escalation_params
         up, down = rules.escalation_probabilities(e.p_up, e.p_down, g, e.grievance_gain, pressure)
         tier = rules.escalation_tier(tier_received, up, down, u / p)  # u / p: uniform again, given an answer
-        self._plan_fire(tier, exchange_id, "retaliation", rng.exponential(r.delay_mean_hours))
+        self._plan_fire(tier, exchange_id, "retaliation", draws.exponential(r.delay_mean_hours))
 
     def join_fight(self, tier: int, exchange_id: int) -> None:
         """Tension spills over from the neighbouring sector: open fire there too, after a delay."""
         m = self.model
-        self._plan_fire(tier, exchange_id, "spillover", m.rng.exponential(m.spillover_delay_mean_hours))
+        self._plan_fire(tier, exchange_id, "spillover", m.draws.exponential(m.spillover_delay_mean_hours))
 
     def _plan_fire(self, tier: int, exchange_id: int, kind: str, delay_hours: float) -> None:
         """Schedule this position's next shot; if one is already planned, it answers the heavier fire."""
@@ -202,7 +202,7 @@ class Command(mesa.Agent):
         bound = self.rate_bound()
         if bound <= 0.0 or self.model.collapsed:
             return
-        at = self.model.now + self.model.rng.exponential(1.0 / bound)
+        at = self.model.now + self.model.draws.exponential(1.0 / bound)
         if at < self.model.horizon_hours:
             self._next = self.model.schedule(self.weigh_offensive, at)
 
@@ -211,7 +211,7 @@ class Command(mesa.Agent):
         self._next = None
         if self.model.collapsed:
             return
-        if self.model.rng.random() * self.rate_bound() < self.rate():
+        if self.model.draws.uniform() * self.rate_bound() < self.rate():
             self.launch_offensive()
         self.plan()
 
@@ -242,7 +242,7 @@ class Command(mesa.Agent):
 
     def accept_truce(self, lever: float) -> None:
         """A mediator brokers a truce: the offensive stops with probability ``lever``."""
-        if self.is_attacking() and self.model.rng.random() < lever:
+        if self.is_attacking() and self.model.draws.uniform() < lever:
             self.attacking_until = self.model.now
             self.model.log_action(self.label, "truce accepted")
 
@@ -474,7 +474,7 @@ class Mediator(ThirdParty):
         if self.model.collapsed:
             return
         for position in self.model.positions:
-            if self.model.rng.random() < self.lever:
+            if self.model.draws.uniform() < self.lever:
                 position.stand_down()
         for command in self.model.commands:
             command.accept_truce(self.lever)

@@ -6,7 +6,8 @@ superposed Poisson process over all positions, sampled by thinning: each positio
 today's grievance and no pressure) sits in a :class:`sim.model.rates.RateTree`, so an exchange updates
 one bound and draws a position in O(sqrt n); the draw is lowered by the mediation pressure the third
 parties guarantee until some hour (:meth:`CeasefireModel.pressure_floor`), and a rejected candidate
-tightens only its own position's bound. All randomness comes from ``self.rng``.
+tightens only its own position's bound. All randomness comes from ``self.rng``: the event loop's draws
+through ``self.draws`` (:class:`sim.model.draws.Draws`, uniforms from it in blocks).
 
 The event list is the model's own (a heap of ``[time, priority, order, callback]``), not Mesa's: Mesa's
 ``schedule_event`` creates an ``Event`` object and two weak references per event, and each read of
@@ -32,6 +33,7 @@ from mesa.time import Priority
 from sim.model import rules
 from sim.model.agents import BorderPosition, Command, Mediator, ObserverMission, ThirdParty
 from sim.model.border import Border, FireReceived
+from sim.model.draws import Draws, poisson_table
 from sim.model.params import SIDES, TOP_TIER, ModelParams
 from sim.model.rates import RateTree
 from sim.model.rules import HOURS_PER_DAY
@@ -164,7 +166,8 @@ class CeasefireModel(mesa.Model):
         self._bounds: RateTree  # each position's bound of unprovoked fire (1/hour, before pressure)
         self._floor, self._retime = 0.0, False  # the pressure the next candidate assumed; only a re-timing?
         self._floor_held = (0.0, -1.0)  # pressure_floor(): (floor, until); recomputed when read
-        self._hazard = float(rng.standard_exponential())  # see _retime_opening
+        self.draws = Draws(rng)  # the hot path's draws: uniforms from rng in blocks (sim/model/draws.py)
+        self._hazard = self.draws.exponential(1.0)  # see _retime_opening
         self._hazard_rate, self._hazard_since = 0.0, 0.0
         self._tabulate(params)
 
@@ -189,8 +192,9 @@ class CeasefireModel(mesa.Model):
         """What the event loop reads for every exchange, computed once by the rules: expected killed and
         wounded and the spillover probability by tier (index = tier), the grievance half-life in hours."""
         c = params.casualties
-        self._mean_killed = [rules.mean_killed(t, c.killed_top_tier, c.tier_ratio) for t in range(TOP_TIER + 1)]
-        self._mean_wounded = [k * c.wounded_per_killed for k in self._mean_killed]
+        mean_killed = [rules.mean_killed(t, c.killed_top_tier, c.tier_ratio) for t in range(TOP_TIER + 1)]
+        self._killed_tables = [poisson_table(k) for k in mean_killed]
+        self._wounded_tables = [poisson_table(k * c.wounded_per_killed) for k in mean_killed]
         self._spillover = [rules.spillover_probability(t, params.spillover.prob_top_tier) for t in range(TOP_TIER + 1)]
         self._fatigue = params.retaliation.episode_fatigue
         self._window_hours, self._killed_threshold = params.collapse.window_hours, params.collapse.killed_threshold
@@ -377,7 +381,7 @@ class CeasefireModel(mesa.Model):
         """Do the third parties watching ``sector`` establish who opened fire there? One draw, and only
         where someone watches."""
         v = self._verification.get(sector)
-        return v is not None and self.rng.random() < v
+        return v is not None and self.draws.uniform() < v
 
     def coverage_changed(self) -> None:
         """A third party's per-sector effects changed (a contingent deployed or withdrew): combine them
@@ -486,9 +490,9 @@ class CeasefireModel(mesa.Model):
         if self._retime:  # the pressure the rate relied on may lapse now
             self._retime_opening()
             return
-        rng, bounds = self.rng, self._bounds
-        self._hazard, self._hazard_since = rng.standard_exponential(), self.now  # the next one's, from now
-        i, offset = bounds.find(rng.random() * bounds.total)
+        draws, bounds = self.draws, self._bounds
+        self._hazard, self._hazard_since = draws.exponential(1.0), self.now  # the next one's, from now
+        i, offset = bounds.find(draws.uniform() * bounds.total)
         bound = bounds.rate(i) if i < bounds.n else 0.0  # n: past the last position (rounding)
         if bound <= 0.0:
             self._retime_opening()
@@ -505,16 +509,14 @@ class CeasefireModel(mesa.Model):
     # -- an exchange of fire ----------------------------------------------------------------------
     def exchange(self, firer: BorderPosition, tier: int, kind: str, answers: int) -> None:
         """``firer`` fires at its opponent at ``tier``; casualties, reports, answers and reactions follow."""
-        rng, incidents = self.rng, self.incidents
+        draws, incidents = self.draws, self.incidents
         target = firer.opponent
         xid = len(incidents)
         episode = self.episodes[incidents[answers].episode] if answers >= 0 else self._open_episode(firer, kind)
         episode.exchanges += 1
 
-        mean_k = self._mean_killed[tier]
-        killed = rng.poisson(mean_k) if mean_k > 0 else 0  # an int
-        mean_w = self._mean_wounded[tier]
-        wounded = rng.poisson(mean_w) if mean_w > 0 else 0
+        killed = draws.poisson(self._killed_tables[tier])
+        wounded = draws.poisson(self._wounded_tables[tier])
         target.suffer(killed, wounded)
         firer.tier = tier
         if killed:
@@ -573,7 +575,7 @@ class CeasefireModel(mesa.Model):
 
     def _open_episode(self, initiator: BorderPosition, kind: str) -> Episode:
         verified = self.verified(initiator.sector)
-        denies = self.rng.random() < self.params.reporting.deny_prob
+        denies = self.draws.uniform() < self.params.reporting.deny_prob
         blamed: dict[str, str | None] = rules.claims(initiator.side, initiator.opponent.side, verified, denies)
         if not blamed[initiator.side]:
             blamed[initiator.side] = None  # no claim
@@ -597,11 +599,11 @@ class CeasefireModel(mesa.Model):
         prob = self._spillover[tier]
         if prob <= 0.0:
             return
-        neighbours, rng = firer.neighbours, self.rng
-        i = rules.failures_before_success(prob, rng.random())  # the first neighbour to join: one draw per join
+        neighbours, uniform = firer.neighbours, self.draws.uniform
+        i = rules.failures_before_success(prob, uniform())  # the first neighbour to join: one draw per join
         while i < len(neighbours):
             neighbours[i].join_fight(tier, xid)
-            i += 1 + rules.failures_before_success(prob, rng.random())
+            i += 1 + rules.failures_before_success(prob, uniform())
 
     def _window_total(self, killed: int) -> int:
         """Add this exchange's killed to the collapse window, drop what fell out of it; the window's total."""

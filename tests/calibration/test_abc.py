@@ -69,8 +69,10 @@ def test_parameter_recovery_on_synthetic_data(tmp_path, border):
 
 
 def test_observed_statistics_inside_posterior_predictive_intervals(observed, border):
+    # 1000 draws: the observed 3 Armenian soldiers killed lies near the upper edge (P(>= 3) is about 7%), where
+    # 200 draws' 95% quantile is too noisy to tell inside from outside
     post = Posterior.load()
-    checks, _ = posterior_predictive(post, observed, border, seed=3, draws=200)
+    checks, _ = posterior_predictive(post, observed, border, seed=3, draws=1000)
     outside = [(c.statistic, c.observed, c.q05, c.q95) for c in checks if not c.inside]
     assert not outside
 

@@ -91,6 +91,12 @@ def test_mean_ci_is_the_t_interval():
     assert mean_ci([2.0, 2.0])["ci95"] == [2.0, 2.0]
 
 
+def test_the_t_quantile_is_scipy_stats_own():
+    from scipy.special import stdtrit
+
+    assert all(stdtrit(df, 0.975) == stats.t.ppf(0.975, df) for df in range(1, 3000))
+
+
 def test_aggregate_fields():
     summaries = [fake_summary(i, i < 3, 50.0 * (i + 1) if i < 3 else 365.0) for i in range(8)]
     agg, km = aggregate(summaries, "observer_mission", 4, 365.0)
