@@ -324,8 +324,11 @@ def plot_cost() -> None:
     from sim.experiment.survival import kaplan_meier, survival_png
     from sim.model.timeline import timeline_png
 
-    exp = experiment_config(
-        replications=REPLICATIONS, progress=False, **{"observer.strength": 20.0, "mediation.intensity": 0.5}
+    exp = experiment_config(  # workers=1: a -m job's replications run in its own process (workers=auto)
+        replications=REPLICATIONS,
+        progress=False,
+        workers=1,
+        **{"observer.strength": 20.0, "mediation.intensity": 0.5},
     )
     runs = []
     for _ in range(2):
