@@ -4,7 +4,7 @@ VENV  ?= .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench setup clean
+.PHONY: run test lint bench dashboard explore setup clean
 
 run: $(STAMP)
 	$(BIN)/ceasefire-sim +experiment=baseline
@@ -18,6 +18,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The dashboard on http://127.0.0.1:$(PORT) (docs/dashboard.md); not needed by `make run` or `make test`
+PORT ?= 8765
+dashboard: $(STAMP)
+	$(BIN)/solara run sim/dashboard/app.py --host 127.0.0.1 --port $(PORT) --production
+
+# The default exploration: Sobol indices and PRIM boxes (docs/explore.md), about 15 min on 2 cores
+explore: $(STAMP)
+	$(BIN)/ceasefire-explore
 
 setup: $(STAMP)
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from benchmarks import calibration, model, replications, sweep, validation
+from benchmarks import calibration, dashboard, explore, model, replications, sweep, validation
 
 if __name__ == "__main__":
-    sys.exit(max(bench.main() for bench in (model, sweep, replications, validation, calibration)))
+    sys.exit(max(bench.main() for bench in (model, sweep, replications, validation, calibration, dashboard, explore)))

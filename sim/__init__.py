@@ -12,7 +12,9 @@ Layers, each importing only the ones above it in this list (``tests/test_layers.
 5. :mod:`sim.experiment` — running experiments: the config, replications, survival statistics,
    outputs, provenance;
 6. :mod:`sim.sweep` — sweeps and comparison (``ceasefire-compare``);
-7. :mod:`validation` (a top-level package) — forecasts scored against what happened next.
+7. :mod:`validation` (a top-level package) — forecasts scored against what happened next;
+8. :mod:`explore` (a top-level package) — global sensitivity and scenario discovery (``ceasefire-explore``);
+9. :mod:`sim.dashboard` — the dashboard (``make dashboard``): on top of every layer, imported by none.
 
 :mod:`sim.api` (the Python API for notebooks) and :mod:`sim.cli` (the ``ceasefire-sim`` command, which runs
 sweeps too) sit beside the sweep layer.

@@ -36,6 +36,7 @@ PROGRAMS = {
     "ceasefire-calibrate": "calibration.cli",
     "ceasefire-compare": "sim.sweep.compare",
     "ceasefire-validate": "validation.cli",
+    "ceasefire-explore": "explore.cli",
 }
 TIMEOUT = 300
 
@@ -57,6 +58,13 @@ CHEAP = {
         "plots=false",
     ],
     "ceasefire-validate": ["validation.paths=20", "validation.bootstrap=100"],
+    "ceasefire-explore": [
+        "exploration.n=8",
+        "exploration.replications=2",
+        "exploration.chunk_size=64",
+        "sensitivity.resamples=50",
+        "plots=false",
+    ],
 }
 
 # The folders docs/sweeps.md names: the workdir fixture runs a sweep into each (A: 4 x 3 jobs;
@@ -99,6 +107,19 @@ ADJUST: dict[str, tuple[dict[str, str], list[str], str]] = {
         ["--cfg", "hydra"],
         "no SLURM here: the sweep's config is composed with every launcher "
         "setting checked, and printed, instead of submitted",
+    ),
+    "ceasefire-explore hydra/launcher=submitit_slurm "
+    "hydra.launcher.partition=YOUR_PARTITION hydra.launcher.timeout_min=30 "
+    "hydra.launcher.cpus_per_task=1 hydra.launcher.mem_gb=2 hydra.launcher.array_parallelism=64 "
+    "exploration.chunk_size=256 hydra.sweep.dir=/shared/results/explore": (
+        {},
+        ["--cfg", "hydra"],
+        "no SLURM here: the exploration's config is composed with every launcher setting checked, and printed",
+    ),
+    "ceasefire-explore publish=true": (
+        {"publish=true": "publish=false"},
+        [],
+        "would overwrite the published explore/results/",
     ),
     "ceasefire-calibrate calibration=committed publish=true": (
         {"publish=true": "publish=false"},

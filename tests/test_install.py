@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CODE = ("sim", "calibration", "validation")
-DATA = ("conf", "seeds", "calibration/results", "validation/results")  # -> ceasefire_data/<folder>
+CODE = ("sim", "calibration", "validation", "explore")
+DATA = ("conf", "seeds", "calibration/results", "validation/results", "explore/results")  # -> ceasefire_data/<folder>
 _NOT_SOURCE_ANYWHERE = shutil.ignore_patterns(
     ".venv", "venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "*.db"
 )

@@ -9,10 +9,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["sim.common", "sim.record", "sim.model", "calibration", "sim.experiment", "sim.sweep", "validation"]
+LAYERS = [
+    "sim.common",
+    "sim.record",
+    "sim.model",
+    "calibration",
+    "sim.experiment",
+    "sim.sweep",
+    "validation",
+    "explore",
+    "sim.dashboard",
+]
 TOP = {
-    "sim.api": len(LAYERS) - 2,
-    "sim.cli": len(LAYERS) - 2,
+    "sim.api": LAYERS.index("sim.sweep"),
+    "sim.cli": LAYERS.index("sim.sweep"),
     "sim": -1,
 }  # the API and ceasefire-sim sit with the sweeps
 
@@ -27,7 +37,7 @@ def layer(module: str) -> int | None:
 
 
 def modules():
-    for package in ("sim", "calibration", "validation"):
+    for package in ("sim", "calibration", "validation", "explore"):
         for path in sorted((ROOT / package).rglob("*.py")):
             name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
             yield name, path
@@ -45,7 +55,7 @@ def imports(path: Path, name: str):
                 yield ".".join([*base, node.module] if node.module else base)
             elif node.module:
                 yield node.module
-                if node.module in ("sim", "calibration", "validation"):
+                if node.module in ("sim", "calibration", "validation", "explore"):
                     yield from (f"{node.module}.{a.name}" for a in node.names)
 
 

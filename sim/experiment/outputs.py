@@ -21,13 +21,13 @@ import csv
 import io
 import json
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from sim.common.files import write_atomic
+from sim.common import files
+from sim.common.files import FolderInUse, write_atomic  # noqa: F401 -- FolderInUse: re-exported
 from sim.experiment.config import ExperimentConfig
 from sim.experiment.statistics import aggregate
 
@@ -180,46 +180,12 @@ def write_first_run(first: RunResult, out_dir: Path, timeline: bool = True, para
 # --- the folder -----------------------------------------------------------------------------------
 
 
-class FolderInUse(OSError):
-    """Another live run is writing into this folder."""
-
-
 def claim_folder(out_dir: Path) -> Path:
     """Mark ``out_dir`` as this process's (``.ceasefire-sim.lock`` holding its pid, created
     exclusively); refuse if another live process holds it. Returns the lock's path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lock = out_dir / LOCK_FILE
-    for _ in range(3):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid == os.getpid():
-                return lock
-            if pid > 0 and _alive(pid):
-                raise FolderInUse(
-                    f"{out_dir}: another run (pid {pid}) is writing into this folder; "
-                    "use another folder (hydra.run.dir=...)"
-                ) from None
-            lock.unlink(missing_ok=True)  # left by a run that died: take it over
-            continue
-        with os.fdopen(fd, "w") as f:
-            f.write(f"{os.getpid()}\n")
-        return lock
-    raise FolderInUse(f"{out_dir}: cannot claim the folder ({LOCK_FILE} keeps reappearing)")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return files.claim_folder(
+        out_dir, LOCK_FILE, "run (pid {pid}) is writing into this folder; use another folder (hydra.run.dir=...)"
+    )
 
 
 def clear_outputs(out_dir: Path) -> None:
