@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import solara.server.server as server
 
 from sim.dashboard import assets
 
@@ -15,6 +14,10 @@ from .helpers import unavailable
 
 
 def test_the_packages_are_those_solaras_page_loads():
+    # imported here, not at collection: solara's server starts threads on import, and a process with
+    # threads no longer forks its workers (the calibration sampler's and replications' tests expect forks)
+    import solara.server.server as server
+
     template = (Path(server.__file__).parent / "templates" / "solara.html.j2").read_text()
     needed = assets.required()
     assert any(p.startswith("requirejs@") for p in needed)
