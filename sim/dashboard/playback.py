@@ -49,7 +49,7 @@ def prepare(
     command line's one-line errors (:class:`sim.model.params.ParameterError`, ...)."""
     from sim import api
     from sim.experiment.config import check_scenario, checked, experiment_explicit, fixed_parameters, load_border
-    from sim.experiment.replications import PARAMS_STREAM, seed_sequences
+    from sim.experiment.replications import replication_params, seed_sequences
 
     overrides = moved(scenario_values(scenario), chosen)
     exp = api.configure(
@@ -63,12 +63,8 @@ def prepare(
     model_params, posterior = checked(exp, border.sector_ids)
     explicit = experiment_explicit(exp)
     check_scenario(exp, explicit)
-    drawn = None
-    if posterior is not None:  # as sim.experiment.replications.run_range draws replication 0's parameters
-        fixed = fixed_parameters(exp, posterior.names, explicit)
-        rng = np.random.default_rng(np.random.SeedSequence([exp.seed, PARAMS_STREAM], spawn_key=(0,)))
-        model_params = posterior.draw(rng, model_params, fixed)
-        drawn = {n: float(v) for n, v in posterior.values_of(model_params).items() if n not in fixed}
+    fixed = fixed_parameters(exp, posterior.names, explicit) if posterior is not None else ()
+    model_params, drawn = replication_params(model_params, posterior, fixed, exp.seed, 0)
     command = command_line(exp.scenario, exp.params, exp.seed, overrides, horizon_days)
     return Prepared(exp, model_params, border, seed_sequences(exp.seed, 1)[0], drawn, overrides, command)
 

@@ -80,6 +80,20 @@ class Batch:
     fixed: tuple[str, ...] = ()  # parameters kept at their value in ``params`` (not drawn)
 
 
+def replication_params(
+    params: ModelParams, posterior: Any, fixed: tuple[str, ...] | Any, seed: int, i: int
+) -> tuple[ModelParams, dict[str, float] | None]:
+    """Replication ``i``'s parameters, and the values drawn for it (None without a posterior): with a
+    posterior, drawn on ``SeedSequence([seed, PARAMS_STREAM], spawn_key=(i,))``, ``fixed`` kept at their
+    value in ``params``. Every caller that shows replication i (the dashboard too) draws them here."""
+    if posterior is None:
+        return params, None
+    rng = np.random.default_rng(np.random.SeedSequence([seed, PARAMS_STREAM], spawn_key=(i,)))
+    drawn_params = posterior.draw(rng, params, fixed)
+    drawn = {n: float(v) for n, v in posterior.values_of(drawn_params).items() if n not in fixed}
+    return drawn_params, drawn
+
+
 def run_range(
     batch: Batch, start: int, stop: int, on_run: Callable[[int], None] | None = None
 ) -> tuple[list[RunSummary], RunResult | None]:
@@ -93,12 +107,7 @@ def run_range(
 
     summaries, first = [], None
     for i in range(start, stop):
-        if batch.posterior is None:
-            params, drawn = batch.params, None
-        else:
-            rng = np.random.default_rng(np.random.SeedSequence([batch.seed, PARAMS_STREAM], spawn_key=(i,)))
-            params = batch.posterior.draw(rng, batch.params, batch.fixed)
-            drawn = {n: float(v) for n, v in batch.posterior.values_of(params).items() if n not in batch.fixed}
+        params, drawn = replication_params(batch.params, batch.posterior, batch.fixed, batch.seed, i)
         ss = np.random.SeedSequence(batch.seed, spawn_key=(i,))
         result = simulate(params, ss, batch.horizon_days, batch.border, batch.scenario, check=False, drawn=drawn)
         summaries.append(result.summary)
