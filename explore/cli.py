@@ -439,9 +439,9 @@ def run_chunk(folder: Path, chunk: int) -> None:
     line on stderr) and does not stop the other jobs; Ctrl-C ends a worker process at once."""
     from explore import store
     from explore.evaluate import evaluate_chunk
-    from sim.sweep.jobs import watch_parent
+    from sim.sweep.jobs import started_by_main, watch_parent
 
-    worker = _in_worker()
+    worker = started_by_main(MAIN_PID_ENV)
     if worker:
         watch_parent(int(os.environ[MAIN_PID_ENV]))
     try:
@@ -459,16 +459,6 @@ def run_chunk(folder: Path, chunk: int) -> None:
         except Exception as e2:  # noqa: BLE001 -- even the record could not be written
             line = f"{one_line(e)} (and its record could not be written: {one_line(e2)})"
         print(f"error: chunk {chunk} failed: {line}", file=sys.stderr, flush=True)
-
-
-def _in_worker() -> bool:
-    """True in a process the command started to run jobs (not the command itself)."""
-    main_pid = os.environ.get(MAIN_PID_ENV, "")
-    return main_pid.isdigit() and int(main_pid) != os.getpid() and os.getppid() == int(main_pid)
-
-
-def _terminate(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -499,8 +489,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises; the lines below report it once
     os.environ[MAIN_PID_ENV] = str(os.getpid())
+    from sim.sweep.jobs import interrupt
+
     try:
-        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGTERM, interrupt)
     except ValueError:  # not the main thread
         pass
     from explore.store import FolderInUse

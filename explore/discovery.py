@@ -178,39 +178,28 @@ def find_box(
         min_density=target_density(min_density, cases / n),
         threshold=threshold,
     )
+
+    def no_box(note: str, whole_space: bool = False) -> Box:
+        """No peeling to do: ``note`` says why (``whole_space``: every point is of interest)."""
+        return Box(
+            **empty,
+            trajectory=(),
+            chosen=None,
+            limits=(),
+            met_density=whole_space,
+            share_of_runs=float("nan"),
+            note=note,
+        )
+
     if target == "holds_by_policy":
         levers = [j for j, inp in enumerate(inputs) if inp.role == LEVER]
         if not levers:
-            return Box(
-                **empty,
-                trajectory=(),
-                chosen=None,
-                limits=(),
-                met_density=False,
-                share_of_runs=float("nan"),
-                note="No lever is explored: there is no policy region to find.",
-            )
+            return no_box("No lever is explored: there is no policy region to find.")
         inputs, values = [inputs[j] for j in levers], np.asarray(values)[:, levers]
     if cases == 0:
-        return Box(
-            **empty,
-            trajectory=(),
-            chosen=None,
-            limits=(),
-            met_density=False,
-            share_of_runs=float("nan"),
-            note=f"No design point {question.split(': ', 1)[-1]}: there is no region to find.",
-        )
+        return no_box(f"No design point {question.split(': ', 1)[-1]}: there is no region to find.")
     if cases == n:
-        return Box(
-            **empty,
-            trajectory=(),
-            chosen=None,
-            limits=(),
-            met_density=True,
-            share_of_runs=float("nan"),
-            note=f"Every design point {_verb(question)}: the whole explored space does.",
-        )
+        return no_box(f"Every design point {_verb(question)}: the whole explored space does.", whole_space=True)
     prim_box = _prim(inputs, values, y, peel_alpha, mass_min)
     steps = tuple(
         Step(

@@ -760,9 +760,9 @@ def _sweep_job(cfg: DictConfig, out_dir: Path) -> dict | None:
     """One job of a ``-m`` sweep (sim.sweep.jobs): skipped if it finished earlier with the same
     config; an exception becomes failed.json and ``None``, so that the other jobs and the sweep
     summary still run (the summary then names it and exits non-zero)."""
-    from sim.sweep.jobs import run_sweep_job, watch_parent
+    from sim.sweep.jobs import run_sweep_job, started_by_main, watch_parent
 
-    worker = _in_worker()
+    worker = started_by_main(MAIN_PID_ENV)
     if worker:
         watch_parent(int(os.environ[MAIN_PID_ENV]))
     try:
@@ -821,16 +821,6 @@ def register_resolvers() -> None:
     _register()
 
 
-def _in_worker() -> bool:
-    """True in a sweep's pool worker (a process the command started, not the command itself)."""
-    main_pid = os.environ.get(MAIN_PID_ENV, "")
-    return main_pid.isdigit() and int(main_pid) != os.getpid() and os.getppid() == int(main_pid)
-
-
-def _terminate(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``ceasefire-sim``: preflight, then the Hydra app.
 
@@ -860,8 +850,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises; the lines below report it once
     os.environ[MAIN_PID_ENV] = str(os.getpid())
     multirun = "-m" in argv or "--multirun" in argv
+    from sim.sweep.jobs import interrupt
+
     try:
-        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGTERM, interrupt)
     except ValueError:  # not the main thread
         pass
     try:

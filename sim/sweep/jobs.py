@@ -119,6 +119,18 @@ def check_results(job_dir: Path) -> str | None:
     return None
 
 
+def started_by_main(main_pid_env: str) -> bool:
+    """True in a process the command started to run jobs (its pid is in the environment variable
+    ``main_pid_env``, set by the command's ``main``), not in the command itself."""
+    main_pid = os.environ.get(main_pid_env, "")
+    return main_pid.isdigit() and int(main_pid) != os.getpid() and os.getppid() == int(main_pid)
+
+
+def interrupt(signum: int, frame: Any) -> None:
+    """A signal handler that ends the command as Ctrl-C does (SIGTERM: finished work is kept)."""
+    raise KeyboardInterrupt
+
+
 def watch_parent(main_pid: int, interval: float = 0.2) -> None:
     """In a sweep's pool worker: end this process at once if the command that started it dies
     (killed, or ended without stopping its pool), so that no orphaned job keeps writing into the
