@@ -4,13 +4,17 @@ VENV  ?= .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench dashboard explore setup clean
+.PHONY: run test test-all lint bench dashboard explore setup lock clean
 
 run: $(STAMP)
 	$(BIN)/ceasefire-sim +experiment=baseline
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
+
+# The default suite and the slow checks (marked `slow`: e.g. the committed calibration on the single-core sampler)
+test-all: $(STAMP) lint
+	$(BIN)/python -m pytest -q -m ""
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -35,9 +39,14 @@ $(BIN)/python:
 	echo "creating $(VENV) with $$py"; \
 	"$$py" -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,cluster]'
+# Installs the pinned set (constraints.txt: every package at an exact version) within pyproject's ranges
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,cluster]'
 	@touch $@
+
+# Re-resolve the pinned set from pyproject's ranges (docs/reproducibility.md); then `make test`
+lock:
+	scripts/lock
 
 clean:
 	rm -rf $(VENV) outputs multirun

@@ -25,6 +25,7 @@ import numpy as np
 from calibration.priors import BY_KEY, FREE_PARAMETERS, apply, natural
 from calibration.statistics import USED, simulated_statistics
 from sim.common.files import write_atomic
+from sim.common.versions import package_versions
 from sim.model.border import Border
 
 SAMPLERS = ("parallel", "single", "multicore")
@@ -215,6 +216,7 @@ def _run(settings, observed, db_path, log, sampler, model, distance) -> Calibrat
     import pyabc
 
     from calibration import proposals
+    from calibration.kernel import PerturbationKernel
 
     abc = pyabc.ABCSMC(
         model,
@@ -222,7 +224,7 @@ def _run(settings, observed, db_path, log, sampler, model, distance) -> Calibrat
         distance,
         population_size=settings.population_size,
         sampler=sampler,
-        transitions=proposals.Transition(scaling=settings.kernel_scaling),
+        transitions=PerturbationKernel(scaling=settings.kernel_scaling),
         model_prior=proposals.SingleModelPrior(),
     )
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -290,9 +292,11 @@ def posterior_csv(cal: Calibration) -> bytes:
 
 
 def run_json(cal: Calibration) -> dict:
-    """``run.json`` as a dict: settings, observed statistics, generations, simulations, wall seconds."""
+    """``run.json`` as a dict: settings, the numeric packages' versions, observed statistics, generations,
+    simulations, wall seconds."""
     return {
         "settings": asdict(cal.settings),
+        "packages": package_versions(),
         "observed": cal.observed,
         "generations": [{**asdict(g), "acceptance_rate": g.acceptance_rate} for g in cal.generations],
         "simulations": cal.simulations,

@@ -21,8 +21,7 @@ weighs an accepted particle. The model pyabc is given is :attr:`OrderedParallelS
    SingleCoreSampler stops.
 
 Recording runs a few chunks ahead of replaying (never far beyond the simulations the generation still
-needs), so the workers do not wait; a proposal costs ~13 µs (calibration/proposals.py), drawn twice,
-against ~3 ms per simulation.
+needs), so the workers do not wait; drawing each proposal twice costs little against its simulation.
 
 What it relies on (true of pyabc 0.13 with this project's choices; a violation makes the replay's θ
 check fail loudly rather than change a result): (a) ``simulate_one`` draws from numpy's global

@@ -6,9 +6,10 @@
   ``levels`` levels: a cheap first look (tens of times fewer points).
 
 The samplers draw on the unit cube (a generator seeded from the exploration's seed; scrambled Sobol
-sequences) and EMA rescales each column to its input's range: uniform, log-uniform for a log-scale input,
-and whole numbers for an integer input (sampled over [lo, hi + 1) and rounded down). The same seed gives
-the same design, byte for byte (``design.csv``, values written in full precision).
+sequences) and :func:`rescale` maps each column to its input's range: uniform, log-uniform for a
+log-scale input, and whole numbers for an integer input (sampled over [lo, hi + 1) and rounded down). The
+same seed gives the same design, byte for byte on any CPU (``design.csv``, values written in full
+precision).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from explore.inputs import Input
+from sim.common import portable
 
 METHODS = ("sobol", "morris")
 DESIGN_STREAM = 0x44455349  # tags the design's seed stream apart from the runs' (which use spawn keys)
@@ -70,15 +72,27 @@ def _draw(method: str, inputs: Sequence[Input], n: int, seed: int, levels: int, 
         warnings.simplefilter("ignore")  # ema_workbench warns that ipyparallel is not installed
         from ema_workbench.em_framework.salib_samplers import get_SALib_problem
 
-    parameters = ema_parameters(inputs)
     sampler, kwargs = _sampler(method, levels)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,)))
-    if unit:
-        return np.asarray(sampler.sample(get_SALib_problem(parameters), n, rng, **kwargs), dtype=float)
-    values = np.array(sampler.generate_samples(parameters, n, rng=rng, **kwargs).samples, dtype=float)
+    cube = np.asarray(sampler.sample(get_SALib_problem(ema_parameters(inputs)), n, rng, **kwargs), dtype=float)
+    return cube if unit else rescale(cube, inputs)
+
+
+def rescale(cube: np.ndarray, inputs: Sequence[Input]) -> np.ndarray:
+    """The unit-cube design in natural units, column by column: ``u (hi - lo) + lo`` (scipy's uniform
+    quantile, as EMA rescales); ``exp(log lo + u (log hi - log lo))`` for a log-scale input (scipy's
+    log-uniform quantile, with the C library's exp and log: numpy's vectorised ones differ between CPUs);
+    whole numbers for an integer input, sampled over [lo, hi + 1) and rounded down."""
+    values = np.empty_like(cube)
     for j, inp in enumerate(inputs):
-        if inp.scale == "integer":  # sampled over [lo, hi + 1): each whole value gets its share
-            values[:, j] = np.minimum(np.floor(values[:, j]), inp.hi)
+        u = cube[:, j]
+        if inp.scale == "log":
+            lo, hi = math.log(inp.lo), math.log(inp.hi)
+            values[:, j] = portable.exp(lo + u * (hi - lo))
+        elif inp.scale == "integer":
+            values[:, j] = np.minimum(np.floor(u * float(inp.hi + 1 - inp.lo) + inp.lo), inp.hi)
+        else:
+            values[:, j] = u * float(inp.hi - inp.lo) + inp.lo
     return values
 
 
@@ -92,23 +106,13 @@ def _sampler(method: str, levels: int):
 
 
 def ema_parameters(inputs: Sequence[Input]) -> list:
-    """The inputs as EMA Workbench parameters (named by :attr:`Input.key`): uniform, log-uniform, or uniform
-    over [lo, hi + 1) for an integer input (rounded down after sampling)."""
-    import scipy.stats
-
+    """The inputs as EMA Workbench parameters (named by :attr:`Input.key`) over their ranges: [lo, hi], or
+    [lo, hi + 1) for an integer input. They name and bound the inputs; :func:`rescale` applies the scales."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from ema_workbench import RealParameter
 
-    out = []
-    for inp in inputs:
-        if inp.scale == "log":
-            out.append(RealParameter.from_dist(inp.key, scipy.stats.loguniform(inp.lo, inp.hi)))
-        elif inp.scale == "integer":
-            out.append(RealParameter(inp.key, inp.lo, inp.hi + 1))
-        else:
-            out.append(RealParameter(inp.key, inp.lo, inp.hi))
-    return out
+    return [RealParameter(inp.key, inp.lo, inp.hi + 1 if inp.scale == "integer" else inp.hi) for inp in inputs]
 
 
 def is_power_of_two(n: int) -> bool:

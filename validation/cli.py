@@ -87,6 +87,7 @@ def preflight(overrides: Sequence[str]) -> ValidateConfig:
 
 def provenance(s: ValidationSettings) -> str:
     """One line for the report: what the parameters and records were, by digest (no clock, no machine)."""
+    from sim.common.versions import versions_text
     from sim.experiment.provenance import record_sha256
 
     post = resources.CALIBRATION_RESULTS / "posterior.csv" if s.posterior == "calibrated" else Path(s.posterior)
@@ -95,7 +96,7 @@ def provenance(s: ValidationSettings) -> str:
     return (
         f"Parameters: the posterior `{shown}` (sha256 {_sha256(post)[:16]}) and the hand-set defaults; "
         f"calibration record sha256 {record_sha256(s.record_dir or None)[:16]}; "
-        f"validation record sha256 {_sha256(record)[:16]}."
+        f"validation record sha256 {_sha256(record)[:16]}; {versions_text()}."
     )
 
 

@@ -10,6 +10,7 @@ Times are hours since the ceasefire; ``week_edges_hours`` (W + 1 increasing valu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
@@ -17,6 +18,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import gamma
 
+from sim.common import portable
 from sim.model.params import SIDES
 from sim.record.patterns import WINDOW_HOURS, Episode
 from validation.scores import QUANTITIES
@@ -155,11 +157,11 @@ def hawkes_loglik(
     t = np.sort(np.asarray(times, dtype=float))
     src = np.concatenate([np.asarray(history, dtype=float), t])
     lag = t[:, None] - src[None, :]
-    excite = np.where(lag > 0, np.exp(-beta * np.maximum(lag, 0.0)), 0.0).sum(axis=1)
+    excite = np.where(lag > 0, portable.exp(-beta * np.maximum(lag, 0.0)), 0.0).sum(axis=1)
     compensator = mu * end_hours + alpha * np.sum(
-        np.exp(-beta * np.maximum(-src, 0.0)) - np.exp(-beta * (end_hours - src))
+        portable.exp(-beta * np.maximum(-src, 0.0)) - portable.exp(-beta * (end_hours - src))
     )
-    return float(np.sum(np.log(mu + alpha * beta * excite)) - compensator)
+    return float(np.sum(portable.log(mu + alpha * beta * excite)) - compensator)
 
 
 @dataclass(frozen=True)
@@ -178,20 +180,20 @@ def fit_hawkes(times: Sequence[float], end_hours: float, history: Sequence[float
     bounds (:data:`MU_BOUNDS`, :data:`ALPHA_BOUNDS`, :data:`BETA_BOUNDS`), best of six starts."""
     if np.any(np.asarray(history, dtype=float) >= 0):
         raise ValueError("history events must be before the ceasefire (negative hours)")
-    bounds = [tuple(np.log(MU_BOUNDS)), ALPHA_BOUNDS, tuple(np.log(BETA_BOUNDS))]
+    bounds = [tuple(map(math.log, MU_BOUNDS)), ALPHA_BOUNDS, tuple(map(math.log, BETA_BOUNDS))]
     rate = max(len(times), 0.5) / end_hours
 
     def nll(x: np.ndarray) -> float:
-        return -hawkes_loglik(times, end_hours, np.exp(x[0]), x[1], np.exp(x[2]), history)
+        return -hawkes_loglik(times, end_hours, math.exp(x[0]), float(x[1]), math.exp(x[2]), history)
 
-    starts = [(np.log(rate * (1 - a)), a, np.log(b)) for a in (0.1, 0.5) for b in (1 / 6, 1 / 48, 1 / 240)]
+    starts = [(math.log(rate * (1 - a)), a, math.log(b)) for a in (0.1, 0.5) for b in (1 / 6, 1 / 48, 1 / 240)]
     best = min((minimize(nll, np.array(s), method="L-BFGS-B", bounds=bounds) for s in starts), key=lambda r: r.fun)
     hit = tuple(
         name
         for name, v, (lo, hi) in zip(("mu", "alpha", "beta"), best.x, bounds)
         if min(abs(v - lo), abs(v - hi)) < 1e-4
     )
-    return HawkesFit(float(np.exp(best.x[0])), float(best.x[1]), float(np.exp(best.x[2])), -float(best.fun), hit)
+    return HawkesFit(math.exp(best.x[0]), float(best.x[1]), math.exp(best.x[2]), -float(best.fun), hit)
 
 
 def simulate_hawkes(
@@ -209,7 +211,7 @@ def simulate_hawkes(
     the next candidate; a candidate is kept with probability λ(candidate) / bound.
     """
     past = np.asarray(past, dtype=float)
-    excite = alpha * beta * np.sum(np.exp(-beta * (start_hours - past[past < start_hours])))
+    excite = alpha * beta * np.sum(portable.exp(-beta * (start_hours - past[past < start_hours])))
     t, out = start_hours, []
     while mu + excite > 0:
         bound = mu + excite
@@ -217,7 +219,7 @@ def simulate_hawkes(
         t += wait
         if t >= end_hours:
             break
-        excite *= np.exp(-beta * wait)
+        excite *= math.exp(-beta * wait)
         if rng.random() * bound <= mu + excite:
             out.append(t)
             excite += alpha * beta
@@ -281,7 +283,7 @@ class HawkesProcess:
             + (f" (plus {n_hist} earlier events that excite but are not modelled)" if n_hist else "")
             + f": baseline {self.mu * HOURS_PER_WEEK:.2f} violations a week, branching ratio {self.alpha:.2f} "
             f"(further violations each one triggers on average), excitation half-life "
-            f"{np.log(2) / self.beta:.0f} h; log-likelihood {self.loglik:.2f}."
+            f"{math.log(2) / self.beta:.0f} h; log-likelihood {self.loglik:.2f}."
         )
         if self.at_bounds:
             text += (

@@ -9,6 +9,8 @@ differences in their forecasts. CRPS, Brier, binary log and interval scores come
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scoringrules as sr
 
@@ -56,7 +58,7 @@ def smoothed_pmf(samples: np.ndarray, y: int, pseudo_members: float = 1.0) -> fl
     x = np.asarray(samples).ravel()
     if x.size == 0:
         raise ValueError("empty ensemble")
-    q = (x.mean() + 1.0) / (x.mean() + 2.0)
+    q = (float(x.mean()) + 1.0) / (float(x.mean()) + 2.0)
     g = (1.0 - q) * q ** float(y)
     return float((np.count_nonzero(x == y) + pseudo_members * g) / (x.size + pseudo_members))
 
@@ -69,13 +71,13 @@ def log_score_counts(samples: np.ndarray, observed: np.ndarray, pseudo_members: 
     samples = np.asarray(samples)
     observed = np.asarray(observed)
     return np.array(
-        [-np.log(smoothed_pmf(samples[:, w], int(observed[w]), pseudo_members)) for w in range(samples.shape[1])]
+        [-math.log(smoothed_pmf(samples[:, w], int(observed[w]), pseudo_members)) for w in range(samples.shape[1])]
     )
 
 
 def log_score_total(samples: np.ndarray, observed: int, pseudo_members: float = 1.0) -> float:
     """Log score of a window total: ``samples`` (M,) path totals, ``observed`` the actual total (same rule)."""
-    return float(-np.log(smoothed_pmf(samples, int(observed), pseudo_members)))
+    return -math.log(smoothed_pmf(samples, int(observed), pseudo_members))
 
 
 def probability_floor(n_paths: int) -> float:

@@ -1,4 +1,4 @@
-"""What produced a result: the parameter source, the code version, the record's digest, the config.
+"""What produced a result: the parameter source, the code and package versions, the record's digest, the config.
 
 Every output of ``ceasefire-sim`` carries these (summary.json's ``params`` and ``provenance``,
 constant columns of replications.csv and sweep_summary.csv, the plot titles and the closing table),
@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from sim.common import resources
 from sim.common.figures import params_label  # noqa: F401 -- re-exported for tables and titles
+from sim.common.versions import package_versions
 from sim.experiment.config import REPO_ROOT, ExperimentConfig
 
 PACKAGE = "ceasefire-sim"
@@ -107,9 +108,11 @@ def resolved_config(exp: ExperimentConfig) -> dict:
 
 
 def provenance(exp: ExperimentConfig) -> dict:
-    """summary.json's ``provenance``: code version, record digest, the resolved config."""
+    """summary.json's ``provenance``: code version, the numeric packages' versions, record digest, the
+    resolved config."""
     return {
         "code_version": code_version(),
+        "packages": package_versions(),
         "record_sha256": record_sha256(exp.record_dir or None),
         "config": resolved_config(exp),
     }

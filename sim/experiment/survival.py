@@ -7,9 +7,10 @@ exponential-Greenwood ("log-log") band: the first time each band limit falls to 
 curve (or a band limit) never falls to 0.5 within the horizon, the median (or that limit) is not
 reached: ``None`` here, ``null`` in JSON.
 
-Computed here with numpy, in the same order of operations as lifelines' ``KaplanMeierFitter`` (which
-gave these numbers before, byte for byte; a test compares the two on random samples). Importing lifelines
-cost each sweep job about 0.4 s (issue 13); it is still used for the Cox model, once per sweep.
+Computed here with numpy, in the same order of operations as lifelines' ``KaplanMeierFitter`` (a test
+compares the two on random samples), without importing lifelines in every sweep job. ``exp`` and ``log``
+come from :mod:`sim.common.portable`, so the curve, and which time it first falls to 0.5, are the same
+bytes on every CPU (lifelines' numpy calls may differ from them in the last bit).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Sequence
 
 import numpy as np
 from scipy.special import ndtri
+
+from sim.common import portable
 
 ALPHA = 0.05
 
@@ -52,7 +55,7 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[bool], alpha: floa
     # the product-limit estimate and Greenwood's variance, summed on the log scale in lifelines' order
     # (its KaplanMeierFitter gave these bytes before; tests/sim/test_survival.py compares the two)
     with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.exp(np.cumsum(np.log(at_risk - deaths) - np.log(at_risk)))
+        surv = portable.exp(np.cumsum(portable.log(at_risk - deaths) - portable.log(at_risk)))
         terms = deaths / (at_risk * (at_risk - deaths))
         variance = np.cumsum(np.where(np.isinf(terms), 0.0, terms))
         ci_lo, ci_hi = _exponential_greenwood_band(surv, variance, alpha)
@@ -79,10 +82,11 @@ def _exponential_greenwood_band(surv: np.ndarray, variance: np.ndarray, alpha: f
     """The pointwise (1 - alpha) band on the log(-log) scale; where it is undefined (the estimate is 1) it
     is 1, and where the estimate is 0 it is 0."""
     z = float(ndtri(1.0 - alpha / 2.0))
-    v = np.log(surv)
-    spread = z * np.sqrt(variance) / v
-    lower = np.exp(-np.exp(np.log(-v) - spread))
-    upper = np.exp(-np.exp(np.log(-v) + spread))
+    v = portable.log(surv)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = z * np.sqrt(variance) / v
+    lower = portable.exp(-portable.exp(portable.log(-v) - spread))
+    upper = portable.exp(-portable.exp(portable.log(-v) + spread))
     return np.nan_to_num(lower, nan=1.0), np.nan_to_num(upper, nan=1.0)
 
 

@@ -5,6 +5,7 @@ Run at reduced size so the suite stays practical; the full-size run is `make cal
 """
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from calibration.posterior import RESULTS, Posterior
 from calibration.priors import apply
 from calibration.report import posterior_predictive, summarize_parameters
 from calibration.statistics import observed_statistics, simulated_statistics
-from sim.model.params import ModelParams, ParameterError
+from sim.model.params import ParameterError
 from sim.record.loader import load_record
 
 
@@ -40,47 +41,94 @@ def test_same_seed_same_posterior(tmp_path, observed, border):
     assert posterior_csv(other) != posterior_csv(runs[0])
 
 
-def test_parameter_recovery_on_synthetic_data(tmp_path, border):
-    """Data simulated from known parameters: the identifiable ones fall inside their 90% intervals."""
-    truth = {
-        "violations.base_rate_per_day": 0.02,
-        "retaliation.propensity": 0.6,
-        "casualties.killed_top_tier": 2.0,
-        "casualties.tier_ratio": 0.3,
-        "escalation.p_up": 0.1,
-    }
-    synthetic = simulated_statistics(apply(truth), np.random.SeedSequence(4242), border)
-    cal = run_abc(
-        CalibrationSettings(seed=11, population_size=150, max_generations=4),
-        synthetic,
-        border,
-        tmp_path / "rec.db",
-        log=quiet,
-    )
-    summaries = {s.name: s for s in summarize_parameters(cal.posterior())}
-    informed = [n for n, s in summaries.items() if s.informed]
-    assert informed, "the synthetic data should inform at least one parameter"
-    defaults = ModelParams()
-    for name in informed:
-        group, field = name.split(".")
-        true = truth.get(name, getattr(getattr(defaults, group), field))
-        s = summaries[name]
-        assert s.q05 <= true <= s.q95, f"{name}: true {true} outside [{s.q05}, {s.q95}]"
+TRUTH = {
+    "violations.base_rate_per_day": 0.02,
+    "retaliation.propensity": 0.6,
+    "casualties.killed_top_tier": 2.0,
+    "casualties.tier_ratio": 0.3,
+    "escalation.p_up": 0.1,
+}
+IDENTIFIABLE = ("violations.base_rate_per_day", "casualties.killed_top_tier")  # what the record informs
+RECORDS = 8
 
 
-def test_observed_statistics_inside_posterior_predictive_intervals(observed, border):
-    # 1000 draws: the observed 3 Armenian soldiers killed lies near the upper edge (P(>= 3) is about 7%), where
-    # 200 draws' 95% quantile is too noisy to tell inside from outside
+@pytest.fixture(scope="module")
+def recoveries(tmp_path_factory, border):
+    """Eight synthetic records simulated from TRUTH (each with its own seed), each calibrated with its own
+    seed at reduced size (population 100, 3 generations): the posterior summaries, by parameter."""
+    out = []
+    for k in range(RECORDS):
+        synthetic = simulated_statistics(apply(TRUTH), np.random.SeedSequence([4242, k]), border)
+        settings = CalibrationSettings(seed=100 + k, population_size=100, max_generations=3)
+        cal = run_abc(settings, synthetic, border, tmp_path_factory.mktemp("recovery") / "h.db", log=quiet)
+        out.append({s.name: s for s in summarize_parameters(cal.posterior())})
+    return out
+
+
+def test_parameter_recovery_covers_the_truth(recoveries):
+    """The true value of each parameter the record informs lies in its 90% credible interval in at least 5 of
+    the 8 synthetic records. Were the intervals exact, a record would miss with probability 0.1, and the test
+    would fail with probability P(Bin(8, 0.9) <= 4) = 0.5% per parameter; ABC's intervals are if anything
+    wider (at the time of writing they covered 16 of 16)."""
+    for name in IDENTIFIABLE:
+        covered = [s[name].q05 <= TRUTH[name] <= s[name].q95 for s in recoveries]
+        assert sum(covered) >= 5, f"{name}: the truth {TRUTH[name]} is inside 90% intervals in {sum(covered)} of 8"
+
+
+def test_parameter_recovery_informs_most_records(recoveries):
+    """Most synthetic records inform some parameter: at least 5 of 8. At the time of writing all 8 did; were a
+    record to inform one with probability 0.9, the test would fail with probability P(Bin(8, 0.9) <= 4) = 0.5%."""
+    informing = [any(s.informed for s in summary.values()) for summary in recoveries]
+    assert sum(informing) >= 5, f"only {sum(informing)} of {RECORDS} synthetic records inform any parameter"
+
+
+def test_observed_statistics_are_plausible_under_the_posterior_predictive(observed, border):
+    """Every statistic of the record has a predictive tail probability (P(sim <= observed) and
+    P(sim >= observed), ties on both sides) of at least 1% under the committed posterior. The smallest is
+    about 7% (3 Armenian killed, docs/calibration.md); 1000 draws estimate it with a standard error of 0.8%,
+    so another seed fails the test with probability below 1e-9."""
     post = Posterior.load()
-    checks, _ = posterior_predictive(post, observed, border, seed=3, draws=1000)
-    outside = [(c.statistic, c.observed, c.q05, c.q95) for c in checks if not c.inside]
-    assert not outside
+    checks, table = posterior_predictive(post, observed, border, seed=3, draws=1000)
+    tails = {
+        c.statistic: min(np.mean(table[c.statistic] <= c.observed), np.mean(table[c.statistic] >= c.observed))
+        for c in checks
+    }
+    assert min(tails.values()) >= 0.01, {k: round(float(v), 3) for k, v in tails.items() if v < 0.01}
 
 
-@pytest.mark.parametrize("sampler", ["parallel", "single"])
+def _mass_below(post: Posterior, name: str, x: float) -> float:
+    return float(post.weights[post.column(name) <= x].sum())
+
+
+def test_the_committed_posterior_is_what_the_model_implies(tmp_path, observed, border):
+    """The committed settings rerun with another seed agree with the committed posterior: each committed
+    median and 90% bound has about the same probability below it in the rerun's posterior. The Monte Carlo
+    error of that probability, from the two runs' effective sample sizes, is sd = sqrt(p (1 - p) (1/ESS1 +
+    1/ESS2)); ABC-SMC's run-to-run spread is larger (its tolerances adapt to each run), and three reruns gave
+    a largest |z| over the 33 comparisons of 3.2, 4.3 and 3.3. The test allows |z| <= 6: it catches a model
+    change that shifts an informed parameter by a factor of about 1.6 or more, even where the bytes of the
+    committed set could not be compared."""
+    run = json.loads((RESULTS / "run.json").read_text())
+    committed = Posterior.load()
+    settings = CalibrationSettings(**{**run["settings"], "seed": run["settings"]["seed"] + 1})
+    cal = run_abc(settings, observed, border, tmp_path / "rerun.db", log=quiet)
+    rerun = cal.posterior()
+    ess = (run["generations"][-1]["ess"], cal.generations[-1].ess)
+    far = []
+    for name in committed.names:
+        for q in (0.05, 0.5, 0.95):
+            p = _mass_below(rerun, name, committed.quantile(name, q))
+            z = (p - q) / math.sqrt(q * (1 - q) * (1 / ess[0] + 1 / ess[1]))
+            if abs(z) > 6:
+                far.append(f"{name} q{q}: {p:.3f} of the rerun below it (z {z:+.1f})")
+    assert not far, "the committed posterior disagrees with a rerun (re-publish it?): " + "; ".join(far)
+
+
+@pytest.mark.parametrize("sampler", ["parallel", pytest.param("single", marks=pytest.mark.slow)])
 def test_committed_set_is_what_the_code_produces(tmp_path, observed, border, sampler):
     """The committed settings (run.json) give the committed posterior.csv byte for byte, with the parallel
-    sampler on two workers and with pyabc's single-core sampler alike (calibration/sampler.py)."""
+    sampler on two workers and with pyabc's single-core sampler alike (calibration/sampler.py). The single-core
+    run is slow (`make test-all`); test_sampler.py checks the two samplers' equality at smaller sizes."""
     run = json.loads((RESULTS / "run.json").read_text())
     settings = CalibrationSettings(**{**run["settings"], "sampler": sampler, "n_procs": 2})
     cal = run_abc(settings, observed, border, tmp_path / "committed.db", log=quiet)

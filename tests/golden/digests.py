@@ -108,11 +108,24 @@ def calibration_digest() -> str:
     return sha(posterior_csv(cal))
 
 
-def validation_digest() -> str:
+TOLERANT_FORECASTERS = ("Hawkes process",)
+"""Fitted by scipy's L-BFGS-B, which calls BLAS and LAPACK: its rows are stored as numbers and compared to a
+relative 1e-9 (tests/golden/test_golden.py); every other row is hashed."""
+
+
+def validation_digest() -> dict:
     from validation.run import ValidationSettings, run_validation
 
     v = run_validation(ValidationSettings(paths=60, bootstrap=200))
-    return sha(json.dumps([r.__dict__ for r in v.rows], sort_keys=True))
+    exact = [r.__dict__ for r in v.rows if r.forecaster not in TOLERANT_FORECASTERS]
+    tolerant = {
+        f"{r.forecaster} {r.quantity}": {
+            k: x for k, x in sorted(r.__dict__.items()) if isinstance(x, int | float) and not isinstance(x, bool)
+        }
+        for r in v.rows
+        if r.forecaster in TOLERANT_FORECASTERS
+    }
+    return {"exact": sha(json.dumps(exact, sort_keys=True)), "tolerant": tolerant}
 
 
 RETIRED = ("observer_mission", "no_mediation", "peacekeeper_withdrawal")

@@ -1,6 +1,7 @@
 """The ceasefire-validate command, in a subprocess: outputs, reproducibility, the committed report, bad input."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,13 +33,54 @@ def test_small_validation_writes_its_report_and_same_seed_same_bytes(tmp_path):
     assert "CRPS killed" in r.stdout + r.stderr
 
 
+NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def same_to_the_printed_digit(line: str, committed: str) -> bool:
+    """The same text, and every number within one unit of the last digit printed (6 significant digits
+    in scores.csv: the printed unit, or 1e-5 of the value, whichever is larger)."""
+    if NUMBER.sub("#", line) != NUMBER.sub("#", committed):
+        return False
+    for a, b in zip(NUMBER.findall(line), NUMBER.findall(committed)):
+        decimals = len(b.partition(".")[2].partition("e")[0].partition("E")[0])
+        unit = 10.0**-decimals * (10.0 ** int(b.lower().partition("e")[2] or 0))
+        if abs(float(a) - float(b)) > max(unit, 1e-5 * abs(float(b))) * (1 + 1e-9):
+            return False
+    return True
+
+
 def test_the_committed_report_regenerates_from_its_settings(tmp_path):
-    """validation/results/ is what `ceasefire-validate publish=true` writes with the committed settings."""
+    """validation/results/ is what `ceasefire-validate publish=true` writes with the committed settings.
+
+    Byte for byte, except what the Hawkes reference's fit touches: scipy's L-BFGS-B calls BLAS and LAPACK,
+    whose last bits depend on the CPU (docs/reproducibility.md). Its forecasts are simulated from the
+    fitted parameters, a continuous function of them except where a uniform falls within their last-bit
+    difference of a thinning boundary (about 1e-13 a draw), so those lines agree to the printed digit."""
     out = tmp_path / "run"
     r = validate(f"hydra.run.dir={out}", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     for name in ("report.md", "scores.csv"):
-        assert (out / name).read_text() == (RESULTS / name).read_text(), f"{name}: re-publish the report"
+        got, committed = (out / name).read_text().splitlines(), (RESULTS / name).read_text().splitlines()
+        assert len(got) == len(committed), f"{name}: re-publish the report"
+        for line, expected in zip(got, committed):
+            if "Hawkes" in expected:
+                assert same_to_the_printed_digit(line, expected), f"{name}: {line!r} != {expected!r}"
+            else:
+                assert line == expected, f"{name}: re-publish the report"
+
+
+@pytest.mark.parametrize(
+    "line,committed,same",
+    [
+        ("| Hawkes | 0.813 [0.552, 1.120] |", "| Hawkes | 0.812 [0.552, 1.120] |", True),
+        ("| Hawkes | 0.814 [0.552, 1.120] |", "| Hawkes | 0.812 [0.552, 1.120] |", False),
+        ("Hawkes,0.747215,1e-05", "Hawkes,0.747214,1e-05", True),
+        ("Hawkes,0.747314,1e-05", "Hawkes,0.747214,1e-05", False),
+        ("| Hawkes | 0.812 more |", "| Hawkes | 0.812 |", False),
+    ],
+)
+def test_the_printed_digit_comparison(line, committed, same):
+    assert same_to_the_printed_digit(line, committed) is same
 
 
 def test_a_researchers_own_record(tmp_path):
