@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from explore.settings import ExploreConfig
 from sim.common import hydraconf
-from sim.common.commands import INFO_FLAGS, one_line, os_error_line, renamed_overrides
+from sim.common.commands import INFO_FLAGS, checked, one_line, renamed_overrides, run_reported
 from sim.common.files import display_path, write_atomic
 from sim.common.hydraconf import UsageError as UsageError  # the one UsageError of every command
 from sim.common.resources import CONF_DIR, ROOT
@@ -413,44 +412,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             else flags[0]
         )
         _fail(f"{what}; give key=value overrides (see ceasefire-explore --help)", EXIT_USAGE)
-    try:
-        command = preflight(argv)
-    except (UsageError, ParameterError, RecordError) as e:
-        _fail(str(e), EXIT_USAGE)
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was run", EXIT_INTERRUPTED, prefix="\n")
-    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
-    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises; the lines below report it once
-    os.environ[MAIN_PID_ENV] = str(os.getpid())
+    from explore.store import FolderInUse
     from sim.sweep.jobs import interrupt
 
-    try:
-        signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread
-        pass
-    from explore.store import FolderInUse
-
-    try:
-        code = run(command)
-    except FolderInUse as e:
-        _fail(str(e), EXIT_USAGE)
-    except KeyboardInterrupt:
-        _fail(
-            "interrupted; finished design points are kept: the same command (with "
-            f"hydra.sweep.dir={display_path(command.folder)}) runs only the others",
-            EXIT_INTERRUPTED,
-            prefix="\n",
-        )
-    except (ParameterError, RecordError) as e:
-        _fail(str(e), EXIT_USAGE)
-    except OSError as e:
-        if full_error:
-            raise
-        _fail(os_error_line(e), EXIT_FAILED)
-    except Exception as e:  # noqa: BLE001 -- never a traceback: one line, and the traceback on request
-        if full_error:
-            raise
-        _fail(f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)", EXIT_FAILED)
+    command = checked(lambda: preflight(argv), (UsageError, ParameterError, RecordError))
+    os.environ[MAIN_PID_ENV] = str(os.getpid())
+    interrupted = (
+        "finished design points are kept: the same command (with "
+        f"hydra.sweep.dir={display_path(command.folder)}) runs only the others"
+    )
+    code = run_reported(lambda: run(command), interrupted, (FolderInUse, ParameterError, RecordError), interrupt)
     sys.exit(code)
 
 

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import shutil
-import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.common import hydraconf
-from sim.common.commands import one_line, os_error_line, renamed_overrides
+from sim.common.commands import checked, os_error_line, renamed_overrides, run_reported
 from sim.common.files import display_path
 from sim.common.hydraconf import UsageError as UsageError  # the one UsageError of every command
 from sim.common.hydraconf import parse_overrides
@@ -456,14 +455,14 @@ def job_explicit_keys() -> frozenset[str]:
     return explicit_keys(task, [str(experiment)] if experiment else [])
 
 
-def run_job(cfg: DictConfig, out_dir: Path, sweep_job: bool = False) -> dict:
+def run_job(cfg: DictConfig, out_dir: Path, explicit: frozenset[str], sweep_job: bool = False) -> dict:
     """One job: run the experiment composed in ``cfg`` into ``out_dir``; return summary.json's content.
-    ``sweep_job``: a job of a ``-m`` sweep, which draws no per-run plots unless ``plots=true``
+    ``explicit``: the keys its user set (:func:`job_explicit_keys`). ``sweep_job``: a job of a ``-m``
+    sweep, which draws no per-run plots unless ``plots=true``
     (:func:`sim.experiment.outputs.plots_wanted`)."""
     from sim.experiment.outputs import SWEEP_JOB_ATTR
     from sim.experiment.replications import run_experiment
 
-    explicit = job_explicit_keys()
     exp = to_experiment(cfg, explicit=explicit)
     if sweep_job:
         setattr(exp, SWEEP_JOB_ATTR, True)
@@ -500,7 +499,7 @@ def _app(cfg: DictConfig) -> dict | None:
     from sim.experiment.outputs import FolderInUse, clear_outputs
 
     try:
-        summary = run_job(cfg, out_dir)
+        summary = run_job(cfg, out_dir, job_explicit_keys())
     except (ParameterError, RecordError) as e:  # preflight normally catches these first
         print(f"error: {e}", file=sys.stderr)
         _clean_failed(out_dir)
@@ -537,10 +536,9 @@ def _sweep_job(cfg: DictConfig, out_dir: Path) -> dict | None:
     worker = started_by_main(MAIN_PID_ENV)
     if worker:
         watch_parent(int(os.environ[MAIN_PID_ENV]))
+    explicit = job_explicit_keys()
     try:
-        summary = run_sweep_job(
-            cfg, out_dir, lambda: run_job(cfg, out_dir, sweep_job=True), log, explicit=job_explicit_keys()
-        )
+        summary = run_sweep_job(cfg, out_dir, lambda: run_job(cfg, out_dir, explicit, sweep_job=True), log, explicit)
     except KeyboardInterrupt:
         if worker:  # the main process reports the interruption, once
             os._exit(EXIT_INTERRUPTED)
@@ -603,57 +601,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = renamed_overrides(list(sys.argv[1:] if argv is None else argv))
     register_resolvers()
     register_configs()
-    try:
-        command = read_command_line(argv)
-        if command.sweep_config:  # -m with --cfg: Hydra refuses the pair; print the sweep's config
-            show_sweep_config(command)
-            return
-    except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        print("\ninterrupted; nothing was run", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+    command = checked(lambda: read_command_line(argv), (UsageError,))
+    if command.sweep_config:  # -m with --cfg: Hydra refuses the pair; print the sweep's config
+        checked(lambda: show_sweep_config(command), (UsageError,))
+        return
     argv = command.argv  # mediators given by name now by index, which is what Hydra reads
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-sim", *argv]
-    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"  # as Hydra reads it: "0" is off
-    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises; the lines below report it once
     os.environ[MAIN_PID_ENV] = str(os.getpid())
     multirun = "-m" in argv or "--multirun" in argv
     from sim.sweep.jobs import interrupt
 
-    try:
-        signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread
-        pass
-    try:
+    def launch() -> None:
         with checked_jobs_only(command):
             _app()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        print(
-            "\ninterrupted; "
-            + (
-                "finished jobs are kept: the same command (with the same hydra.sweep.dir) runs only the others"
-                if multirun
-                else "no results written"
-            ),
-            file=sys.stderr,
-            flush=True,
-        )
-        sys.exit(EXIT_INTERRUPTED)
-    except OSError as e:
-        if full_error:
-            raise
-        print(f"error: {os_error_line(e)}", file=sys.stderr, flush=True)
-        sys.exit(EXIT_FAILED)
-    except Exception as e:  # noqa: BLE001 -- never a traceback: one line, and the traceback on request
-        if full_error:
-            raise
 
-        print(f"error: {one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)", file=sys.stderr, flush=True)
-        sys.exit(EXIT_FAILED)
+    interrupted = (
+        "finished jobs are kept: the same command (with the same hydra.sweep.dir) runs only the others"
+        if multirun
+        else "no results written"
+    )
+    run_reported(launch, interrupted, on_sigterm=interrupt)
 
 
 if __name__ == "__main__":
