@@ -71,7 +71,7 @@ def preflight(overrides: Sequence[str]) -> CalibrateConfig:
     """Compose and validate; raise ParameterError with one line on the first problem."""
     register_configs()
     _check_files(overrides)
-    with hydraconf.composer(SCHEMA, CONFIG_NAME, explained=False) as compose:
+    with hydraconf.composer(SCHEMA, CONFIG_NAME) as compose:
         try:
             cfg = to_config(compose(list(overrides)))
         except Exception as e:  # Hydra/OmegaConf composition errors: one line

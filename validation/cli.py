@@ -63,7 +63,7 @@ SCHEMA = hydraconf.Schema(
 def compose(overrides: Sequence[str]) -> ValidateConfig:
     """The composed, type-checked config; one-line :class:`ParameterError` on a bad override."""
     register_configs()
-    with hydraconf.composer(SCHEMA, CONFIG_NAME, explained=False) as compose_job:
+    with hydraconf.composer(SCHEMA, CONFIG_NAME) as compose_job:
         try:
             cfg = compose_job(list(overrides))
             return OmegaConf.to_object(hydraconf.without_hydra(cfg)[0])

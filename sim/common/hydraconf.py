@@ -149,6 +149,8 @@ def composer(schema: Schema, config_name: str, explained: bool = True) -> Iterat
     search = _search_path(more)
 
     def _compose(overrides: Sequence[str]) -> Any:
+        if explained:
+            schema.check_added(overrides)
         try:
             return compose(config_name=config_name, overrides=[*overrides, *search], return_hydra_config=True)
         except Exception as e:
@@ -355,6 +357,18 @@ class Schema:
             return True
         return isinstance(ConfigStore.instance().repo.get(key), dict)
 
+    def check_added(self, overrides: Sequence[str]) -> None:
+        """Raise :class:`UsageError` for ``+key=value`` of a key the schema does not have: Hydra adds
+        any key with a plus, and the command would run with it unread. Keys under a mapping (a
+        ``dict`` field) may be added."""
+        for ov in parse_overrides(overrides):
+            if not (ov.is_add() or ov.is_force_add()) or ov.is_hydra_override() or self.is_group(ov.key_or_group):
+                continue
+            parts = ov.key_or_group.split(".")
+            t, walked = self.node(parts)
+            if len(walked) < len(parts) and not (typing.get_origin(t) is dict or t is dict):
+                raise UsageError(self.unknown_key(ov.key_or_group) or f"unknown key '{ov.key_or_group}'")
+
     def no_option(self, group: str, name: str, options: Sequence[str]) -> str:
         """``group=name`` chose no config file of the group."""
         noun = self.groups.get(group, f"an option of {group}")
@@ -481,7 +495,8 @@ def explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> str
     if isinstance(exc, ConfigCompositionException) and len(chain) == 1:
         group = _group_override(overrides, schema)
         if group is not None:  # an override of a config group that the defaults list does not choose
-            return f"{group} is not a config group of {schema.tool}; allowed: {schema.group_usage}"
+            usage = f"allowed: {schema.group_usage}" if schema.group_usage else f"{schema.tool} has none"
+            return f"{group} is not a config group of {schema.tool}; {usage}"
     return _first_line(str(exc))
 
 

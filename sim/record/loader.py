@@ -228,6 +228,9 @@ def load_record(record_dir: str | Path | None = None) -> Record:
     or ill-typed field, an unknown side, sector or weapon, asymmetric adjacency, duplicate ids.
     """
     root = Path(record_dir) if record_dir is not None else DEFAULT_SEEDS
+    if not root.is_dir():
+        found = "is a file, not a folder" if root.exists() else "no such folder"
+        raise RecordError(_label(root), "", "", f"{found}; expected a record folder holding {', '.join(FILES)}")
     docs = {name: _read(root / name) for name in FILES}
     ladder = _load_ladder(docs["ladder.yaml"])
     sectors = _load_sectors(docs["sectors.yaml"])

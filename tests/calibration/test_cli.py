@@ -84,6 +84,7 @@ def test_help_lists_only_its_own_group_and_settings(tmp_path):
         ("calibration.foo=1", "unknown key 'calibration.foo'; allowed keys under 'calibration': seed, population_size"),
         ("hydra/launcher=nope", "hydra/launcher: no such option; allowed: basic, joblib"),
         ("calibration.seed=abc", "calibration.seed has the wrong type: abc; allowed: an integer"),
+        ("+calibration.foo=1", "unknown key 'calibration.foo'; allowed keys under 'calibration': seed,"),
     ],
 )
 def test_its_own_keys_and_groups_in_its_messages(override, message):

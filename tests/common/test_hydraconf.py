@@ -97,7 +97,7 @@ def test_the_batch_check_is_skipped_only_inside_the_block():
     [
         ["observer.strength=40", "seed=3"],
         ["+experiment=year", "mediation.mediators.0.leverage=0.9"],
-        ["scenario=no_mediation", "observer.sectors=[goris]", "++reporting.lag_days=2"],
+        ["scenario=no_mediation", "observer.sectors=[goris]", "++reporting.deny_prob=0.2"],
     ],
 )
 def test_values_applied_to_the_groups_config_are_the_full_composition(job):
@@ -196,3 +196,9 @@ def test_explain_by_type():
 def test_a_syntax_error_names_its_override():
     with pytest.raises(UsageError, match="cannot parse 'a=\\[1': .*; see https://hydra.cc/"):
         hydraconf.parse_overrides(["b=1", "a=[1"])
+
+
+def test_a_key_added_with_a_plus_must_be_in_the_schema():
+    TINY.check_added(["+extra.new=1", "++rate=2", "+hydra.job.name=x", "+scenario=a"])  # a mapping, a field, Hydra's
+    with pytest.raises(UsageError, match="unknown key 'inner.new'; allowed keys under 'inner': strength, names"):
+        TINY.check_added(["+inner.new=1"])

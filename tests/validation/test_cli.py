@@ -108,6 +108,8 @@ def test_a_fault_while_running_is_one_line(tmp_path):
     [
         ("validation.foo=1", "unknown key 'validation.foo'; allowed keys under 'validation': seed, paths, start"),
         ("foo=1", "unknown key 'foo'; allowed keys: validation, publish, progress"),
+        ("+foo=1", "unknown key 'foo'; allowed keys: validation, publish, progress"),
+        ("scenario=x", "scenario is not a config group of ceasefire-validate; ceasefire-validate has none"),
         ("validation.record=/nonexistent/events.yaml", "/nonexistent/events.yaml: file not found; expected a YAML"),
     ],
 )
