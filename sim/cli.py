@@ -137,10 +137,10 @@ def checked_jobs_only(command: CommandLine) -> Iterator[None]:
     without composing each of them again first (a repeat of what that check did, one full composition
     per job); a batch with any job not checked here is still checked by Hydra."""
     parsed_jobs = (zip(job, parse_overrides(job)) for job in command.job_overrides)
-    checked = {tuple(o for o, ov in job if not ov.is_hydra_override()) for job in parsed_jobs}
+    done = {tuple(o for o, ov in job if not ov.is_hydra_override()) for job in parsed_jobs}
 
     def still_check(batch: list[list[str]]) -> list[list[str]]:
-        return [] if all(tuple(job) in checked for job in batch) else batch
+        return [] if all(tuple(job) in done for job in batch) else batch
 
     with hydraconf.skip_batch_check(still_check):
         yield

@@ -1,5 +1,6 @@
-"""What the three commands share to speak in one line: an exception or an operating-system error as
-one line for the user."""
+"""What the commands share to speak in one line: an exception or an operating-system error as one
+line for the user, the check of a command line before anything is made (:func:`checked`) and the run
+after it (:func:`run_reported`), old spellings of keys, and the resolvers their configs use."""
 
 from __future__ import annotations
 
