@@ -165,7 +165,8 @@ def composer(schema: Schema, config_name: str, explained: bool = True) -> Iterat
 def compose_sweep(schema: Schema, config_name: str, overrides: Sequence[str], cfg_type: str) -> Any:
     """The config a sweep runs with (what its multirun.yaml records: the sweeper, the launcher, the
     overrides with their sweeps), as ``--cfg job|hydra|all`` shows it; Hydra's own ``--cfg`` refuses
-    ``-m``. Composes in multirun mode through the Hydra object the compose API holds."""
+    ``-m``. Composes in multirun mode through the Hydra object the compose API holds, and makes the
+    result the process's HydraConfig, which ``${hydra:...}`` resolves against (``--resolve``)."""
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig

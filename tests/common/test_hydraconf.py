@@ -124,7 +124,18 @@ def test_values_that_fail_fail_as_in_the_full_composition():
         assert err.__cause__.full_key == "observer.strenght"
 
 
-def test_a_sweep_composes_in_multirun_mode():
+@pytest.fixture
+def hydra_config_kept():
+    """compose_sweep sets the running job's HydraConfig (what ``--cfg --resolve`` resolves against):
+    put back what was there, so that no other test sees a job's config."""
+    from hydra.core.hydra_config import HydraConfig
+
+    before = HydraConfig.instance().cfg
+    yield
+    HydraConfig.instance().cfg = before
+
+
+def test_a_sweep_composes_in_multirun_mode(hydra_config_kept):
     from omegaconf import OmegaConf
 
     schema = sim_schema()
@@ -164,6 +175,12 @@ def test_the_exception_fields_explain_reads():
     assert missing.value.missing_cfg_file == "scenario/nowhere" and "sept2022" in missing.value.options
     assert isinstance(wrong.value.__cause__, ValidationError) and wrong.value.__cause__.full_key == "seed"
     assert no_match.value.__cause__ is None and no_match.value.__context__ is None
+    assert hydraconf.explain(missing.value, ["scenario=nowhere"], schema).startswith(
+        "scenario=nowhere is not a scenario; allowed: "
+    )
+    assert hydraconf.explain(no_match.value, ["experiment=year"], schema) == (
+        "experiment is not a config group of ceasefire-sim; allowed: scenario=NAME, +experiment=NAME"
+    )
 
 
 def test_explain_by_type():
