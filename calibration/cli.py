@@ -8,8 +8,6 @@ Outputs, under the run folder: ``history.db`` (pyabc), ``posterior.csv``, ``run.
 
 from __future__ import annotations
 
-import dataclasses
-import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from calibration.abc import CalibrationSettings, run_abc, run_json, write_poster
 from calibration.posterior import RESULTS
 from calibration.report import degenerate_warning, write_report
 from calibration.statistics import observed_statistics
+from sim.common import hydraconf
 from sim.common.commands import register_resolvers, renamed_overrides, run_hydra_command
 from sim.common.resources import CONF_DIR
 from sim.model.border import Border
@@ -51,29 +50,32 @@ def register_configs() -> None:
     ConfigStore.instance().store(name="calibrate_schema", node=CalibrateConfig)
 
 
-def allowed_keys() -> list[str]:
-    """The keys an override may set, dotted (``calibration.seed``, ``publish`` ...)."""
-    keys = [f"calibration.{f.name}" for f in dataclasses.fields(CalibrationSettings)]
-    return keys + [f.name for f in dataclasses.fields(CalibrateConfig) if f.name != "calibration"]
+SCHEMA = hydraconf.Schema(
+    tool="ceasefire-calibrate",
+    root=CalibrateConfig,
+    groups={"calibration": "a calibration"},
+    group_usage="calibration=NAME",
+    errors=(ParameterError,),
+    no_option_text="{group}: no such option",
+    wrong_type_text="{key} has the wrong type: {value}; allowed: {allowed}",
+)
+"""ceasefire-calibrate's config for its messages (:class:`sim.common.hydraconf.Schema`)."""
 
 
 def to_config(cfg: DictConfig) -> CalibrateConfig:
     """The composed config (without its ``hydra`` node) as a :class:`CalibrateConfig`."""
-    cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
-    return OmegaConf.to_object(cfg)
+    return OmegaConf.to_object(hydraconf.without_hydra(cfg)[0] if "hydra" in cfg else cfg)
 
 
 def preflight(overrides: Sequence[str]) -> CalibrateConfig:
     """Compose and validate; raise ParameterError with one line on the first problem."""
-    from hydra import compose, initialize_config_dir
-
     register_configs()
     _check_files(overrides)
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-calibrate"):
+    with hydraconf.composer(SCHEMA, CONFIG_NAME) as compose:
         try:
-            cfg = to_config(compose(config_name=CONFIG_NAME, overrides=list(overrides)))
+            cfg = to_config(compose(list(overrides)))
         except Exception as e:  # Hydra/OmegaConf composition errors: one line
-            raise ParameterError(_explain(e)) from None
+            raise ParameterError(hydraconf.explain(e, overrides, SCHEMA)) from None
     cfg.calibration.validate()
     load_record(cfg.record_dir or None)
     return cfg
@@ -98,26 +100,6 @@ def _check_files(overrides: Sequence[str]) -> None:
             load(f, "omegaconf")
         except YamlFileError as e:
             raise ParameterError(str(e)) from None
-
-
-def _explain(e: Exception) -> str:
-    from hydra.errors import MissingConfigException
-    from omegaconf.errors import ConfigKeyError, ValidationError
-
-    key = str(getattr(e, "full_key", "") or "")
-    cause = e.__cause__ or e.__context__
-    key = key or str(getattr(cause, "full_key", "") or "")
-    if isinstance(e, MissingConfigException) or "Could not find" in str(e):
-        options = sorted(p.stem for p in (CONF_DIR / "calibration").glob("*.yaml"))
-        return f"calibration: no such option; allowed: {', '.join(options)}"
-    if isinstance(e, ConfigKeyError) or isinstance(cause, ConfigKeyError) or "Could not override" in str(e):
-        if not key:
-            m = re.search(r"Could not override '([^']+)'", str(e))
-            key = m.group(1) if m else "?"
-        return f"unknown key '{key}'; allowed keys: {', '.join(allowed_keys())}"
-    if isinstance(e, ValidationError) or isinstance(cause, ValidationError):
-        return f"{key or 'a value'} has the wrong type: {str(e).splitlines()[0]}"
-    return next((line.strip() for line in str(e).splitlines() if line.strip()), "invalid configuration")
 
 
 def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:

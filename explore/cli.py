@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -32,8 +31,10 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from explore.settings import ExploreConfig
-from sim.common.commands import INFO_FLAGS, one_line, os_error_line, renamed_overrides
+from sim.common import hydraconf
+from sim.common.commands import INFO_FLAGS, checked, one_line, renamed_overrides, run_reported
 from sim.common.files import display_path, write_atomic
+from sim.common.hydraconf import UsageError as UsageError  # the one UsageError of every command
 from sim.common.resources import CONF_DIR, ROOT
 from sim.model.params import ParameterError
 
@@ -46,8 +47,16 @@ RESULTS = ROOT / "explore" / "results"
 PUBLISHED_DATA = ("report.md", "indices.csv", "boxes.csv", "box_limits.csv", "explore.json")
 
 
-class UsageError(Exception):
-    """Bad command-line input; ``str()`` is the one line shown after ``error:``."""
+SCHEMA = hydraconf.Schema(
+    tool="ceasefire-explore",
+    root=ExploreConfig,
+    groups={GROUP: "an exploration"},
+    group_usage=f"{GROUP}=NAME",
+    errors=(ParameterError,),
+    no_option_text="{group}={name}: no such option",
+    wrong_type_text="{key} has the wrong type: {value}; allowed: {allowed}",
+)
+"""ceasefire-explore's config for its messages (:class:`sim.common.hydraconf.Schema`)."""
 
 
 def register_configs() -> None:
@@ -81,70 +90,16 @@ class Command:
     workers: Any  # hydra.launcher.n_jobs, if the launcher has one
 
 
-def allowed_keys() -> list[str]:
-    """The keys an override may set, dotted."""
-    import dataclasses
-
-    from explore.settings import DiscoverySettings, ExplorationSettings, SensitivitySettings
-
-    keys = []
-    for prefix, cls in (
-        ("exploration", ExplorationSettings),
-        ("discovery", DiscoverySettings),
-        ("sensitivity", SensitivitySettings),
-    ):
-        keys += [f"{prefix}.{f.name}" for f in dataclasses.fields(cls)]
-    return keys + ["base.scenario", "+base.KEY", "record_dir", "publish", "plots", "progress"]
-
-
 def compose(overrides: Sequence[str]) -> DictConfig:
     """The config composed with ``overrides`` (with its hydra node); one-line :class:`UsageError` on failure."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-
     register_configs()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-explore"):
-        try:
-            return hydra_compose(config_name=CONFIG_NAME, overrides=list(overrides), return_hydra_config=True)
-        except Exception as e:  # Hydra/OmegaConf composition errors: one line
-            raise UsageError(_explain(e)) from None
-
-
-def _explain(e: Exception) -> str:
-    import re
-
-    from hydra.errors import MissingConfigException, OverrideParseException
-    from omegaconf.errors import ConfigKeyError, ValidationError
-
-    cause = e.__cause__ or e.__context__
-    key = str(getattr(e, "full_key", "") or getattr(cause, "full_key", "") or "")
-    text = str(e)
-    if isinstance(e, OverrideParseException):
-        return f"{text.splitlines()[0]}; see https://hydra.cc/docs/advanced/override_grammar/basic/"
-    if isinstance(e, MissingConfigException) or isinstance(cause, MissingConfigException):
-        missing = e if isinstance(e, MissingConfigException) else cause
-        group, _, name = (getattr(missing, "missing_cfg_file", "") or "").rpartition("/")
-        if group == GROUP:
-            return f"{GROUP}={name}: no such option; allowed: {', '.join(options())}"
-        return next((line for line in text.splitlines() if line.strip()), "invalid configuration")
-    if "Could not override" in text or isinstance(e, ConfigKeyError) or isinstance(cause, ConfigKeyError):
-        if not key:
-            m = re.search(r"Could not override '([^']+)'", text) or re.search(r"Key '([^']+)'", text)
-            key = m.group(1) if m else "?"
-        if key.startswith("base."):
-            return f"{key}: new keys under base are added with a plus: +{key}=VALUE"
-        if "exploration.ranges." in key:
-            return f"{key}: ranges are added with a plus: +{key}=[lo,hi]"
-        return f"unknown key '{key}'; allowed keys: {', '.join(allowed_keys())}"
-    if isinstance(e, ValidationError) or isinstance(cause, ValidationError):
-        first = text.splitlines()[0] if text else "wrong type"
-        return f"{key or 'a value'} has the wrong type: {first}"
-    return next((line.strip() for line in text.splitlines() if line.strip()), "invalid configuration")
+    with hydraconf.composer(SCHEMA, CONFIG_NAME) as compose_job:
+        return compose_job(list(overrides))
 
 
 def options() -> list[str]:
     """The options of the ``exploration`` group (conf/exploration/)."""
-    return sorted(p.stem for p in (CONF_DIR / GROUP).glob("*.yaml"))
+    return SCHEMA.options(GROUP)
 
 
 def _check_files(overrides: Sequence[str]) -> None:
@@ -169,20 +124,13 @@ def _check_files(overrides: Sequence[str]) -> None:
 
 def to_config(cfg: DictConfig) -> ExploreConfig:
     """The composed config (without its ``hydra`` node) as an :class:`ExploreConfig`."""
-    if "hydra" in cfg:
-        from omegaconf import open_dict
-
-        cfg = cfg.copy()
-        with open_dict(cfg):
-            del cfg["hydra"]
-    return OmegaConf.to_object(cfg)
+    return OmegaConf.to_object(hydraconf.without_hydra(cfg)[0] if "hydra" in cfg else cfg)
 
 
 def preflight(overrides: Sequence[str]) -> Command:
     """Check every input the run will read and draw the design; raise :class:`UsageError`,
     :class:`ParameterError` or :class:`sim.record.loader.RecordError` (one line) on the first problem."""
     from explore.plan import plan
-    from sim.cli import UsageError as SimUsageError
     from sim.cli import check_writable
 
     overrides = list(overrides)
@@ -197,15 +145,12 @@ def preflight(overrides: Sequence[str]) -> Command:
     try:
         cfg = to_config(composed)
     except Exception as e:  # noqa: BLE001 -- conversion errors: one line
-        raise UsageError(_explain(e)) from None
+        raise UsageError(hydraconf.explain(e, overrides, SCHEMA)) from None
     try:
         folder = Path(str(OmegaConf.select(composed, "hydra.sweep.dir"))).absolute()  # the same for every job
     except Exception as e:  # noqa: BLE001 -- an interpolation that does not resolve
         raise UsageError(f"hydra.sweep.dir: {one_line(e)}") from None
-    try:
-        check_writable(folder, "hydra.sweep.dir")
-    except SimUsageError as e:
-        raise UsageError(str(e)) from None
+    check_writable(folder, "hydra.sweep.dir")
     p, _, data, array = plan(cfg)
     launcher = str(OmegaConf.select(composed, "hydra.launcher._target_", default="") or "")
     workers = OmegaConf.select(composed, "hydra.launcher.n_jobs", default=None)
@@ -277,7 +222,7 @@ def launch(command: Command, todo: Sequence[int]) -> None:
         f"chunk={','.join(str(k) for k in todo)}",
     ]
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-explore", *argv]
-    with _jobs_checked_once():
+    with hydraconf.skip_batch_check(_one_chunk_checked):
         _app()
 
 
@@ -288,31 +233,18 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-class _jobs_checked_once:
-    """While the jobs launch: Hydra's basic sweeper composes every job's config in this process before
-    launching them (``validate_batch_is_legal``, ~50 ms a job); the jobs differ only in ``chunk`` (an
-    integer), so the first one is checked and the others are the same composition with another number."""
+def _one_chunk_checked(batch: list[list[str]]) -> list[list[str]]:
+    """The jobs of a batch Hydra's sweeper still composes before launching: the jobs differ only in
+    ``chunk`` (an integer), so the first one is checked and the others are the same composition with
+    another number."""
 
-    def __enter__(self):
-        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    def rest(job: Sequence[str]) -> list[str]:
+        return [o for o in job if not o.startswith("chunk=")]
 
-        self.cls, self.original = BasicSweeper, BasicSweeper.validate_batch_is_legal
-        original = self.original
-
-        def validate(sweeper: Any, batch: Sequence[Sequence[str]]) -> None:
-            def rest(job: Sequence[str]) -> list[str]:
-                return [o for o in job if not o.startswith("chunk=")]
-
-            same = all(rest(j) == rest(batch[0]) for j in batch) and all(
-                sum(o.startswith("chunk=") and o[6:].isdigit() for o in j) == 1 for j in batch
-            )
-            original(sweeper, batch[:1] if same and batch else batch)
-
-        BasicSweeper.validate_batch_is_legal = validate  # type: ignore[method-assign]
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.cls.validate_batch_is_legal = self.original  # type: ignore[method-assign]
+    same = all(rest(j) == rest(batch[0]) for j in batch) and all(
+        sum(o.startswith("chunk=") and o[6:].isdigit() for o in j) == 1 for j in batch
+    )
+    return batch[:1] if same and batch else batch
 
 
 def finish(
@@ -480,44 +412,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             else flags[0]
         )
         _fail(f"{what}; give key=value overrides (see ceasefire-explore --help)", EXIT_USAGE)
-    try:
-        command = preflight(argv)
-    except (UsageError, ParameterError, RecordError) as e:
-        _fail(str(e), EXIT_USAGE)
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was run", EXIT_INTERRUPTED, prefix="\n")
-    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
-    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises; the lines below report it once
-    os.environ[MAIN_PID_ENV] = str(os.getpid())
+    from explore.store import FolderInUse
     from sim.sweep.jobs import interrupt
 
-    try:
-        signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread
-        pass
-    from explore.store import FolderInUse
-
-    try:
-        code = run(command)
-    except FolderInUse as e:
-        _fail(str(e), EXIT_USAGE)
-    except KeyboardInterrupt:
-        _fail(
-            "interrupted; finished design points are kept: the same command (with "
-            f"hydra.sweep.dir={display_path(command.folder)}) runs only the others",
-            EXIT_INTERRUPTED,
-            prefix="\n",
-        )
-    except (ParameterError, RecordError) as e:
-        _fail(str(e), EXIT_USAGE)
-    except OSError as e:
-        if full_error:
-            raise
-        _fail(os_error_line(e), EXIT_FAILED)
-    except Exception as e:  # noqa: BLE001 -- never a traceback: one line, and the traceback on request
-        if full_error:
-            raise
-        _fail(f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)", EXIT_FAILED)
+    command = checked(lambda: preflight(argv), (UsageError, ParameterError, RecordError))
+    os.environ[MAIN_PID_ENV] = str(os.getpid())
+    interrupted = (
+        "finished design points are kept: the same command (with "
+        f"hydra.sweep.dir={display_path(command.folder)}) runs only the others"
+    )
+    code = run_reported(lambda: run(command), interrupted, (FolderInUse, ParameterError, RecordError), interrupt)
     sys.exit(code)
 
 

@@ -4,7 +4,7 @@ September 2022 Armenia-Azerbaijan border incidents.
 Layers, each importing only the ones above it in this list (``tests/test_layers.py`` checks it):
 
 1. :mod:`sim.common` — small shared helpers: atomic writes and paths, strict YAML, figures, where the
-   data folders are;
+   data folders are, and the one door to Hydra and OmegaConf (:mod:`sim.common.hydraconf`);
 2. :mod:`sim.record` — the incident record (``seeds/``): loading and validation, targets, patterns;
 3. :mod:`sim.model` — the model: parameters, rules, agents, the Mesa model, the border it runs on,
    one run and its timeline;

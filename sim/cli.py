@@ -11,16 +11,10 @@ is thin and the work lives in plain functions (:mod:`sim.experiment`) that tests
 
 from __future__ import annotations
 
-import copy
-import functools
-import itertools
 import json
 import logging
 import os
-import pickle
-import re
 import shutil
-import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,14 +24,20 @@ from typing import Any, Callable, Iterator, Sequence
 import hydra
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from sim.common.commands import one_line, os_error_line, renamed_overrides
+from sim.common import hydraconf
+from sim.common.commands import checked, os_error_line, renamed_overrides, run_reported
 from sim.common.files import display_path
+from sim.common.hydraconf import UsageError as UsageError  # the one UsageError of every command
+from sim.common.hydraconf import parse_overrides
+from sim.common.hydraconf import values as _values
 from sim.experiment.config import (
     CONF_DIR,
     CONFIG_NAME,
     EXTRA_CONFIG_DIRS,
+    GROUP_NOUNS,
+    SCHEMA,
     ExperimentConfig,
     check,
     check_scenario,
@@ -62,36 +62,14 @@ EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 MAIN_PID_ENV = "CEASEFIRE_MAIN_PID"  # set by main(): sweep workers watch that process
-GRAMMAR_URL = "https://hydra.cc/docs/advanced/override_grammar/basic/"
-GROUP_NOUNS = {"scenario": "a scenario", "experiment": "an experiment"}
-
-
-class UsageError(Exception):
-    """Bad command-line input; ``str()`` is the one line shown after ``error:``."""
-
 
 # --- preflight ------------------------------------------------------------------------------------
 #
-# What is Hydra's and what is ours. Overrides are parsed by Hydra's public OverridesParser and read
-# through the public methods of its Override objects; configs are composed by the public compose API
-# (hydra.compose / initialize_config_dir). Five things have no public API in Hydra 1.3 and stay:
-# - the flags of the command line: hydra._internal.utils.get_args_parser is the very parser
-#   hydra.main uses, so a flag, an abbreviation or a stray argument means here what it means to Hydra
-#   (a copy of its definition would drift from it);
-# - the jobs of a sweep: the basic sweeper's cartesian product, re-implemented in job_overrides on
-#   the public Override methods (a dozen lines; Hydra only builds it while launching), so that every
-#   job is checked before anything runs;
-# - the config of a sweep for ``-m --cfg``: Hydra refuses the pair, and its public compose() only
-#   composes in RUN mode, where a sweep a=1,2 is an error; show_sweep_config composes in MULTIRUN
-#   mode through GlobalHydra's Hydra object, as the launcher does for multirun.yaml;
-# - the config of each job of a sweep: composing it from scratch costs ~50 ms, so JobComposer
-#   composes once per distinct choice of config groups and applies each job's values with Hydra's own
-#   ConfigLoaderImpl._apply_overrides_to_config (the step of every composition that applies them);
-# - Hydra's second check of a sweep: before launching, its basic sweeper composes every job again
-#   in this process (Sweeper.validate_batch_is_legal, ~50 ms a job: 30 s for 600 jobs);
-#   skip_checked_jobs skips that for the jobs checked here, and only for those.
-# The rest of this section is this program's own checks: one line naming the problem and what is
-# allowed, where Hydra would print a multi-line exception or accept a file silently.
+# Hydra is reached through sim.common.hydraconf only: flags and overrides are parsed there, the jobs of
+# a sweep are built there, configs are composed there (one job, many jobs, a sweep as a whole), and a
+# failure becomes one line there. This section is this program's own checks: one line naming the
+# problem and what is allowed, where Hydra would print a multi-line exception or accept a file
+# silently.
 
 
 @dataclass
@@ -111,17 +89,8 @@ class CommandLine:
 
 
 def hydra_args(argv: Sequence[str], app: str = "ceasefire-sim") -> Any:
-    """The command line as ``hydra.main`` parses it (its own argparse parser: see above), with
-    argparse's usage-and-exit on a bad flag turned into one :class:`UsageError` line."""
-    from hydra._internal.utils import get_args_parser
-
-    parser = get_args_parser()
-
-    def _fail(message: str) -> None:
-        raise UsageError(f"{message}; see {app} --help")
-
-    parser.error = _fail  # type: ignore[method-assign]  # argparse would print usage and exit
-    return parser.parse_args(list(argv))
+    """The command line as ``hydra.main`` parses it (:func:`sim.common.hydraconf.parse_flags`)."""
+    return hydraconf.parse_flags(argv, app)
 
 
 def read_command_line(argv: Sequence[str]) -> CommandLine:
@@ -162,29 +131,19 @@ def preflight(argv: Sequence[str]) -> list[ExperimentConfig]:
     return read_command_line(argv).jobs
 
 
-_CHECKED_JOBS: set[tuple[str, ...]] = set()  # the task overrides of each job preflight checked
-
-
-def skip_checked_jobs(command: CommandLine) -> None:
-    """Let Hydra's basic sweeper launch the jobs :func:`read_command_line` checked without composing
-    each of them again first (its ``validate_batch_is_legal``: a check that repeats what preflight
-    did, one full composition per job in this process). A batch with any job not checked here is
-    still checked by Hydra. Patches the sweeper class once per process."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
-    _CHECKED_JOBS.clear()
+@contextmanager
+def checked_jobs_only(command: CommandLine) -> Iterator[None]:
+    """While in this block, Hydra's basic sweeper launches the jobs :func:`read_command_line` checked
+    without composing each of them again first (a repeat of what that check did, one full composition
+    per job); a batch with any job not checked here is still checked by Hydra."""
     parsed_jobs = (zip(job, parse_overrides(job)) for job in command.job_overrides)
-    _CHECKED_JOBS.update(tuple(o for o, ov in job if not ov.is_hydra_override()) for job in parsed_jobs)
-    validate = BasicSweeper.validate_batch_is_legal
-    if getattr(validate, "_ceasefire", False):
-        return
+    done = {tuple(o for o, ov in job if not ov.is_hydra_override()) for job in parsed_jobs}
 
-    def validate_batch_is_legal(self: Any, batch: Sequence[Sequence[str]]) -> None:
-        if not all(tuple(job) in _CHECKED_JOBS for job in batch):
-            validate(self, batch)
+    def still_check(batch: list[list[str]]) -> list[list[str]]:
+        return [] if all(tuple(job) in done for job in batch) else batch
 
-    validate_batch_is_legal._ceasefire = True  # type: ignore[attr-defined]
-    BasicSweeper.validate_batch_is_legal = validate_batch_is_legal  # type: ignore[method-assign]
+    with hydraconf.skip_batch_check(still_check):
+        yield
 
 
 def _replace_overrides(argv: list[str], old: Sequence[str], new: Sequence[str]) -> list[str]:
@@ -199,35 +158,6 @@ def _replace_overrides(argv: list[str], old: Sequence[str], new: Sequence[str]) 
         else:
             out.append(a)
     return out
-
-
-def parse_overrides(overrides: Sequence[str]) -> list[Any]:
-    """Parse overrides one by one (Hydra's OverridesParser) so that a syntax error names its override."""
-    from hydra.errors import HydraException
-
-    parsed = []
-    for o in overrides:
-        try:
-            parsed.extend(_parse_one(o))
-        except HydraException as e:
-            first = str(e).splitlines()[0] if str(e) else "syntax error"
-            raise UsageError(f"cannot parse '{o}': {first}; see {GRAMMAR_URL}") from None
-    return parsed
-
-
-@functools.lru_cache(maxsize=4096)  # the jobs of a sweep repeat the same overrides (parsing is slow)
-def _parse_one(override: str) -> tuple[Any, ...]:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    return tuple(OverridesParser.create().parse_overrides([override]))
-
-
-def _values(ov: Any) -> list[str]:
-    if ov.is_sweep_override():
-        return list(ov.sweep_string_iterator())
-    if ov.value() is None:
-        return []
-    return [ov.get_value_element_as_str()]
 
 
 def check_override(ov: Any, multirun: bool) -> None:
@@ -272,140 +202,30 @@ def check_override(ov: Any, multirun: bool) -> None:
 
 
 def job_overrides(overrides: Sequence[str], multirun: bool, sweeper_params: Sequence[str] = ()) -> list[list[str]]:
-    """The overrides of each job Hydra would launch: the basic sweeper's cartesian product, one axis
-    per key in the order of first appearance, a later value of a key replacing an earlier one (as
-    ``BasicSweeper.split_arguments`` builds it; see the note above ``CommandLine``)."""
+    """The overrides of each job Hydra would launch (:func:`sim.common.hydraconf.sweep_jobs`), each
+    override checked first (:func:`check_override`)."""
     parsed = parse_overrides([*sweeper_params, *overrides])
     for ov in parsed:
         check_override(ov, multirun)
     if not multirun:
         return [list(overrides)]
-    axes: dict[str, list[str]] = {}
-    for ov in parsed:
-        key = ov.get_key_element()
-        axes[key] = (
-            [f"{key}={v}" for v in _values(ov)]
-            if ov.is_sweep_override()
-            else [f"{key}={ov.get_value_element_as_str()}"]
-        )
-    return [list(job) for job in itertools.product(*axes.values())]
+    return hydraconf.sweep_jobs(parsed)
 
 
 @contextmanager
 def composer(config_name: str = CONFIG_NAME) -> Iterator[Callable[[Sequence[str]], DictConfig]]:
     """``with composer() as compose:`` ``compose(overrides)`` is the config (with its hydra node) that a
     job with these overrides runs with, through Hydra's compose API; a failure is one UsageError line."""
-    from hydra import compose, initialize_config_dir
-
     register_configs()
-    search = (
-        [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"]
-        if EXTRA_CONFIG_DIRS
-        else []
-    )
-
-    def _compose(overrides: Sequence[str]) -> DictConfig:
-        try:
-            return compose(config_name=config_name, overrides=[*overrides, *search], return_hydra_config=True)
-        except Exception as e:
-            raise UsageError(_composition_message(e, [*overrides])) from None
-
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
-        yield _compose
+    with hydraconf.composer(SCHEMA, config_name) as compose:
+        yield compose
 
 
-class JobComposer:
-    """The config of each job of a command line, as ``compose(job)`` of :func:`composer` gives it, at a
-    fraction of the cost for the many jobs of a sweep.
-
-    Hydra composes a config in two parts: the defaults list (the config groups chosen: scenario,
-    experiment, Hydra's own) is merged into a config, then the overrides of values
-    (``key=value``, ``+key=value``, ``++key=value``) are applied to it one by one
-    (``ConfigLoaderImpl._apply_overrides_to_config``). The first part is most of the cost and is the
-    same for every job that chooses the same groups and Hydra settings: it is composed once per
-    distinct choice (:meth:`base`), and each job's values are applied to a copy of it by the very
-    function Hydra applies them with -- so a job's config, and any error, are those of its full
-    composition. A job with an override this cannot split (a deletion, a package, a dict given to
-    a group) is composed in full. The configs come without their ``hydra`` node, with the job's
-    ``hydra.runtime.choices`` beside them."""
+class JobComposer(hydraconf.JobComposer):
+    """The config of each job of ceasefire-sim's command line (:class:`sim.common.hydraconf.JobComposer`)."""
 
     def __init__(self, compose: Callable[[Sequence[str]], DictConfig]):
-        self.compose = compose
-        self._bases: dict[tuple[str, ...], tuple[bytes, dict[str, Any]] | None] = {}
-
-    def __call__(self, job: Sequence[str]) -> tuple[DictConfig, dict[str, Any]]:
-        """The job's config (without ``hydra``; the caller's own copy) and its
-        ``hydra.runtime.choices``; a failure is one UsageError line, the same as :func:`composer`'s
-        for this job."""
-        from hydra._internal.config_loader_impl import ConfigLoaderImpl
-
-        split = self._split(job)
-        base = None if split is None else self.base(split[0])
-        if base is None:
-            return self._full(job)
-        blob, choices = base
-        cfg = pickle.loads(blob)  # a copy of the base (our own bytes): 7 times faster than copy.deepcopy
-        if not split[1]:
-            return cfg, dict(choices)
-        try:
-            ConfigLoaderImpl._apply_overrides_to_config(split[1], cfg)
-        except Exception as e:
-            raise UsageError(_composition_message(e, [*job])) from None
-        return cfg, dict(choices)
-
-    def base(self, base_key: tuple[str, ...]) -> tuple[bytes, dict[str, Any]] | None:
-        """The config composed with only the group choices and Hydra settings ``base_key`` (once;
-        pickled, to be copied), or None if that fails: the jobs are then composed in full, to report
-        their own failure."""
-        if base_key not in self._bases:
-            try:
-                app, choices = self._without_hydra(self.compose(list(base_key)))
-                self._bases[base_key] = (pickle.dumps(app, protocol=pickle.HIGHEST_PROTOCOL), choices)
-            except UsageError:
-                self._bases[base_key] = None
-        return self._bases[base_key]
-
-    def _full(self, job: Sequence[str]) -> tuple[DictConfig, dict[str, Any]]:
-        return self._without_hydra(self.compose(job))
-
-    @staticmethod
-    def _without_hydra(cfg: DictConfig) -> tuple[DictConfig, dict[str, Any]]:
-        choices = OmegaConf.to_container(OmegaConf.select(cfg, "hydra.runtime.choices", default={}) or {})
-        app = copy.deepcopy(cfg)
-        with open_dict(app):
-            del app["hydra"]
-        return app, dict(choices)  # type: ignore[arg-type]
-
-    @staticmethod
-    def _split(job: Sequence[str]) -> tuple[tuple[str, ...], list[Any]] | None:
-        """(the overrides that choose config groups or set Hydra, in order; the overrides of values),
-        or None when the job must be composed in full."""
-        base: list[str] = []
-        values: list[Any] = []
-        for text, ov in zip(job, parse_overrides(job)):
-            if ov.is_hydra_override():  # hydra.* and hydra/...: Hydra's node, not the job's values
-                base.append(text)
-            elif _is_config_group(ov.key_or_group):
-                if ov.is_delete() or ov.is_force_add() or isinstance(ov.value(), dict):
-                    return None
-                base.append(text)
-            elif ov.is_delete() or ov.package is not None:
-                return None
-            else:
-                values.append(ov)
-        return tuple(base), values
-
-
-def _is_config_group(key: str) -> bool:
-    """Whether Hydra reads ``key=...`` as the choice of a config group (a folder of config files, or a
-    group in Hydra's ConfigStore); leaning to yes, since a group is composed in full either way."""
-    from hydra.core.config_store import ConfigStore
-
-    if "/" in key or key == "hydra":
-        return True
-    if any((root / key).is_dir() for root in (CONF_DIR, *EXTRA_CONFIG_DIRS)):
-        return True
-    return isinstance(ConfigStore.instance().repo.get(key), dict)
+        super().__init__(compose, SCHEMA)
 
 
 def index_mediators(overrides: Sequence[str], multirun: bool = False, config_name: str = CONFIG_NAME) -> list[str]:
@@ -490,7 +310,7 @@ def _check_jobs(
         check_writable(folder, key)
         job_config = JobComposer(compose)
         for i, job in enumerate(jobs):
-            cfg, choices = JobComposer._without_hydra(first) if i == 0 else job_config(job)
+            cfg, choices = hydraconf.without_hydra(first) if i == 0 else job_config(job)
             try:
                 experiments = [choices.get("experiment") or ""]
                 explicit = explicit_keys(job, experiments)
@@ -511,33 +331,9 @@ def show_sweep_config(command: CommandLine) -> None:
     """``ceasefire-sim -m ... --cfg job|hydra|all [--package P] [--resolve]``: print the config the
     sweep is composed with (what its multirun.yaml records: hydra.sweeper, hydra.launcher, the
     overrides with their sweeps), as Hydra's --cfg prints a run's."""
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.core.hydra_config import HydraConfig
-
     args = command.args
     register_configs()
-    search = (
-        [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"]
-        if EXTRA_CONFIG_DIRS
-        else []
-    )
-    overrides = [*command.overrides, *search]
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
-        # GlobalHydra's Hydra object is what hydra.compose() calls; only it takes a run mode (above).
-        app = GlobalHydra.instance().hydra
-        try:
-            cfg = app.compose_config(
-                config_name=args.config_name or CONFIG_NAME,
-                overrides=overrides,
-                run_mode=RunMode.MULTIRUN,
-                with_log_configuration=False,
-            )
-        except Exception as e:
-            raise UsageError(_composition_message(e, overrides)) from None
-        HydraConfig.instance().set_config(cfg)
-        OmegaConf.set_readonly(cfg.hydra, None)
-        cfg = app.get_sanitized_cfg(cfg, args.cfg)
+    cfg = hydraconf.compose_sweep(SCHEMA, args.config_name or CONFIG_NAME, command.overrides, args.cfg)
     package = None if args.package in (None, "_global_") else args.package
     node = cfg if package is None else OmegaConf.select(cfg, package)
     if node is None:
@@ -645,31 +441,6 @@ def _read_only_fs(path: Path) -> bool:
         return False
 
 
-def _composition_message(e: Exception, overrides: Sequence[str]) -> str:
-    """One line for a failed composition: an unknown option of a config group from the
-    MissingConfigException's own fields, anything else through :func:`sim.experiment.config.explain`."""
-    from hydra.errors import MissingConfigException
-
-    missing = next((x for x in (e, e.__cause__, e.__context__) if isinstance(x, MissingConfigException)), None)
-    if missing is not None:
-        if missing.missing_cfg_file and "/" in missing.missing_cfg_file:
-            group, name = missing.missing_cfg_file.rsplit("/", 1)
-            allowed = ", ".join(missing.options or [])
-            noun = GROUP_NOUNS.get(group, f"an option of {group}")
-            return f"{group}={name} is not {noun}" + (f"; allowed: {allowed}" if allowed else "")
-        return _first_line(str(missing))
-    text = str(e)
-    if "Could not override" in text and "No match in the defaults list" in text:
-        m = re.search(r"Could not override '([^']+)'", text)
-        key = m.group(1) if m else "?"
-        return f"{key} is not a config group of ceasefire-sim; allowed: scenario=NAME, +experiment=NAME"
-    return explain(e, overrides)
-
-
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "invalid configuration")
-
-
 # --- the Hydra app --------------------------------------------------------------------------------
 
 
@@ -684,14 +455,14 @@ def job_explicit_keys() -> frozenset[str]:
     return explicit_keys(task, [str(experiment)] if experiment else [])
 
 
-def run_job(cfg: DictConfig, out_dir: Path, sweep_job: bool = False) -> dict:
+def run_job(cfg: DictConfig, out_dir: Path, explicit: frozenset[str], sweep_job: bool = False) -> dict:
     """One job: run the experiment composed in ``cfg`` into ``out_dir``; return summary.json's content.
-    ``sweep_job``: a job of a ``-m`` sweep, which draws no per-run plots unless ``plots=true``
+    ``explicit``: the keys its user set (:func:`job_explicit_keys`). ``sweep_job``: a job of a ``-m``
+    sweep, which draws no per-run plots unless ``plots=true``
     (:func:`sim.experiment.outputs.plots_wanted`)."""
     from sim.experiment.outputs import SWEEP_JOB_ATTR
     from sim.experiment.replications import run_experiment
 
-    explicit = job_explicit_keys()
     exp = to_experiment(cfg, explicit=explicit)
     if sweep_job:
         setattr(exp, SWEEP_JOB_ATTR, True)
@@ -728,7 +499,7 @@ def _app(cfg: DictConfig) -> dict | None:
     from sim.experiment.outputs import FolderInUse, clear_outputs
 
     try:
-        summary = run_job(cfg, out_dir)
+        summary = run_job(cfg, out_dir, job_explicit_keys())
     except (ParameterError, RecordError) as e:  # preflight normally catches these first
         print(f"error: {e}", file=sys.stderr)
         _clean_failed(out_dir)
@@ -765,10 +536,9 @@ def _sweep_job(cfg: DictConfig, out_dir: Path) -> dict | None:
     worker = started_by_main(MAIN_PID_ENV)
     if worker:
         watch_parent(int(os.environ[MAIN_PID_ENV]))
+    explicit = job_explicit_keys()
     try:
-        summary = run_sweep_job(
-            cfg, out_dir, lambda: run_job(cfg, out_dir, sweep_job=True), log, explicit=job_explicit_keys()
-        )
+        summary = run_sweep_job(cfg, out_dir, lambda: run_job(cfg, out_dir, explicit, sweep_job=True), log, explicit)
     except KeyboardInterrupt:
         if worker:  # the main process reports the interruption, once
             os._exit(EXIT_INTERRUPTED)
@@ -831,58 +601,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = renamed_overrides(list(sys.argv[1:] if argv is None else argv))
     register_resolvers()
     register_configs()
-    try:
-        command = read_command_line(argv)
-        if command.sweep_config:  # -m with --cfg: Hydra refuses the pair; print the sweep's config
-            show_sweep_config(command)
-            return
-    except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        print("\ninterrupted; nothing was run", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+    command = checked(lambda: read_command_line(argv), (UsageError,))
+    if command.sweep_config:  # -m with --cfg: Hydra refuses the pair; print the sweep's config
+        checked(lambda: show_sweep_config(command), (UsageError,))
+        return
     argv = command.argv  # mediators given by name now by index, which is what Hydra reads
-    if command.job_overrides and command.args.multirun:
-        skip_checked_jobs(command)
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-sim", *argv]
-    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"  # as Hydra reads it: "0" is off
-    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises; the lines below report it once
     os.environ[MAIN_PID_ENV] = str(os.getpid())
     multirun = "-m" in argv or "--multirun" in argv
     from sim.sweep.jobs import interrupt
 
-    try:
-        signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread
-        pass
-    try:
-        _app()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        print(
-            "\ninterrupted; "
-            + (
-                "finished jobs are kept: the same command (with the same hydra.sweep.dir) runs only the others"
-                if multirun
-                else "no results written"
-            ),
-            file=sys.stderr,
-            flush=True,
-        )
-        sys.exit(EXIT_INTERRUPTED)
-    except OSError as e:
-        if full_error:
-            raise
-        print(f"error: {os_error_line(e)}", file=sys.stderr, flush=True)
-        sys.exit(EXIT_FAILED)
-    except Exception as e:  # noqa: BLE001 -- never a traceback: one line, and the traceback on request
-        if full_error:
-            raise
+    def launch() -> None:
+        with checked_jobs_only(command):
+            _app()
 
-        print(f"error: {one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)", file=sys.stderr, flush=True)
-        sys.exit(EXIT_FAILED)
+    interrupted = (
+        "finished jobs are kept: the same command (with the same hydra.sweep.dir) runs only the others"
+        if multirun
+        else "no results written"
+    )
+    run_reported(launch, interrupted, on_sigterm=interrupt)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import Sequence
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from sim.common import resources
+from sim.common import hydraconf, resources
 from sim.common.commands import renamed_overrides, run_hydra_command
 from sim.experiment.config import CONF_DIR
 from sim.model.params import ParameterError
@@ -51,20 +51,24 @@ def register_configs() -> None:
     ConfigStore.instance().store(name="validate_schema", node=ValidateConfig)
 
 
+SCHEMA = hydraconf.Schema(
+    tool="ceasefire-validate",
+    root=ValidateConfig,
+    errors=(ParameterError,),
+    wrong_type_text="{key} has the wrong type: {value}; allowed: {allowed}",
+)
+"""ceasefire-validate's config for its messages (:class:`sim.common.hydraconf.Schema`)."""
+
+
 def compose(overrides: Sequence[str]) -> ValidateConfig:
     """The composed, type-checked config; one-line :class:`ParameterError` on a bad override."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-
-    from calibration.cli import _explain
-
     register_configs()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-validate"):
+    with hydraconf.composer(SCHEMA, CONFIG_NAME) as compose_job:
         try:
-            cfg = hydra_compose(config_name=CONFIG_NAME, overrides=list(overrides))
-            return OmegaConf.to_object(cfg)
+            cfg = compose_job(list(overrides))
+            return OmegaConf.to_object(hydraconf.without_hydra(cfg)[0])
         except Exception as e:  # Hydra/OmegaConf composition errors: one line
-            raise ParameterError(_explain(e).replace("calibration.", "validation.")) from None
+            raise ParameterError(hydraconf.explain(e, overrides, SCHEMA)) from None
 
 
 def preflight(overrides: Sequence[str]) -> ValidateConfig:

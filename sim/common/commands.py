@@ -1,10 +1,12 @@
-"""What the three commands share to speak in one line: an exception or an operating-system error as
-one line for the user."""
+"""What the commands share to speak in one line: an exception or an operating-system error as one
+line for the user, the check of a command line before anything is made (:func:`checked`) and the run
+after it (:func:`run_reported`), old spellings of keys, and the resolvers their configs use."""
 
 from __future__ import annotations
 
 import errno
 from pathlib import Path
+from typing import Any, Callable
 
 from sim.common.files import display_path
 
@@ -87,29 +89,39 @@ INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c")
 """Flags with which a command only prints (help, config): no preflight checks."""
 
 
-def run_hydra_command(argv, prog: str, preflight, app, register, errors: tuple, interrupted: str) -> None:
-    """What ``ceasefire-calibrate`` and ``ceasefire-validate`` do around their Hydra app.
-
-    ``preflight(overrides)`` checks the command line first (``errors`` become one line and exit 2, before
-    any folder is made); then ``app()`` runs. A fault while running is one line too: bad input found late
-    (exit 2), an operating-system error such as a full disk (exit 1), anything else (exit 1, the traceback
-    only with ``HYDRA_FULL_ERROR=1``), Ctrl-C (exit 130, with ``interrupted`` said)."""
-    import os
+def checked(preflight: Callable[[], Any], errors: tuple) -> Any:
+    """``preflight()``, the check of a command line before anything is made: one of ``errors`` is its
+    line and exit 2, Ctrl-C exit 130 (nothing was run)."""
     import sys
 
-    overrides = [a for a in argv if not a.startswith("-")]
-    if not any(a in INFO_FLAGS for a in argv):
-        try:
-            preflight(overrides)
-        except errors as e:
-            print(f"error: {e}", file=sys.stderr)
-            sys.exit(2)
-    sys.argv = [sys.argv[0] if sys.argv else prog, *argv]
-    register()
+    try:
+        return preflight()
+    except errors as e:
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("\ninterrupted; nothing was run", file=sys.stderr, flush=True)
+        sys.exit(130)
+
+
+def run_reported(work: Callable[[], Any], interrupted: str, errors: tuple = (), on_sigterm: Any = None) -> Any:
+    """``work()`` -- a Hydra app, or what launches one -- with whatever goes wrong as one line on
+    stderr: one of ``errors`` (bad input found late, exit 2), an operating-system error such as a
+    full disk (exit 1), anything else (exit 1, the traceback only with ``HYDRA_FULL_ERROR=1``), Ctrl-C
+    or, with the ``on_sigterm`` handler, SIGTERM (exit 130, ``interrupted`` said)."""
+    import os
+    import signal
+    import sys
+
     full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"  # as Hydra reads it: "0" is off
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra then re-raises, and the line below is ours
+    if on_sigterm is not None:
+        try:
+            signal.signal(signal.SIGTERM, on_sigterm)
+        except ValueError:  # not the main thread
+            pass
     try:
-        app()
+        return work()
     except SystemExit:
         raise
     except KeyboardInterrupt:
@@ -124,3 +136,17 @@ def run_hydra_command(argv, prog: str, preflight, app, register, errors: tuple, 
         line = os_error_line(e) if isinstance(e, OSError) else f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)"
         print(f"error: {line}", file=sys.stderr, flush=True)
         sys.exit(1)
+
+
+def run_hydra_command(argv, prog: str, preflight, app, register, errors: tuple, interrupted: str) -> None:
+    """What ``ceasefire-calibrate`` and ``ceasefire-validate`` do around their Hydra app:
+    ``preflight(overrides)`` checks the command line first (:func:`checked`: before any folder is
+    made), then ``app()`` runs (:func:`run_reported`)."""
+    import sys
+
+    overrides = [a for a in argv if not a.startswith("-")]
+    if not any(a in INFO_FLAGS for a in argv):
+        checked(lambda: preflight(overrides), errors)
+    sys.argv = [sys.argv[0] if sys.argv else prog, *argv]
+    register()
+    run_reported(app, interrupted, errors)

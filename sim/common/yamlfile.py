@@ -68,9 +68,9 @@ _LOADERS: dict[str, type] = {}
 def _loader(kind: str) -> type:
     if kind not in _LOADERS:
         if kind == "omegaconf":
-            from omegaconf._utils import get_yaml_loader
+            from sim.common.hydraconf import yaml_loader
 
-            _LOADERS[kind] = _strict_loader(get_yaml_loader())
+            _LOADERS[kind] = _strict_loader(yaml_loader())
         else:
             _LOADERS[kind] = _strict_loader(yaml.SafeLoader)
     return _LOADERS[kind]

@@ -15,9 +15,7 @@ Nothing here needs a running Hydra app: :func:`compose_config` uses the compose 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
-import typing
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from sim.common import commands, resources
+from sim.common import commands, hydraconf, resources
 from sim.common.commands import RENAMED_KEYS
 from sim.common.values import same_value
 from sim.model.params import ModelParams, ParameterError, validate
@@ -266,17 +264,11 @@ def compose_config(
 ) -> DictConfig:
     """Compose the repository's config with command-line style overrides (no app, no output dir);
     ``scenario`` is filled in with the chosen scenario's name. Config files are looked up in conf/,
-    then in :data:`EXTRA_CONFIG_DIRS` (``ceasefire-sim --config-dir``)."""
-    from hydra import compose, initialize_config_dir
-
+    then in :data:`EXTRA_CONFIG_DIRS` (``ceasefire-sim --config-dir``). Hydra's and OmegaConf's
+    exceptions pass through (:func:`explain` makes one line of them)."""
     register_configs()
-    search = (
-        [f"hydra.searchpath=[{','.join(repr('file://' + str(d)) for d in EXTRA_CONFIG_DIRS)}]"]
-        if EXTRA_CONFIG_DIRS
-        else []
-    )
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ceasefire-sim"):
-        cfg = compose(config_name=config_name, overrides=[*overrides, *search], return_hydra_config=True)
+    with hydraconf.composer(SCHEMA, config_name, explained=False) as compose:
+        cfg = compose(list(overrides))
     label = chosen_scenario(cfg)
     with _open(cfg):
         if label is not None and OmegaConf.is_missing(cfg, "scenario"):
@@ -293,12 +285,7 @@ def config_dirs() -> list[Path]:
 
 def group_options(group: str) -> list[str]:
     """The options of a config group, e.g. the scenario names (sorted)."""
-    names: set[str] = set()
-    for root in config_dirs():
-        path = root / group
-        if path.is_dir():
-            names |= {p.stem for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")}
-    return sorted(names)
+    return SCHEMA.options(group)
 
 
 def group_file(group: str, name: str) -> Path | None:
@@ -393,24 +380,8 @@ def explicit_keys(overrides: Iterable[str] = (), experiments: Iterable[str] = ()
     return frozenset(keys)
 
 
-@functools.lru_cache(maxsize=4096)  # a sweep's jobs repeat the same overrides
 def _set_key(text: str) -> str | None:
-    """The key an override sets, for :func:`explicit_keys` (None: Hydra's, a config group, a deletion,
-    or a syntax error, which preflight reports)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    try:
-        parsed = OverridesParser.create().parse_overrides([text])
-    except Exception:  # noqa: BLE001 -- preflight reports syntax errors
-        return None
-    for ov in parsed:
-        if ov.is_hydra_override() or ov.is_delete():
-            continue
-        key = ov.key_or_group
-        if key in ("scenario", "experiment") or "/" in key:
-            continue
-        return key
-    return None
+    return hydraconf.set_key(text, tuple(GROUP_NOUNS))
 
 
 MEDIATORS_KEY = "mediation.mediators"
@@ -596,165 +567,24 @@ def _open(cfg: DictConfig):
     return open_dict(cfg)
 
 
-def schema_node(path: Sequence[str]) -> tuple[Any, list[str]]:
-    """Walk the schema along ``path``; return (type at the end, path walked so far).
+GROUP_NOUNS = {"scenario": "a scenario", "experiment": "an experiment"}
 
-    Stops at the first component that is not a field, returning the type of its parent.
-    """
-    t: Any = ExperimentConfig
-    walked: list[str] = []
-    for part in path:
-        origin = typing.get_origin(t)
-        if origin in (list, tuple) and part.isdigit():
-            t = typing.get_args(t)[0] if typing.get_args(t) else Any
-        elif dataclasses.is_dataclass(t):
-            hints = typing.get_type_hints(t)
-            if part not in hints:
-                return t, walked
-            t = hints[part]
-        else:
-            return t, walked
-        walked.append(part)
-    return t, walked
-
-
-def allowed_keys(t: Any) -> list[str]:
-    """Field names of a schema node (a dataclass), in declaration order."""
-    if dataclasses.is_dataclass(t):
-        return [f.name for f in dataclasses.fields(t)]
-    return []
+SCHEMA = hydraconf.Schema(
+    tool="ceasefire-sim",
+    root=ExperimentConfig,
+    groups=GROUP_NOUNS,
+    dirs=config_dirs,
+    group_usage="scenario=NAME, +experiment=NAME",
+    errors=(ParameterError,),
+)
+"""ceasefire-sim's config for its messages (:class:`sim.common.hydraconf.Schema`)."""
 
 
 def unknown_key_message(key: str) -> str | None:
     """``unknown key 'foo'; allowed keys: ...`` if ``key`` is not in the schema, else None."""
-    parts = key.split(".")
-    if parts[0] == "hydra":
-        return f"unknown key '{key}'; Hydra's settings are listed by: ceasefire-sim --cfg hydra"
-    t, walked = schema_node(parts)
-    if len(walked) == len(parts):
-        return None
-    bad = ".".join(parts[: len(walked) + 1])
-    keys = allowed_keys(t)
-    where = f" under '{'.'.join(walked)}'" if walked else ""
-    if keys:
-        return f"unknown key '{bad}'; allowed keys{where}: {', '.join(keys)}"
-    return f"unknown key '{bad}'; '{'.'.join(walked)}' has no sub-keys"
-
-
-def type_name(t: Any) -> str:
-    """How to write a value of type ``t`` on the command line."""
-    if t is bool:
-        return "true or false"
-    if t is int:
-        return "an integer"
-    if t is float:
-        return "a number"
-    if t is str:
-        return "a string"
-    origin = typing.get_origin(t)
-    if origin in (list, tuple):
-        args = typing.get_args(t)
-        inner = args[0] if args else Any
-        if inner is str:
-            return "a list of strings, e.g. [a,b] or []"
-        if dataclasses.is_dataclass(inner):
-            return f"a list of {inner.__name__} entries ({', '.join(allowed_keys(inner))})"
-        return "a list"
-    if dataclasses.is_dataclass(t):
-        return f"a group of keys ({', '.join(allowed_keys(t))})"
-    return str(t)
-
-
-def wrong_type_message(key: str, value: Any) -> str:
-    """``key=value has the wrong type; allowed: ...`` (or the unknown-key line if ``key`` is not in the schema)."""
-    t, walked = schema_node(key.split("."))
-    if len(walked) != len(key.split(".")):
-        return unknown_key_message(key) or f"{key}={value} has the wrong type"
-    return f"{key}={value} has the wrong type; allowed: {type_name(t)}"
+    return SCHEMA.unknown_key(key)
 
 
 def explain(exc: BaseException, overrides: Sequence[str] = ()) -> str:
     """One line for a composition or conversion failure (without the ``error:`` prefix)."""
-    from omegaconf.errors import (
-        ConfigAttributeError,
-        ConfigKeyError,
-        MissingMandatoryValue,
-        OmegaConfBaseException,
-        ValidationError,
-    )
-
-    chain: list[BaseException] = []
-    e: BaseException | None = exc
-    while e is not None and e not in chain:
-        chain.append(e)
-        e = e.__cause__ or e.__context__
-    if any(isinstance(e, OverflowError) or "too large to convert" in str(e) for e in chain):
-        key = next((_full_key(e) for e in chain if _full_key(e)), "")
-        value = _override_value(overrides, key) if key else None
-        if not key:  # the override whose value no float can hold
-            for o in overrides:
-                k, sep, v = str(o).lstrip("+~").partition("=")
-                if sep and _too_large(v):
-                    key, value = k, v
-                    break
-        shown = _short(int(value)) if value is not None and value.strip("-").isdigit() else value
-        return (
-            f"{key or 'a value'}={shown} is too large for a number; allowed: a finite number up to 1.8e308"
-            if key
-            else "a number is too large for a float; allowed: finite numbers up to 1.8e308"
-        )
-    for e in chain:
-        if isinstance(e, ParameterError):
-            return str(e)
-        if isinstance(e, MissingMandatoryValue):
-            key = getattr(e, "full_key", "") or "a value"
-            if key == "scenario":
-                return f"no scenario selected; allowed: {', '.join(group_options('scenario'))}"
-            return f"{key} is not set"
-        if isinstance(e, (ConfigKeyError, ConfigAttributeError)):
-            key = _full_key(e)
-            msg = unknown_key_message(key) if key else None
-            if msg:
-                return msg
-        if isinstance(e, ValidationError):
-            key = _full_key(e)
-            if key:
-                value = _override_value(overrides, key)
-                if value is None:
-                    value = getattr(e, "value", None)
-                return wrong_type_message(key, value)
-        if isinstance(e, OmegaConfBaseException) and getattr(e, "msg", None):
-            return _first_line(e.msg)
-    return _first_line(str(exc))
-
-
-def _too_large(text: str) -> bool:
-    try:
-        float(int(text))
-    except ValueError:
-        return False
-    except OverflowError:
-        return True
-    return False
-
-
-def _full_key(e: BaseException) -> str:
-    key = getattr(e, "full_key", None) or ""
-    key = str(key)
-    # OmegaConf writes list items as mediators[0]; the command line writes mediators.0
-    return key.replace("[", ".").replace("]", "")
-
-
-def _override_value(overrides: Sequence[str], key: str) -> str | None:
-    for o in reversed(list(overrides)):
-        k, sep, v = o.lstrip("+~").partition("=")
-        if sep and k.split("@")[0] == key:
-            return v
-    return None
-
-
-def _first_line(text: str) -> str:
-    for line in str(text).splitlines():
-        if line.strip():
-            return line.strip()
-    return "invalid configuration"
+    return hydraconf.explain(exc, overrides, SCHEMA)

@@ -40,11 +40,13 @@ _ARTICLE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 
 
 class RecordError(Exception):
-    """A bad record. ``str(err)`` is one line: ``<file>: <entry id>: <field>: <problem; allowed>``."""
+    """A bad record. ``str(err)`` is one line: ``<file>: <entry id>: <field>: <problem; allowed>``; an
+    empty entry or field is left out (a file read on its own names no place in a record folder)."""
 
     def __init__(self, file: str, entry: str, field_: str, problem: str):
         self.file, self.entry, self.field = file, entry, field_
-        super().__init__(" ".join(f"{file}: {entry}: {field_}: {problem}".split()))
+        where = ": ".join(part for part in (file, entry, field_) if part)
+        super().__init__(" ".join(f"{where}: {problem}".split()))
 
 
 # --- the record ---------------------------------------------------------------------------------
@@ -226,6 +228,9 @@ def load_record(record_dir: str | Path | None = None) -> Record:
     or ill-typed field, an unknown side, sector or weapon, asymmetric adjacency, duplicate ids.
     """
     root = Path(record_dir) if record_dir is not None else DEFAULT_SEEDS
+    if not root.is_dir():
+        found = "is a file, not a folder" if root.exists() else "no such folder"
+        raise RecordError(_label(root), "", "", f"{found}; expected a record folder holding {', '.join(FILES)}")
     docs = {name: _read(root / name) for name in FILES}
     ladder = _load_ladder(docs["ladder.yaml"])
     sectors = _load_sectors(docs["sectors.yaml"])
@@ -252,23 +257,28 @@ class _Doc:
 _TOP = {"events.yaml": "events", "sectors.yaml": "sectors", "ladder.yaml": "ladder", "context.yaml": "context"}
 
 
-def _read(path: Path, key: str | None = None) -> _Doc:
+def _read(path: Path, key: str | None = None, alone: bool = False) -> _Doc:
     """Read one seeds file strictly (:mod:`sim.common.yamlfile`): a repeated key, binary or non-UTF-8
     content, nesting deeper than :data:`sim.common.yamlfile.MAX_DEPTH` or a number no float can hold is a
-    one-line :class:`RecordError` naming the file."""
+    one-line :class:`RecordError` naming the file. ``alone``: a file given on its own, not one of a
+    record folder."""
     from sim.common.yamlfile import YamlFileError, load
 
     label, key = _label(path), key or _TOP[path.name]
+    none = "" if alone else "-"  # a file of a record folder names its place in it
     if not path.is_file():
+        if alone:
+            found = "is a folder" if path.is_dir() else "file not found"
+            raise RecordError(label, "", "", f"{found}; expected a YAML file with a list under {key!r}, as events.yaml")
         raise RecordError(label, "-", "-", f"file not found; the seeds directory must hold {', '.join(FILES)}")
     try:
         data = load(path, "safe", name=label)
     except YamlFileError as exc:
         raise RecordError(
-            label, "-", exc.key or "-", exc.problem.removeprefix(f"{exc.key}: ") if exc.key else exc.problem
+            label, none, exc.key or none, exc.problem.removeprefix(f"{exc.key}: ") if exc.key else exc.problem
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
-        raise RecordError(label, "-", key, f"missing top-level list; expected a mapping with a list under {key!r}")
+        raise RecordError(label, none, key, f"missing top-level list; expected a mapping with a list under {key!r}")
     return _Doc(label, data[key])
 
 
@@ -589,7 +599,7 @@ def load_events_file(path: str | Path, record: Record) -> tuple[Event, ...]:
     ``events.yaml``, against ``record``'s sectors and weapon ladder; it holds no ceasefire or one.
     Events come in time order. Raises :class:`RecordError` (one line naming the file) on any problem."""
     path = Path(path)
-    doc = _read(path, "events")
+    doc = _read(path, "events", alone=True)
     events = _load_events(doc, set(record.sector_ids()), record.ladder, ceasefires=(0, 1))
     undated = datetime.min.replace(tzinfo=timezone.utc)
     return tuple(sorted(events, key=lambda ev: ev.start or undated))

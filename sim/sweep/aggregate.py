@@ -2,7 +2,7 @@
 
 Which jobs belong to the sweep comes from ``multirun.yaml`` (written by Hydra's sweeper): its
 task overrides and ``hydra.sweeper.params`` are expanded exactly as Hydra's basic sweeper does
-(cartesian product, :meth:`BasicSweeper.split_arguments`), and each job folder is matched to a
+(cartesian product, :func:`sim.common.hydraconf.sweep_jobs`), and each job folder is matched to a
 combination by its ``.hydra/overrides.yaml``. So a folder left by an earlier, different sweep into
 the same ``hydra.sweep.dir`` is ignored, and a job that never produced a folder is reported.
 
@@ -31,12 +31,13 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from sim.common import hydraconf
+from sim.common.hydraconf import BASIC_SWEEPER
 from sim.common.values import same_value
 from sim.experiment.survival import days_text, kaplan_meier
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, MULTIRUN_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 
 SURVIVAL_DAYS = (30, 90, 180)
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 FINISHED = "finished"
 
 
@@ -165,8 +166,8 @@ def _load_yaml(path: Path) -> Any:
 def _job_yaml(path: Path) -> Any:
     """A job's ``.hydra/config.yaml`` or ``overrides.yaml``, with the values ``OmegaConf.load`` reads:
     without interpolations, as plain containers parsed by libyaml with OmegaConf's rules (its float
-    syntax, no timestamps, no repeated keys) -- the summary of a 600-job sweep reads 1,200 of them,
-    which OmegaConf's pure-Python parsing makes take seconds -- else as ``OmegaConf.load`` does."""
+    syntax, no timestamps, no repeated keys), since a sweep's summary reads two of them per job and
+    OmegaConf parses in pure Python; else as ``OmegaConf.load`` does."""
     import yaml
     from omegaconf import OmegaConf
 
@@ -181,10 +182,9 @@ def _job_yaml(path: Path) -> Any:
 @functools.cache
 def _yaml_loader() -> type:
     import yaml
-    from omegaconf._utils import get_yaml_loader
 
     class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-        yaml_implicit_resolvers = get_yaml_loader().yaml_implicit_resolvers
+        yaml_implicit_resolvers = hydraconf.yaml_loader().yaml_implicit_resolvers
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             keys = set()
@@ -218,7 +218,7 @@ def sweep_definition(path: Path) -> tuple[list[str], list[list[str]] | None, lis
     except Exception as e:  # noqa: BLE001
         raise SweepError(f"{path}: cannot parse the sweep in {MULTIRUN_FILE}: {_first_line(e)}") from None
     # a later override of a key replaces an earlier one (the command line an experiment's sweep),
-    # keeping the first one's place -- as BasicSweeper.split_arguments does
+    # keeping the first one's place -- as Hydra's basic sweeper does
     last: dict[str, tuple[str, Any]] = {}
     for a, ov in zip(arguments, parsed):
         last[ov.get_key_element()] = (a, ov)
@@ -226,9 +226,10 @@ def sweep_definition(path: Path) -> tuple[list[str], list[list[str]] | None, lis
     fixed = [a for a, ov in last.values() if not ov.is_sweep_override()]
     expected = None
     if target in ("", BASIC_SWEEPER):
-        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
-        expected = [list(job) for job in BasicSweeper.split_arguments(parsed, None)[0]]
+        try:
+            expected = hydraconf.sweep_jobs(parsed)
+        except hydraconf.UsageError as e:
+            raise SweepError(f"{path}: cannot expand the sweep in {MULTIRUN_FILE}: {e}") from None
     return keys, expected, fixed
 
 

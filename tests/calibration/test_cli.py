@@ -76,3 +76,21 @@ def test_help_lists_only_its_own_group_and_settings(tmp_path):
     for name in [f.name for f in dataclasses.fields(CalibrationSettings)] + ["record_dir", "publish", "plots"]:
         assert f"\n  {name}: " in out or f"\n{name}: " in out, name
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("calibration.foo=1", "unknown key 'calibration.foo'; allowed keys under 'calibration': seed, population_size"),
+        ("hydra/launcher=nope", "hydra/launcher: no such option; allowed: basic, joblib"),
+        ("calibration.seed=abc", "calibration.seed has the wrong type: abc; allowed: an integer"),
+        ("+calibration.foo=1", "unknown key 'calibration.foo'; allowed keys under 'calibration': seed,"),
+    ],
+)
+def test_its_own_keys_and_groups_in_its_messages(override, message):
+    from calibration.cli import preflight
+    from sim.model.params import ParameterError
+
+    with pytest.raises(ParameterError) as err:
+        preflight([override])
+    assert str(err.value).startswith(message), str(err.value)

@@ -212,26 +212,26 @@ def test_a_job_that_does_not_compose_fails_as_its_full_composition_does(job):
     assert str(fast.value) == str(full.value)
 
 
-def test_hydra_does_not_compose_the_checked_jobs_again(monkeypatch):
-    """Hydra's basic sweeper composes every job again before launching (validate_batch_is_legal); the
-    jobs preflight checked are not, others are. The jobs are those Hydra's sweeper builds."""
+def test_hydra_does_not_compose_the_checked_jobs_again():
+    """Hydra's basic sweeper composes every job again before launching (validate_batch_is_legal); while
+    the command launches, the jobs preflight checked are not, others are, and afterwards Hydra's own
+    check is back. The jobs are those Hydra's sweeper builds."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    import sim.cli
-    from sim.cli import read_command_line, skip_checked_jobs
+    from sim.cli import checked_jobs_only, read_command_line
 
-    monkeypatch.setattr(BasicSweeper, "validate_batch_is_legal", BasicSweeper.validate_batch_is_legal)
-    monkeypatch.setattr(sim.cli, "_CHECKED_JOBS", set())
+    original = BasicSweeper.validate_batch_is_legal
     args = ["+experiment=sweep_withdrawal", "observer.strength=50,100", "replications=3"]
     command = read_command_line(["-m", *args, "hydra.launcher.n_jobs=2"])
     params = ["observer.withdraw_day=-1,30,90,180", "observer.strength=50,100,200"]  # the experiment's
     hydra_jobs = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides([*params, *args]), None)[0]
     assert [tuple(j) for j in hydra_jobs] == [tuple(j[:-1]) for j in command.job_overrides]  # less hydra.*
-    skip_checked_jobs(command)
-    BasicSweeper.validate_batch_is_legal(object(), hydra_jobs)  # not composed: nothing to compose with
-    with pytest.raises(Exception):  # noqa: B017 -- Hydra's own check, which needs a real sweeper
-        BasicSweeper.validate_batch_is_legal(object(), [*hydra_jobs, ["observer.strength=7"]])
+    with checked_jobs_only(command):
+        BasicSweeper.validate_batch_is_legal(object(), hydra_jobs)  # not composed: nothing to compose with
+        with pytest.raises(Exception):  # noqa: B017 -- Hydra's own check, which needs a real sweeper
+            BasicSweeper.validate_batch_is_legal(object(), [*hydra_jobs, ["observer.strength=7"]])
+    assert BasicSweeper.validate_batch_is_legal is original
 
 
 # --- Hydra's own flags still work -----------------------------------------------------------------

@@ -143,3 +143,23 @@ def test_a_fault_while_running_is_one_line(tmp_path):
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: cannot write /proc/nowhere"), r.stderr
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("validation.foo=1", "unknown key 'validation.foo'; allowed keys under 'validation': seed, paths, start"),
+        ("foo=1", "unknown key 'foo'; allowed keys: validation, publish, progress"),
+        ("+foo=1", "unknown key 'foo'; allowed keys: validation, publish, progress"),
+        ("scenario=x", "scenario is not a config group of ceasefire-validate; ceasefire-validate has none"),
+        ("validation.record=/nonexistent/events.yaml", "/nonexistent/events.yaml: file not found; expected a YAML"),
+    ],
+)
+def test_its_own_keys_and_inputs_in_its_messages(override, message):
+    """The validation's keys (not the calibration's), and a file named as a file, with no placeholders."""
+    from validation.cli import preflight
+
+    with pytest.raises(Exception) as err:  # noqa: B017 -- ParameterError or RecordError: one line
+        preflight([override])
+    line = str(err.value)
+    assert line.startswith(message) and "-: -:" not in line and "calibration" not in line, line
