@@ -20,7 +20,8 @@ import numpy as np
 
 from sim.common.files import write_atomic
 from sim.model.border import Border, FireReceived
-from sim.model.model import INCIDENT_FIELDS, CeasefireModel, Incident
+from sim.model.incidents import INCIDENT_FIELDS, Incident
+from sim.model.model import CeasefireModel
 from sim.model.params import SIDES, CollapseParams, ModelParams, ParameterError, validate
 from sim.model.rules import HOURS_PER_DAY
 from sim.record.patterns import Episode

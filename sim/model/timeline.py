@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 from matplotlib.figure import Figure
 
 from sim.common.figures import params_text, png_bytes
-from sim.model.agents import Command, ThirdParty
+from sim.model.agents import Command
 from sim.model.params import SIDES, TIER_NAMES, TIERS
 from sim.model.rules import HOURS_PER_DAY
+from sim.model.third_parties import ThirdParty
 
 if TYPE_CHECKING:
     from sim.model.run import RunResult
