@@ -47,8 +47,9 @@ ROW_LAYOUT = (
     *CLAIM_FIELDS,
     "verified",
 )  # how IncidentLog.add builds a row; equal to INCIDENT_FIELDS (a test keeps them so)
-SIDE_INDEX = {side: i for i, side in enumerate(SIDES)}
 _NO_LOSSES = [0] * len(LOSS_FIELDS)  # killed per side, then wounded per side (copied)
+_LOSS_AT = {side: (i, len(SIDES) + i) for i, side in enumerate(SIDES)}  # side -> where its killed, wounded go
+_NONE, _NOT_YET = dict.fromkeys(SIDES, 0), dict.fromkeys(SIDES, False)  # an episode's losses and answers (copied)
 _new_row = tuple.__new__  # Incident(...) without NamedTuple's argument handling (once per exchange)
 
 
@@ -60,22 +61,18 @@ class IncidentLog:
         self.episodes: list[Episode] = []
         self._tails: list[tuple] = []  # per episode: the end of its rows (episode, claims per side, verified)
 
-    def episode_of(self, exchange_id: int) -> Episode:
-        """The episode an earlier exchange belongs to."""
-        return self.episodes[self.incidents[exchange_id].episode]
-
     def open_episode(
         self, now: float, initiator: BorderPosition, kind: str, verified: bool, blamed: dict[str, str | None]
     ) -> Episode:
         """A new episode opened by ``initiator`` now; ``blamed``: whom each side says fired first."""
-        killed, wounded, retaliated = dict.fromkeys(SIDES, 0), dict.fromkeys(SIDES, 0), dict.fromkeys(SIDES, False)
+        killed, wounded, retaliated = _NONE.copy(), _NONE.copy(), _NOT_YET.copy()
         eid = len(self.episodes)
         kind = "offensive" if kind == "offensive" else "unprovoked"
         episode = Episode(
             now, killed, wounded, 0, blamed, retaliated, eid, initiator.sector, initiator.side, verified, kind
         )
         self.episodes.append(episode)
-        self._tails.append((eid, *(blamed[side] or "" for side in SIDES), verified))
+        self._tails.append((eid, *[blamed[side] or "" for side in SIDES], verified))
         return episode
 
     def add(self, now, episode: Episode, firer: BorderPosition, kind: str, tier: int, killed, wounded, answers) -> int:
@@ -92,7 +89,8 @@ class IncidentLog:
         if kind == "retaliation":
             episode.retaliated[firer.side] = True
         losses = _NO_LOSSES.copy()
-        losses[SIDE_INDEX[target]], losses[len(SIDES) + SIDE_INDEX[target]] = killed, wounded
+        k, w = _LOSS_AT[target]
+        losses[k], losses[w] = killed, wounded
         xid = len(self.incidents)
         row = (xid, now, firer.sector, firer.side, target, kind, tier, *losses, answers, *self._tails[episode.id])
         self.incidents.append(_new_row(Incident, row))

@@ -210,7 +210,7 @@ class CeasefireModel(EventModel):
         """``firer`` fires at its opponent at ``tier`` (``answers``: the exchange it answers, or -1)."""
         target = firer.opponent
         firer.tier = tier
-        episode = self.log.episode_of(answers) if answers >= 0 else self._open_episode(firer, kind)
+        episode = self.episodes[self.incidents[answers].episode] if answers >= 0 else self._open_episode(firer, kind)
         killed, wounded = target.take_fire(tier)
         xid = self.log.add(self.now, episode, firer, kind, tier, killed, wounded, answers)
         # the window's total only rises with killed, and breadth only with fire at the top tier
@@ -229,7 +229,7 @@ class CeasefireModel(EventModel):
 
     def _open_episode(self, initiator: BorderPosition, kind: str) -> Episode:
         """A new episode: is it verified, and does the initiator deny (one draw each)?"""
-        verified = self.verified(initiator.sector)
+        verified = self.parties.verified(initiator.sector, self.draws)
         denies = self.draws.uniform() < self.params.reporting.deny_prob
         blamed: dict[str, str | None] = rules.claims(initiator.side, initiator.opponent.side, verified, denies)
         if not blamed[initiator.side]:
