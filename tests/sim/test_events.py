@@ -121,3 +121,12 @@ def test_pressure_combines_the_levers_as_the_rule_does(border):
     assert len(levers) == 4 and m.pressure() == pytest.approx(rules.mediation_pressure(levers), rel=1e-15)
     m.now += 11.0  # every mediator's pressure has lapsed
     assert m.pressure() == 0.0
+
+
+def test_every_agent_is_in_mesa_s_registry(border):
+    from sim.model.agents import BorderPosition, Command
+
+    m = CeasefireModel(ModelParams(), border, 30.0, rng=np.random.default_rng(3))
+    assert list(m.agents_by_type[BorderPosition]) == m.positions
+    assert list(m.agents_by_type[Command]) == m.commands
+    assert len(m.agents) == len(m.positions) + len(m.commands) + len(m.third_parties)
