@@ -4,7 +4,7 @@ Each position's *bound* (its rate with its grievance now and no pressure) sits i
 :class:`sim.model.rates.RateTree`. Candidates come at the rate sum of bounds x (1 - floor), where the
 floor is the pressure the third parties guarantee until some hour (``model.pressure_floor()``); a
 candidate picks a position in proportion to its bound and is accepted with probability
-rate / (bound x (1 - floor)). A rejected candidate tightens that position's bound to its rate now.
+rate / (bound x (1 - floor)). A rejected candidate tightens that position's bound to its grievance now.
 Candidates are timed by the modified next-reaction method (Anderson 2007): an Exp(1) amount of integrated
 rate is left before the next one, and a change of rate uses up what has passed and re-times the rest
 without a new draw. Past the hour the floor is guaranteed the candidate waits there and is re-timed.
