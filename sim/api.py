@@ -31,7 +31,7 @@ import pandas as pd
 from sim.experiment.config import ExperimentConfig, check, experiment_config, load_border, model_params
 from sim.experiment.outputs import write_outputs
 from sim.experiment.replications import Replicated, replicate
-from sim.model.model import INCIDENT_FIELDS
+from sim.model.incidents import INCIDENT_FIELDS
 from sim.model.run import RunResult, simulate
 
 __all__ = ["ExperimentResult", "ModelRun", "configure", "run", "run_model"]

@@ -1,10 +1,14 @@
-"""Shared fixtures: the real incident record and the model border built from it."""
+"""Shared fixtures: the real incident record and the model border built from it. Every test runs with
+the thinning's bound check on (sim.model.unprovoked), in this process and in those it starts."""
 
+import os
 import threading
 
 import pytest
 
 from sim.model.border import Border
+
+os.environ["CEASEFIRE_CHECK_RATES"] = "1"  # read by every model built from now on, here and in subprocesses
 
 
 def pytest_collection_finish(session):

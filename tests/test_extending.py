@@ -1,5 +1,6 @@
 """The worked examples of docs/extending.md, run: (a) an agent type -- a second contingent by
-configuration, a new kind of third party by code; (b) a scenario in a config folder of one's own;
+configuration, a new kind of third party by code, a rate that rises over time (the right way, and the
+wrong way the check catches); (b) a scenario in a config folder of one's own;
 (c) a statistic on the record and on a run; (d) a plot of a run."""
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from sim import api
 from sim.common.figures import png_bytes
 from sim.experiment import config
 from sim.model import rules
-from sim.model.agents import ThirdParty
+from sim.model.border import Border
 from sim.model.model import CeasefireModel
 from sim.model.params import ModelParams, ObserverParams, ParameterError, validate
 from sim.model.rules import HOURS_PER_DAY
 from sim.model.run import simulate
+from sim.model.third_parties import ThirdParty
 from sim.model.timeline import timeline_data
+from sim.model.unprovoked import CHECK_ENV, RateAboveBound
 from sim.record.loader import load_record
 from sim.record.patterns import WINDOW_HOURS, record_episodes, summary_statistics
 
@@ -111,6 +114,84 @@ def test_a_new_kind_of_third_party(border, monkeypatch):
     assert (Cameras.DAY * HOURS_PER_DAY, "cameras", "switch on") in result.actions
     rows = timeline_data(result)["actor_rows"]
     assert rows.index("peacekeepers") < rows.index("cameras")  # its own kind: its own group of rows
+
+
+class Sponsor(ThirdParty):
+    """A patron who presses both sides from the ceasefire until the day its leverage falls (an election, a
+    war elsewhere): from then on, both sides fire more."""
+
+    kind = "sponsor"
+    actions = ("leverage falls",)
+    LEVER, LATER_LEVER, DAY = 0.6, 0.1, 20.0
+    label, lever = "sponsor", LEVER
+    RIGHT_WAY = True  # the tests flip it to show what the check catches
+
+    @classmethod
+    def from_params(cls, model):
+        sponsor = cls(model)
+        model.schedule_event(sponsor.lose_leverage, at=cls.DAY * HOURS_PER_DAY)
+        return [sponsor]
+
+    def pressure_held(self):
+        return self.lever, float("inf")  # a floor under the pressure, until the sponsor says otherwise
+
+    def lose_leverage(self):
+        self.lever = self.LATER_LEVER
+        self.model.log_action(self.label, "leverage falls")
+        if self.RIGHT_WAY:
+            self.model.rate_rose()  # the rates of unprovoked fire rise now: re-time the next candidate
+
+
+def sponsored(border: Border, monkeypatch, right_way: bool) -> ModelParams:
+    """Only the sponsor presses; no answers, spillover, offensives or casualties: all fire is unprovoked."""
+    monkeypatch.setattr(CeasefireModel, "THIRD_PARTIES", CeasefireModel.THIRD_PARTIES + (Sponsor,))
+    monkeypatch.setattr(Sponsor, "RIGHT_WAY", right_way)
+    params = ModelParams()
+    params.mediation.mediators = []
+    params.retaliation.propensity = params.spillover.prob_top_tier = params.offensive.rate_per_year = 0.0
+    params.casualties.killed_top_tier = params.grievance.per_exchange = 0.0
+    params.violations.base_rate_per_day = 0.4
+    return params
+
+
+def expected_unprovoked(params: ModelParams, border: Border, horizon_days: float, steps: int = 20_000) -> float:
+    """The integral of every position's rate of unprovoked fire: grievance decays from the flare-up's,
+    pressure is the sponsor's lever, then its later lever."""
+    v, g = params.violations, params.grievance
+    n = len(border.sector_ids)
+    t = (np.arange(steps) + 0.5) * horizon_days * HOURS_PER_DAY / steps
+    pressure = np.where(t < Sponsor.DAY * HOURS_PER_DAY, Sponsor.LEVER, Sponsor.LATER_LEVER)
+    total = np.zeros_like(t)
+    for killed, wounded in border.flareup_losses.values():
+        g0 = g.flareup_weight * (g.per_killed * killed + g.per_wounded * wounded) / n
+        grievance = g0 * 0.5 ** (t / (g.half_life_days * HOURS_PER_DAY))
+        total += n * v.base_rate_per_day / HOURS_PER_DAY * (1 + v.grievance_gain * grievance) * (1 - pressure)
+    return float(total.sum() * horizon_days * HOURS_PER_DAY / steps)
+
+
+def test_a_rate_that_rises_the_wrong_way_is_caught(border, monkeypatch):
+    """Leverage that falls without model.rate_rose(): the next candidate finds a rate above its bound."""
+    params = sponsored(border, monkeypatch, right_way=False)
+    with pytest.raises(RateAboveBound, match="must call model.rate_rose"):
+        simulate(params, 1, 60.0, border)
+
+
+def test_a_rate_that_rises_the_right_way_has_the_rate_the_rules_define(border, monkeypatch):
+    """Through model.rate_rose() the check passes, and the fire after the date comes at the new rate."""
+    params = sponsored(border, monkeypatch, right_way=True)
+    horizon_days, runs = 60.0, 100
+    mean = expected_unprovoked(params, border, horizon_days)
+    z = [(len(simulate(params, seed, horizon_days, border).incidents) - mean) / np.sqrt(mean) for seed in range(runs)]
+    assert abs(np.mean(z)) < 4.0 / np.sqrt(runs), np.mean(z)  # 4 sd of the mean of standardised counts
+
+
+def test_the_check_is_off_unless_asked_for(border, monkeypatch):
+    monkeypatch.delenv(CHECK_ENV)
+    model = CeasefireModel(ModelParams(), border, 30.0, rng=np.random.default_rng(1))
+    assert "run" not in vars(model.unprovoked)  # the class's own run(): no check in the hot path
+    monkeypatch.setenv(CHECK_ENV, "1")
+    model = CeasefireModel(ModelParams(), border, 30.0, rng=np.random.default_rng(1))
+    assert vars(model.unprovoked)["run"] == model.unprovoked._run_checked
 
 
 # --- (b) a scenario ---------------------------------------------------------------------------------

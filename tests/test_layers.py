@@ -65,3 +65,24 @@ def test_imports_only_go_down(name, path):
     assert own is not None, f"{name} is in no layer; add it to LAYERS"
     up = [m for m in imports(path, name) if layer(m) is not None and layer(m) > own]
     assert not up, f"{name} (layer {LAYERS[own] if own >= 0 else name}) imports {up} from above it"
+
+
+MODEL_CORE = ROOT / "sim" / "model"
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 400, 40
+
+
+def function_lengths(source: str):
+    """(name, lines) of every function and method, its decorators, signature and docstring included."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            yield node.name, node.end_lineno - first + 1
+
+
+@pytest.mark.parametrize("path", sorted(MODEL_CORE.glob("*.py")), ids=lambda p: p.name)
+def test_model_core_modules_and_functions_stay_short(path):
+    """A module of the model core fits a reading (400 lines), a function a screen (40 lines)."""
+    source = path.read_text()
+    assert len(source.splitlines()) <= MAX_MODULE_LINES, f"{path.name}: {len(source.splitlines())} lines"
+    long = [f"{name} ({n} lines)" for name, n in function_lengths(source) if n > MAX_FUNCTION_LINES]
+    assert not long, f"{path.name}: {', '.join(long)}"

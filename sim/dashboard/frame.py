@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sim.model.agents import Mediator, ObserverMission
-from sim.model.model import Incident
+from sim.model.incidents import Incident
 from sim.model.rules import HOURS_PER_DAY, mediation_pressure
+from sim.model.third_parties import Mediator, ObserverMission
 
 if TYPE_CHECKING:
     from sim.model.model import CeasefireModel

@@ -1,10 +1,12 @@
-"""The model: every parameter with unit, default, range and source (:mod:`~sim.model.params`), decision
-rules as pure functions (:mod:`~sim.model.rules`), the Mesa agents (:mod:`~sim.model.agents`) and model
-(:mod:`~sim.model.model`), the border and calendar it runs on (:mod:`~sim.model.border`), one run
-(:mod:`~sim.model.run`) and its timeline plot (:mod:`~sim.model.timeline`).
+"""The model. Parameters: declared in :mod:`~sim.model.params` (machinery in :mod:`~sim.model.schema`).
+Rules as pure functions: :mod:`~sim.model.rules`. The Mesa model (:mod:`~sim.model.model`: set-up, the
+exchange of fire, collapse) on its event engine (:mod:`~sim.model.events`), with unprovoked fire sampled
+in :mod:`~sim.model.unprovoked` and the incident log in :mod:`~sim.model.incidents`. The agents: the
+sides (:mod:`~sim.model.agents`) and the third parties (:mod:`~sim.model.third_parties`). The border and
+calendar (:mod:`~sim.model.border`), one run (:mod:`~sim.model.run`), its timeline (:mod:`~sim.model.timeline`).
 
-The names below are imported when first used, so that reading parameters (``sim.model.params``) does not
-import Mesa (0.6 s): a sweep's main process and the command-line checks only need the parameters."""
+The names below are imported when first used, so that reading parameters does not import Mesa: a
+sweep's main process and the command-line checks only need the parameters."""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ _WHERE = {
     "Border": "sim.model.border",
     "FireReceived": "sim.model.border",
     "fire_received": "sim.model.border",
-    "INCIDENT_FIELDS": "sim.model.model",
+    "INCIDENT_FIELDS": "sim.model.incidents",
     "CeasefireModel": "sim.model.model",
-    "Incident": "sim.model.model",
+    "Incident": "sim.model.incidents",
     "ModelParams": "sim.model.params",
     "ParameterError": "sim.model.params",
     "validate": "sim.model.params",

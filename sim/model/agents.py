@@ -1,15 +1,8 @@
-"""The model's agents: border positions, each side's command, and the third parties -- peacekeeper
-contingents and mediators.
+"""The sides' agents: a border position per side and sector, and each side's command.
 
-Each agent keeps its own state and schedules its own behaviour on the model's event list
-(bound methods: Mesa's events hold weak references). Time is in hours since the ceasefire.
-The decision rules themselves are pure functions in :mod:`sim.model.rules`.
-
-A third party (:class:`ThirdParty`) acts on the sides only through hooks that the model combines over
-every third party it holds: ``deterrence``, ``interposition`` and ``verification`` per sector,
-``pressure_lever`` now, and the reactions ``on_casualties``, ``on_top_tier`` and ``recall_casualties``.
-A new kind of third party is a subclass here plus its entry in
-:attr:`sim.model.model.CeasefireModel.THIRD_PARTIES` (docs/extending.md).
+Each agent keeps its own state and schedules its own behaviour on the model's event list (bound
+methods, not lambdas). Time is in hours since the ceasefire. The rules they follow are pure functions in
+:mod:`sim.model.rules`; the third parties are in :mod:`sim.model.third_parties`.
 """
 
 from __future__ import annotations
@@ -19,11 +12,12 @@ from typing import TYPE_CHECKING
 import mesa
 
 from sim.model import rules
-from sim.model.params import TOP_TIER, ObserverParams
+from sim.model.params import TOP_TIER
 from sim.model.rules import HOURS_PER_DAY
 
 if TYPE_CHECKING:
     from sim.model.model import CeasefireModel
+    from sim.record.patterns import Episode
 
 
 class BorderPosition(mesa.Agent):
@@ -52,37 +46,24 @@ class BorderPosition(mesa.Agent):
         self._pending_kind = "retaliation"
 
     # -- state ------------------------------------------------------------------------------------
-    def grievance(self) -> float:
-        """Grievance now (killed-equivalents), decayed since its last update: :func:`sim.model.rules.decayed`
-        written out (the hot path; a test keeps the two equal)."""
-        elapsed = self.model.now - self._grievance_at
+    def grievance(self, hours: float | None = None) -> float:
+        """Grievance at ``hours`` (default: now), in killed-equivalents: the last value, halved every
+        ``grievance.half_life_days`` since. The model's one decay of grievance."""
+        elapsed = (self.model.now if hours is None else hours) - self._grievance_at
         if elapsed <= 0.0:
             return self._grievance
         return self._grievance * 0.5 ** (elapsed / self.model.half_life_hours)
 
-    def add_grievance(self, amount: float) -> None:
-        """Add ``amount`` killed-equivalents to the grievance, decayed up to now."""
-        now = self.model.now
-        elapsed = now - self._grievance_at
-        if elapsed > 0.0:  # as grievance(), written out
-            self._grievance *= 0.5 ** (elapsed / self.model.half_life_hours)
-        self._grievance += amount
-        self._grievance_at = now
-
     def remember(self, killed: float, wounded: float, hours: float) -> None:
         """Fire received at ``hours`` before the forecast starts (from the record): grievance only,
         no answer is drawn (what happened next is in the record too). Call in time order."""
-        g = self.model.params.grievance
-        past = rules.decayed(self._grievance, hours - self._grievance_at, g.half_life_days)
-        self._grievance = past + g.per_killed * killed + g.per_wounded * wounded + g.per_exchange
+        g = self.model.grievance_params
+        self._grievance = self.grievance(hours) + g.per_killed * killed + g.per_wounded * wounded + g.per_exchange
         self._grievance_at = hours
 
     def opening_rate_bound(self) -> float:
-        """Upper bound (1/hour) of this position's unprovoked fire until its grievance next rises.
-
-        Grievance only decays between exchanges and pressure only lowers the rate, so the rate with
-        today's grievance and no pressure bounds it (Lewis-Shedler thinning).
-        """
+        """Upper bound (1/hour) of this position's unprovoked fire until its grievance next rises: its rate
+        with the grievance now and no pressure (the bound of :mod:`sim.model.unprovoked`)."""
         m = self.model
         v = m.violation_params
         return rules.unprovoked_rate_per_hour(
@@ -113,19 +94,29 @@ class BorderPosition(mesa.Agent):
         self.model.exchange(self, TOP_TIER, kind="offensive", answers=answers)
         return xid
 
-    def suffer(self, killed: int, wounded: int) -> None:
-        """Take casualties from fire received and remember them as grievance."""
-        g = self.model.grievance_params
+    def take_fire(self, tier: int) -> tuple[int, int]:
+        """Fire of ``tier`` received: draw this position's killed and wounded, count them, and remember
+        them as grievance; return (killed, wounded)."""
+        m = self.model
+        killed, wounded = m.draws.poisson(m.killed_tables[tier]), m.draws.poisson(m.wounded_tables[tier])
+        g = m.grievance_params
         self.killed += killed
         self.wounded += wounded
-        self.add_grievance(g.per_killed * killed + g.per_wounded * wounded + g.per_exchange)
+        now = m.now
+        self._grievance = self.grievance(now) + (g.per_killed * killed + g.per_wounded * wounded + g.per_exchange)
+        self._grievance_at = now
+        return killed, wounded
 
-    def consider_retaliation(self, tier_received: int, exchange_id: int, fatigue: float = 1.0) -> None:
-        """Decide whether to answer fire, and at which tier; the answer comes after a delay.
-        ``fatigue``: the episode's factor on the probability of answering (1 = fresh)."""
+    def consider_retaliation(self, tier_received: int, exchange_id: int, episode: Episode) -> None:
+        """Decide whether to answer fire, and at which tier; the answer comes after a delay. A local
+        episode wears out (``retaliation.episode_fatigue`` per exchange in it); an offensive does not."""
         m = self.model
         r, draws = m.retaliation_params, m.draws
         g, pressure, interposition = self.grievance(), m.pressure(), m.sector_interposition[self.sector]
+        if episode.kind == "offensive":
+            fatigue = 1.0
+        else:
+            fatigue = rules.episode_fatigue_factor(r.episode_fatigue, episode.exchanges)
         p = (
             rules.retaliation_probability(
                 r.propensity, g, r.grievance_slope, tier_received, r.tier_slope, pressure, interposition
@@ -139,6 +130,18 @@ class BorderPosition(mesa.Agent):
         up, down = rules.escalation_probabilities(e.p_up, e.p_down, g, e.grievance_gain, pressure)
         tier = rules.escalation_tier(tier_received, up, down, u / p)  # u / p: uniform again, given an answer
         self._plan_fire(tier, exchange_id, "retaliation", draws.exponential(r.delay_mean_hours))
+
+    def spill_over(self, tier: int, exchange_id: int) -> None:
+        """This position's fire of ``tier`` may set off its neighbours, each independently: one draw per
+        neighbour that joins (the gaps between joins are geometric)."""
+        prob = self.model.spillover_by_tier[tier]
+        if prob <= 0.0:
+            return
+        neighbours, uniform = self.neighbours, self.model.draws.uniform
+        i = rules.failures_before_success(prob, uniform())
+        while i < len(neighbours):
+            neighbours[i].join_fight(tier, exchange_id)
+            i += 1 + rules.failures_before_success(prob, uniform())
 
     def join_fight(self, tier: int, exchange_id: int) -> None:
         """Tension spills over from the neighbouring sector: open fire there too, after a delay."""
@@ -245,237 +248,3 @@ class Command(mesa.Agent):
         if self.is_attacking() and self.model.draws.uniform() < lever:
             self.attacking_until = self.model.now
             self.model.log_action(self.label, "truce accepted")
-
-
-class ThirdParty(mesa.Agent):
-    """An outside party to the ceasefire: it acts on the sides only through these hooks, which the model
-    combines over every third party (``model.third_parties``, in creation order).
-
-    Effects, each a fraction in [0, 1]; the model combines several parties' as independent chances,
-    1 - prod(1 - x), like mediation pressure:
-
-    - ``deterrence(sector)`` lowers unprovoked fire there (and, averaged over the border, offensives);
-    - ``interposition(sector)`` lowers the probability of answering fire there;
-    - ``verification(sector)``: probability of establishing who opened an episode there, or None when
-      this party does not watch the sector (then nothing is drawn);
-    - ``pressure_lever()``: pressure on both sides now (mediation, :func:`sim.model.rules.mediation_pressure`).
-
-    The model caches the per-sector effects: a party whose coverage changes (a contingent deploys or
-    withdraws) calls ``model.coverage_changed()``. ``pressure_lever`` is read once per model time. A party
-    whose pressure lasts a known time defines ``pressure_held()`` instead, read only when that time is up
-    or after it calls ``model.pressure_changed()`` (it pressed again): the hot path's cheaper way, and a
-    tighter bound for unprovoked fire (:class:`Mediator` does).
-
-    Reactions (called in creation order): ``on_casualties()`` after an exchange with casualties,
-    ``on_top_tier()`` after fire at the top of the ladder, ``recall_casualties(hours)`` for casualties
-    in the record before a later forecast origin.
-
-    ``from_params(model)`` creates a class's agents from ``model.params`` (and schedules what they do at
-    set dates); ``label`` names the agent in the action log, ``kind`` groups its rows in the timeline,
-    ``actions`` lists what it logs (unique to its kind: the timeline tells kinds apart by them).
-    """
-
-    kind = "third party"
-    actions: tuple[str, ...] = ()
-    label = "third party"
-
-    @classmethod
-    def from_params(cls, model: CeasefireModel) -> list[ThirdParty]:
-        """This class's agents for ``model.params`` (none by default)."""
-        return []
-
-    def deterrence(self, sector: str) -> float:
-        """Fraction of unprovoked fire in ``sector`` this party prevents now."""
-        return 0.0
-
-    def interposition(self, sector: str) -> float:
-        """Fraction of answers to fire in ``sector`` this party prevents now."""
-        return 0.0
-
-    def verification(self, sector: str) -> float | None:
-        """Probability this party establishes who opened an episode in ``sector``; None: not watching it."""
-        return None
-
-    def pressure_lever(self) -> float:
-        """This party's mediation pressure on both sides now (0: none)."""
-        return 0.0
-
-    def pressure_held(self) -> tuple[float, float]:
-        """(lever, hours): this party's pressure now (as ``pressure_lever``) and the hour until which it
-        stays at least that unless the party calls ``model.pressure_changed()``; (0, inf) while it does
-        not press. Define it instead of ``pressure_lever``, or leave both neutral."""
-        return 0.0, float("inf")
-
-    def on_casualties(self) -> None:
-        """An exchange of fire with casualties just happened."""
-
-    def on_top_tier(self) -> None:
-        """Fire just reached the top of the weapon ladder."""
-
-    def recall_casualties(self, hours: float) -> None:
-        """Casualties at ``hours``, before the forecast's origin (from the record)."""
-
-
-class ObserverMission(ThirdParty):
-    """A peacekeeping or observer contingent covering some border sectors: ``observer`` and each of
-    ``missions`` (:class:`sim.model.params.ObserverParams`) with strength > 0.
-
-    While deployed it deters unprovoked fire, interposes against retaliation and verifies who
-    fired first in the sectors it covers; each effect saturates with strength (personnel).
-    """
-
-    kind = "peacekeeper"
-    actions = ("deploy", "withdraw")
-
-    def __init__(self, model: CeasefireModel, params: ObserverParams, sectors: tuple[str, ...]):
-        super().__init__(model)
-        self.label = params.name
-        self.strength = params.strength
-        self.sectors = frozenset(sectors)
-        self.deployed = False
-        effect = rules.coverage_effect(params.strength, params.strength_scale)
-        self.full_deterrence = params.max_deterrence * effect
-        self.full_interposition = params.max_interposition * effect
-        self.full_verification = params.max_verification * effect
-
-    @classmethod
-    def from_params(cls, model: CeasefireModel) -> list[ObserverMission]:
-        """One contingent per ``observer`` and ``missions`` entry with strength > 0, deployed and
-        withdrawn on its days."""
-        out = []
-        for o in (model.params.observer, *model.params.missions):
-            if o.strength <= 0.0:
-                continue
-            pk = cls(model, o, tuple(o.sectors) or model.border.sector_ids)
-            model.schedule(pk.deploy, o.deploy_day * HOURS_PER_DAY)
-            if o.withdraw_day >= 0:
-                model.schedule(pk.withdraw, o.withdraw_day * HOURS_PER_DAY)
-            out.append(pk)
-        return out
-
-    def covers(self, sector: str) -> bool:
-        """Deployed, and ``sector`` is one of this contingent's."""
-        return self.deployed and sector in self.sectors
-
-    def deterrence(self, sector: str) -> float:
-        """``max_deterrence`` x effect where it covers, else 0."""
-        return self.full_deterrence if self.covers(sector) else 0.0
-
-    def interposition(self, sector: str) -> float:
-        """``max_interposition`` x effect where it covers, else 0."""
-        return self.full_interposition if self.covers(sector) else 0.0
-
-    def verification(self, sector: str) -> float | None:
-        """``max_verification`` x effect where it covers, else None."""
-        return self.full_verification if self.covers(sector) else None
-
-    def deploy(self) -> None:
-        """The contingent takes up its sectors: its effects apply from now."""
-        self.deployed = True
-        self.model.log_action(self.label, "deploy")
-        self.model.coverage_changed()
-
-    def withdraw(self) -> None:
-        """The contingent leaves: its effects stop from now."""
-        self.deployed = False
-        self.model.log_action(self.label, "withdraw")
-        self.model.coverage_changed()
-
-
-class Mediator(ThirdParty):
-    """A third party (Russia, the CSTO, the EU, the US) with leverage and a reaction delay.
-
-    It reacts to exchanges with casualties by applying pressure after its delay; pressure lowers
-    unprovoked fire, retaliation and escalation for ``pressure_duration_days``. It also holds the
-    talks scheduled in the record; the one with the largest lever (the lead) brokers a truce after fire
-    reaches the top of the ladder.
-    """
-
-    kind = "mediator"
-    actions = ("ceasefire", "pressure", "talks", "truce")
-
-    def __init__(self, model: CeasefireModel, name: str, leverage: float, delay_hours: float):
-        super().__init__(model)
-        self.name = self.label = name
-        self.lever = min(1.0, model.params.mediation.intensity * leverage)
-        self.delay_hours = delay_hours
-        self.active_until = -1.0  # hours: pressure applies while model.time < active_until
-        self.leads_truce = False  # the lead brokers truces (levers are fixed for a run)
-        self._reacting = None
-        self._brokering = None
-
-    @classmethod
-    def from_params(cls, model: CeasefireModel) -> list[Mediator]:
-        """The mediators of ``mediation.mediators``; the first with the largest lever > 0 leads truces."""
-        out = [cls(model, m.name, m.leverage, m.delay_hours) for m in model.params.mediation.mediators]
-        pressing = [m for m in out if m.lever > 0.0]
-        if pressing:
-            max(pressing, key=lambda m: m.lever).leads_truce = True
-        return out
-
-    def is_pressing(self) -> bool:
-        """Whether this mediator's pressure applies now."""
-        return self.model.now < self.active_until
-
-    def pressure_lever(self) -> float:
-        """The lever while this mediator presses, else 0."""
-        return self.lever if self.model.now < self.active_until else 0.0
-
-    def pressure_held(self) -> tuple[float, float]:
-        """The lever until the pressure lapses (it only lasts longer if the mediator presses again)."""
-        return (self.lever, self.active_until) if self.model.now < self.active_until else (0.0, float("inf"))
-
-    def on_casualties(self) -> None:
-        """An exchange with casualties happened: press the sides after this mediator's delay."""
-        if self.lever > 0.0 and self._reacting is None:
-            self._reacting = self.model.schedule(self.apply_pressure, self.model.now + self.delay_hours)
-
-    def on_top_tier(self) -> None:
-        """Fire reached the top of the ladder: the lead pushes for a truce."""
-        if self.leads_truce:
-            self.push_for_truce()
-
-    def recall_casualties(self, hours: float) -> None:
-        """Casualties at ``hours`` before the forecast origin (the record): the pressure this mediator
-        would have applied after its delay is in force for its usual duration."""
-        if self.lever > 0.0:
-            duration = self.model.params.mediation.pressure_duration_days * HOURS_PER_DAY
-            self.active_until = max(self.active_until, hours + self.delay_hours + duration)
-            self.model.pressure_changed()
-
-    def apply_pressure(self) -> None:
-        """Its reaction to casualties arrives after its delay: press the sides."""
-        self._reacting = None
-        self.press("pressure")
-
-    def hold_talks(self) -> None:
-        """Scheduled talks or a visit from the record."""
-        self.press("talks")
-
-    def press(self, action: str) -> None:
-        """Press the sides for ``mediation.pressure_duration_days`` from now, and log ``action``."""
-        if self.lever <= 0.0 or self.model.collapsed:
-            return
-        duration = self.model.params.mediation.pressure_duration_days * HOURS_PER_DAY
-        self.active_until = max(self.active_until, self.model.now + duration)
-        self.model.pressure_changed()
-        self.model.log_action(self.name, action)
-
-    def push_for_truce(self) -> None:
-        """Fire reached the top of the ladder: broker a truce after the lead delay."""
-        if self.lever > 0.0 and self._brokering is None:
-            self._brokering = self.model.schedule(
-                self.broker_truce, self.model.now + self.model.params.mediation.truce_lead_delay_hours
-            )
-
-    def broker_truce(self) -> None:
-        """Restore the ceasefire: positions stand down (each with probability = leverage) and pressure applies."""
-        self._brokering = None
-        if self.model.collapsed:
-            return
-        for position in self.model.positions:
-            if self.model.draws.uniform() < self.lever:
-                position.stand_down()
-        for command in self.model.commands:
-            command.accept_truce(self.lever)
-        self.press("truce")

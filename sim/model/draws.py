@@ -1,11 +1,10 @@
 """The model's random draws: uniforms taken from its generator in blocks, and what the event loop derives
 from them (exponential delays, Poisson casualties by inversion).
 
-A scalar draw from a numpy ``Generator`` costs about 0.3 µs, most of it the call into numpy; a run of the
-baseline makes some 700 of them. Drawing 64 uniforms at a time and handing them out one by one costs
-about 0.06 µs each (issue 13; ``docs/performance.md``). Every value still comes from the model's
-``rng`` (seeded by the run's ``SeedSequence``), in an order fixed by the events, so the same seed gives the
-same run. Anything a user adds may keep drawing from ``model.rng``: that interleaves with the blocks
+Uniforms are drawn ``BLOCK`` at a time because a scalar draw from a numpy ``Generator`` is mostly the
+call into numpy (docs/performance.md). Every value still comes from the model's ``rng`` (seeded by the
+run's ``SeedSequence``), in an order fixed by the events, so the same seed gives the same run. Anything a
+user adds may keep drawing from ``model.rng``: that interleaves with the blocks
 deterministically too.
 """
 
@@ -17,7 +16,7 @@ import math
 
 import numpy as np
 
-BLOCK = 64  # uniforms drawn at a time: a run of the baseline uses ~700; a short calibration run ~20-100
+BLOCK = 64  # uniforms drawn at a time
 POISSON_TAIL = 1e-17  # a table stops once the probability left beyond it is smaller than this
 LARGE_MEAN = 500.0  # above this (~3000 killed per exchange: far outside any prior) numpy draws the count
 

@@ -3,10 +3,9 @@ point of the total falls in.
 
 Items are grouped in blocks of :data:`BLOCK` (the leaves); each block's sum and the total are recomputed
 by the C-level ``sum`` of at most ``BLOCK`` and ``n / BLOCK`` numbers, never updated by differences, so
-rounding errors do not build up however often rates change. Setting a rate costs two short C loops,
-finding an item two short Python loops. For a border of up to ~100 sectors (200 positions, 13 blocks)
-both stay within a few hundred nanoseconds of a 10-position border, where a deeper binary tree of Python
-nodes would cost more at every size measured (docs/performance.md).
+rounding errors do not build up however often rates change. Setting a rate is two short C loops, finding
+an item two short Python loops: flat enough for the borders the model runs on (docs/performance.md
+compares it with a binary tree).
 """
 
 from __future__ import annotations

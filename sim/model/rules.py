@@ -13,13 +13,6 @@ from sim.model.params import TOP_TIER
 HOURS_PER_DAY = 24.0
 
 
-def decayed(grievance: float, elapsed_hours: float, half_life_days: float) -> float:
-    """Grievance after ``elapsed_hours`` of exponential decay with the given half-life."""
-    if elapsed_hours <= 0.0:
-        return grievance
-    return grievance * 0.5 ** (elapsed_hours / (half_life_days * HOURS_PER_DAY))
-
-
 def unprovoked_rate_per_hour(
     base_rate_per_day: float, grievance: float, grievance_gain: float, pressure: float, deterrence: float
 ) -> float:

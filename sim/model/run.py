@@ -20,7 +20,8 @@ import numpy as np
 
 from sim.common.files import write_atomic
 from sim.model.border import Border, FireReceived
-from sim.model.model import INCIDENT_FIELDS, CeasefireModel, Incident
+from sim.model.incidents import INCIDENT_FIELDS, Incident
+from sim.model.model import CeasefireModel
 from sim.model.params import SIDES, CollapseParams, ModelParams, ParameterError, validate
 from sim.model.rules import HOURS_PER_DAY
 from sim.record.patterns import Episode
@@ -93,9 +94,9 @@ def collector_paused():
     """Pause Python's cyclic garbage collector while a run builds and runs its model, then restore it.
 
     A run creates no cyclic garbage while it runs (its agents and the model refer to each other, but all
-    of them live until the run ends), yet its allocations trigger the collector's young-generation passes
-    over them: 5-8% of a run's time (docs/performance.md). Whatever the run leaves is collected as usual
-    afterwards. Only the state this call found is restored, so nested or concurrent runs are safe."""
+    of them live until the run ends), yet its allocations would trigger the collector's young-generation
+    passes over them (docs/performance.md). Whatever the run leaves is collected as usual afterwards. Only
+    the state this call found is restored, so nested or concurrent runs are safe."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -134,23 +135,11 @@ def simulate(
     ss = seed_sequence(seed)
     origin = origin or Origin()
     with collector_paused():
-        model = CeasefireModel(
-            params,
-            border,
-            horizon_days,
-            rng=np.random.default_rng(ss),
-            origin_hours=origin.hours,
-            history=origin.history,
-        )
+        rng = np.random.default_rng(ss)
+        model = CeasefireModel(params, border, horizon_days, rng, origin_hours=origin.hours, history=origin.history)
         model.run()
-    return RunResult(
-        summarize(model, ss, scenario, horizon_days, drawn),
-        model.incidents,
-        model.episodes,
-        model.actions,
-        border,
-        model.n_events,
-    )
+    summary = summarize(model, ss, scenario, horizon_days, drawn)
+    return RunResult(summary, model.incidents, model.episodes, model.actions, border, model.n_events)
 
 
 @dataclass(frozen=True)

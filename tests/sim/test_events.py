@@ -1,4 +1,4 @@
-"""The model's own event list keeps Mesa's API and order, and the hot path's written-out rules equal the rules."""
+"""The model's own event list keeps Mesa's API and order; grievance decays and pressure combines as the rules say."""
 
 from __future__ import annotations
 
@@ -96,14 +96,23 @@ def test_observers_of_model_time_are_notified(border):
     assert watcher.seen == [2.5, 4.0]
 
 
-def test_written_out_rules_equal_the_rules(border):
-    """grievance() and pressure() compute what rules.decayed and rules.mediation_pressure compute."""
+def test_grievance_halves_every_half_life(border):
+    p = ModelParams()
+    m = CeasefireModel(p, border, 30.0, rng=np.random.default_rng(3))
+    position = m.positions[0]
+    g0 = position.grievance()
+    half_life = p.grievance.half_life_days * 24.0
+    assert position.grievance(half_life) == pytest.approx(g0 / 2, rel=1e-15)
+    assert position.grievance(-1.0) == g0  # no decay backwards
+    values = [position.grievance(h) for h in (0.0, 1.0, 10.0, 100.0, 1000.0)]
+    assert values == sorted(values, reverse=True)
+
+
+def test_pressure_combines_the_levers_as_the_rule_does(border):
+    """pressure() computes what rules.mediation_pressure computes, and lapses with the mediators' pressure."""
     p = ModelParams()
     m = CeasefireModel(p, border, 30.0, rng=np.random.default_rng(3))
     m.run_until(200.0)
-    for position in m.positions:
-        expected = rules.decayed(position._grievance, m.now - position._grievance_at, p.grievance.half_life_days)
-        assert position.grievance() == expected
     for mediator in m.third_parties:
         if hasattr(mediator, "active_until"):
             mediator.active_until = m.now + 10.0
@@ -112,3 +121,12 @@ def test_written_out_rules_equal_the_rules(border):
     assert len(levers) == 4 and m.pressure() == pytest.approx(rules.mediation_pressure(levers), rel=1e-15)
     m.now += 11.0  # every mediator's pressure has lapsed
     assert m.pressure() == 0.0
+
+
+def test_every_agent_is_in_mesa_s_registry(border):
+    from sim.model.agents import BorderPosition, Command
+
+    m = CeasefireModel(ModelParams(), border, 30.0, rng=np.random.default_rng(3))
+    assert list(m.agents_by_type[BorderPosition]) == m.positions
+    assert list(m.agents_by_type[Command]) == m.commands
+    assert len(m.agents) == len(m.positions) + len(m.commands) + len(m.third_parties)

@@ -212,8 +212,10 @@ def test_forecast_from_the_record_state(border):
     """From the end of 28 Sept: no fire of the model's own before the origin, grievances from the record."""
     from sim.model.border import fire_received
     from sim.model.model import CeasefireModel
-    from sim.model.rules import decayed
     from sim.record.loader import load_record
+
+    def decayed(grievance, hours, half_life_days):
+        return grievance * 0.5 ** (hours / (half_life_days * 24.0))
 
     record = load_record()
     history = fire_received(record.events, border.ceasefire, border.sector_ids, 340.0)

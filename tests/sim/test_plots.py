@@ -7,7 +7,7 @@ import pytest
 from matplotlib.colors import to_rgb
 
 from sim.experiment.config import load_border
-from sim.model.model import Incident
+from sim.model.incidents import Incident
 from sim.model.params import SIDES, TIERS
 from sim.model.run import RunResult, RunSummary
 from sim.model.timeline import SIDE_COLOURS, SIDE_MARKERS, TIER_COLOURS, collapse_info, timeline_data, timeline_png

@@ -12,13 +12,6 @@ GRIEVANCE = [0.0, 0.1, 0.5, 1.0, 3.0, 10.0, 100.0]
 PRESSURE = [0.0, 0.2, 0.5, 0.9, 1.0]
 
 
-def test_decay_halves_after_one_half_life():
-    assert rules.decayed(8.0, 5 * 24.0, 5.0) == pytest.approx(4.0)
-    assert rules.decayed(8.0, 0.0, 5.0) == 8.0
-    values = [rules.decayed(8.0, h, 5.0) for h in (0, 1, 10, 100, 1000)]
-    assert values == sorted(values, reverse=True)
-
-
 def test_unprovoked_rate_rises_with_grievance_and_falls_with_pressure_and_deterrence():
     by_g = [rules.unprovoked_rate_per_hour(0.012, g, 0.3, 0.0, 0.0) for g in GRIEVANCE]
     assert by_g == sorted(by_g) and by_g[0] == pytest.approx(0.012 / 24)

@@ -3,7 +3,7 @@
 import csv
 import json
 
-from sim.model.model import INCIDENT_FIELDS
+from sim.model.incidents import INCIDENT_FIELDS
 from sim.model.params import ModelParams
 from sim.model.run import simulate, write_run
 
