@@ -65,6 +65,7 @@ def recoveries(tmp_path_factory, border):
     return out
 
 
+@pytest.mark.slow  # `make test-all`: eight small calibrations, or one at the committed size
 def test_parameter_recovery_covers_the_truth(recoveries):
     """The true value of each parameter the record informs lies in its 90% credible interval in at least 5 of
     the 8 synthetic records. Were the intervals exact, a record would miss with probability 0.1, and the test
@@ -75,6 +76,7 @@ def test_parameter_recovery_covers_the_truth(recoveries):
         assert sum(covered) >= 5, f"{name}: the truth {TRUTH[name]} is inside 90% intervals in {sum(covered)} of 8"
 
 
+@pytest.mark.slow  # `make test-all`: eight small calibrations, or one at the committed size
 def test_parameter_recovery_informs_most_records(recoveries):
     """Most synthetic records inform some parameter: at least 5 of 8. At the time of writing all 8 did; were a
     record to inform one with probability 0.9, the test would fail with probability P(Bin(8, 0.9) <= 4) = 0.5%."""
@@ -100,6 +102,7 @@ def _mass_below(post: Posterior, name: str, x: float) -> float:
     return float(post.weights[post.column(name) <= x].sum())
 
 
+@pytest.mark.slow  # `make test-all`: eight small calibrations, or one at the committed size
 def test_the_committed_posterior_is_what_the_model_implies(tmp_path, observed, border):
     """The committed settings rerun with another seed agree with the committed posterior: each committed
     median and 90% bound has about the same probability below it in the rerun's posterior. The Monte Carlo
