@@ -5,10 +5,22 @@ import os
 import threading
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sim.model.border import Border
 
 os.environ["CEASEFIRE_CHECK_RATES"] = "1"  # read by every model built from now on, here and in subprocesses
+
+FUZZ_SCALE = 10 if os.environ.get("CEASEFIRE_FUZZ") else 1
+"""How many more generated inputs each fuzz test draws under ``make fuzz`` than under ``make test``."""
+
+# The fuzz tests (marked ``fuzz``, sized by FUZZ_SCALE): under ``make test`` the same
+# inputs every run (derandomized, no example database written into the checkout); under ``make fuzz`` ten times
+# as many, new ones each run, failures kept in .hypothesis/ to be replayed first next time.
+_common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("test", derandomize=True, database=None, **_common)
+settings.register_profile("fuzz", **_common)
+settings.load_profile("fuzz" if FUZZ_SCALE > 1 else "test")
 
 
 def pytest_collection_finish(session):
