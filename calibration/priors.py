@@ -130,6 +130,47 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
         "record: both ministries blamed the other in 2 of 2 incidents",
     ),
     FreeParameter(
+        "offensive.rate_per_year",
+        0.02,
+        2.0,
+        "log",
+        "offensives per year per side",
+        "public reporting: three war-scale offensives in 6.5 years (0.23 per side); the history adds limited "
+        "ones (Nov 2021); from one in fifty years to two a year per side",
+    ),
+    FreeParameter(
+        "offensive.scale",
+        0.0,
+        1.0,
+        "linear",
+        "probability that each further sector joins an offensive",
+        "history: Nov 2021 hit two directions, Sept 2022 four per side; from one sector to all of them",
+    ),
+    FreeParameter(
+        "spillover.prob_top_tier",
+        0.0,
+        0.6,
+        "linear",
+        "probability per adjacent sector per exchange at the top tier",
+        "history: flare-ups stayed in one or two sectors; Sept 2022 spread over four directions per side",
+    ),
+    FreeParameter(
+        "mediation.truce_lead_delay_hours",
+        2.0,
+        72.0,
+        "log",
+        "hours",
+        "history: Russia brokered a truce ~8 h into the Nov 2021 fighting; the Sept 2022 ceasefire took ~40 h",
+    ),
+    FreeParameter(
+        "mediation.weakened_standing",
+        0.0,
+        1.0,
+        "linear",
+        "fraction of its leverage a weakened mediator keeps",
+        "history record: Russia at war in Ukraine from 24 Feb 2022; from no leverage left to none lost",
+    ),
+    FreeParameter(
         "grievance.half_life_days",
         1.0,
         30.0,
@@ -166,9 +207,10 @@ def prior_text(p: FreeParameter) -> str:
 
 def odd_table() -> str:
     """docs/ODD.md's parameter table, the free parameters of the calibration marked with their priors."""
-    from sim.model.params import markdown_table
+    from sim.model.params import rows
+    from sim.model.schema import markdown_table
 
-    return markdown_table({p.name: prior_text(p) for p in FREE_PARAMETERS})
+    return markdown_table(rows(), {p.name: prior_text(p) for p in FREE_PARAMETERS})
 
 
 if __name__ == "__main__":  # python -m calibration.priors > the table in docs/ODD.md

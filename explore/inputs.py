@@ -67,20 +67,6 @@ class Input:
         return f"{value:.3g}"
 
 
-OFFENSIVES = Input(
-    "offensive.rate_per_year",
-    UNCERTAINTY,
-    0.06,
-    0.6,
-    "log",
-    "offensives per year per side",
-    "public reporting: three war-scale offensives on this line in 6.5 years (2016, 2020, 2022); the exact "
-    "90% Poisson interval for 3 events, 0.82-7.75, is 0.13-1.19 a year for the pair, 0.06-0.6 per side. "
-    "Not identified by the 14-day record, so not calibrated; deliberate offensives are how most simulated "
-    "ceasefires break",
-    "catalogue",
-)
-
 LEVERS = (
     Input(
         "observer.strength",
@@ -138,8 +124,8 @@ LEVERS = (
     ),
 )
 
-DEFAULT_INPUTS = (*(p.name for p in FREE_PARAMETERS), OFFENSIVES.name, *(p.name for p in LEVERS))
-"""The inputs of the default exploration: 12 uncertainties and 5 levers."""
+DEFAULT_INPUTS = (*(p.name for p in FREE_PARAMETERS), *(p.name for p in LEVERS))
+"""The inputs of the default exploration: the free parameters (the rate of offensives among them) and 5 levers."""
 
 
 # --- ranges -------------------------------------------------------------------------------------------
@@ -196,10 +182,10 @@ def coverage_order(record: Any) -> tuple[str, ...]:
 
 
 def catalogue(free: Mapping[str, Input], n_sectors: int) -> dict[str, Input]:
-    """Every input with a range of its own, by name: the free parameters (``free``), the rate of
-    offensives and the levers (``observer.sectors`` up to ``n_sectors``)."""
+    """Every input with a range of its own, by name: the free parameters (``free``, the rate of
+    offensives among them) and the levers (``observer.sectors`` up to ``n_sectors``)."""
     levers = [dataclasses.replace(p, hi=n_sectors) if p.name == SECTORS_COVERED else p for p in LEVERS]
-    return {**free, OFFENSIVES.name: OFFENSIVES, **{p.name: p for p in levers}}
+    return {**free, **{p.name: p for p in levers}}
 
 
 def role_of(name: str) -> str:

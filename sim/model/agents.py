@@ -109,11 +109,12 @@ class BorderPosition(mesa.Agent):
 
     def consider_retaliation(self, tier_received: int, exchange_id: int, episode: Episode) -> None:
         """Decide whether to answer fire, and at which tier; the answer comes after a delay. A local
-        episode wears out (``retaliation.episode_fatigue`` per exchange in it); an offensive does not."""
+        episode wears out (``retaliation.episode_fatigue`` per exchange in it); an offensive's does not
+        while the offensive is under way, and wears out like any other once it has ended."""
         m = self.model
         r, draws = m.retaliation_params, m.draws
         g, pressure, interposition = self.grievance(), m.pressure(), m.sector_interposition[self.sector]
-        if episode.kind == "offensive":
+        if episode.kind == "offensive" and m.command_of(episode.initiator).is_attacking():
             fatigue = 1.0
         else:
             fatigue = rules.episode_fatigue_factor(r.episode_fatigue, episode.exchanges)
@@ -172,11 +173,13 @@ class BorderPosition(mesa.Agent):
 
 
 class Command(mesa.Agent):
-    """One side's political and military leadership: it may decide to resume war (Fortna's deliberate
+    """One side's political and military leadership: it may decide to attack (Fortna's deliberate
     breakdown), apart from the spirals its positions are drawn into.
 
     The decision is a Poisson process whose rate falls with mediation pressure and with the share of
-    the border under observers (sampled by thinning against the unpressured, unobserved rate).
+    the border under observers (sampled by thinning against the unpressured, unobserved rate). An
+    offensive's front is drawn with it: a limited offensive on a stretch of the border, which a brokered
+    truce may stop, or one along all of it, which reaches war scale (``offensive.scale``).
     """
 
     kind = "command"  # its rows in the timeline
@@ -189,6 +192,7 @@ class Command(mesa.Agent):
         self._next = None
         self.attacking_until = -1.0  # hours: the offensive under way ends then
         self._barrages: dict = {}  # position -> id of its last barrage in this offensive
+        self._front: list[BorderPosition] = []  # the positions the offensive under way attacks from
 
     def rate_bound(self) -> float:
         """The decision rate with no pressure and no observers (1/hour): bounds the rate at any time."""
@@ -218,26 +222,49 @@ class Command(mesa.Agent):
             self.launch_offensive()
         self.plan()
 
-    def launch_offensive(self) -> None:
-        """Every position of this side fires at the top tier, again every barrage interval, for up to
-        ``offensive.max_days`` or until the command accepts a brokered truce."""
+    def launch_offensive(self, full_breadth: bool = False) -> None:
+        """The positions of the offensive's front (:meth:`choose_front`; every one with ``full_breadth``) fire
+        at the top tier, again every barrage interval, until the command accepts a brokered truce or for at
+        most ``offensive.max_days`` times the front's share of the border's sectors: a limited offensive
+        seeks a limited gain, and ends sooner."""
         m = self.model
         m.log_action(self.label, "offensive")
         m.note_offensive()
-        self.attacking_until = m.now + m.params.offensive.max_days * HOURS_PER_DAY
+        every = m.positions_of(self.side)
+        self._front = every if full_breadth else self.choose_front()
+        share = len(self._front) / len(every)
+        self.attacking_until = m.now + m.params.offensive.max_days * HOURS_PER_DAY * share
         self._barrages = {}
         self.barrage()
+
+    def choose_front(self) -> list[BorderPosition]:
+        """Where an offensive attacks: a stretch of 1 + Binomial(n - 1, ``offensive.scale``) adjacent sectors
+        around a sector drawn at random, n the side's sectors (breadth first along the border's adjacency;
+        a stretch ends where its chain of sectors does). At scale 1, every sector, and nothing is drawn."""
+        m = self.model
+        positions = m.positions_of(self.side)
+        scale = m.params.offensive.scale
+        if scale >= 1.0:
+            return positions
+        size = 1 + rules.binomial_quantile(len(positions) - 1, scale, m.draws.uniform())
+        by_sector = {p.sector: p for p in positions}
+        front = [positions[min(int(m.draws.uniform() * len(positions)), len(positions) - 1)]]
+        for position in front:  # grows while it is read: breadth first
+            for sector in m.border.adjacency[position.sector]:
+                if len(front) < size and by_sector[sector] not in front:
+                    front.append(by_sector[sector])
+        return front
 
     def is_attacking(self) -> bool:
         """Whether an offensive of this command is under way now."""
         return self.model.now < self.attacking_until
 
     def barrage(self) -> None:
-        """One barrage from every position of this side; the next one after the interval."""
+        """One barrage from every position of the front; the next one after the interval."""
         m = self.model
         if m.collapsed or not self.is_attacking():
             return
-        for position in m.positions_of(self.side):
+        for position in self._front:
             if m.collapsed:
                 return
             self._barrages[position] = position.attack(self._barrages.get(position, -1))

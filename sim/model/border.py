@@ -22,6 +22,17 @@ class ScheduledTalk:
 
 
 @dataclass(frozen=True)
+class Regime:
+    """Who mediates from ``hours`` on (since the ceasefire), from the record's ``regimes``: the mediators
+    present (the others have no role) and those it marks as weakened (keeping
+    ``mediation.weakened_standing`` of their leverage)."""
+
+    hours: float
+    mediators: tuple[str, ...]
+    weakened: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FireReceived:
     """Fire a side's position took in one sector before a forecast starts (from the record)."""
 
@@ -77,6 +88,7 @@ class Border:
     talks: tuple[ScheduledTalk, ...]
     lead_mediator: str  # the ceasefire's broker
     ceasefire: datetime
+    regimes: tuple[Regime, ...] = ()  # in time order; none: every mediator of the parameters at full standing
 
     @classmethod
     def from_record(cls, record: Record, ceasefire_source: str = CEASEFIRE_SOURCE) -> Border:

@@ -9,13 +9,14 @@ Where the rest lives: the event loop in :mod:`sim.model.events`, unprovoked fire
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 
 import numpy as np
 
 from sim.model import rules
 from sim.model.agents import BorderPosition, Command
-from sim.model.border import Border, FireReceived
+from sim.model.border import Border, FireReceived, Regime
 from sim.model.draws import Draws, poisson_table
 from sim.model.events import EventModel
 from sim.model.incidents import IncidentLog
@@ -119,7 +120,7 @@ class CeasefireModel(EventModel):
         if start == "war":
             self.unprovoked.rebound()
             for command in self.commands:
-                command.launch_offensive()
+                command.launch_offensive(full_breadth=True)
             return
         self._schedule_record_events()
         self._remember(history)
@@ -131,6 +132,11 @@ class CeasefireModel(EventModel):
     def _schedule_record_events(self) -> None:
         """The ceasefire's broker presses from hour 0; talks in the record are held on their dates."""
         by_name = {m.name: m for m in self.third_parties if isinstance(m, Mediator)}
+        for regime in self.border.regimes:
+            if regime.hours <= 0.0:
+                self.change_regime(regime)
+            elif regime.hours < self.horizon_hours:
+                self.schedule(functools.partial(self.change_regime, regime), regime.hours)
         lead = by_name.get(self.border.lead_mediator)
         if lead is not None:
             lead.press("ceasefire")
@@ -146,6 +152,15 @@ class CeasefireModel(EventModel):
             if fire.killed + fire.wounded > 0:
                 for party in self.third_parties:
                     party.recall_casualties(fire.hours)
+
+    def change_regime(self, regime: Regime) -> None:
+        """A regime of the record begins: each mediator takes its standing in it, the lead of truces is
+        chosen again, and the pressure (which may fall) is read afresh."""
+        mediators = [m for m in self.third_parties if isinstance(m, Mediator)]
+        for mediator in mediators:
+            mediator.take_standing(regime)
+        Mediator.choose_lead(mediators)
+        self.rate_rose()
 
     def open_forecast(self) -> None:
         """The model's own fire starts: unprovoked fire and each command's deliberations."""
@@ -173,6 +188,10 @@ class CeasefireModel(EventModel):
     def verified(self, sector: str) -> bool:
         """Do the third parties watching ``sector`` establish who opened fire there (one draw, if watched)?"""
         return self.parties.verified(sector, self.draws)
+
+    def command_of(self, side: str) -> Command:
+        """This side's command."""
+        return self.commands[SIDES.index(side)]
 
     def positions_of(self, side: str) -> list[BorderPosition]:
         """This side's positions, north to south."""

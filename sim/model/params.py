@@ -1,9 +1,8 @@
 """Every model parameter in one typed place: name, unit, default, allowed range and source.
 
-The dataclasses are the model's parameters *and* Hydra's structured configs (registered in
-:mod:`sim.experiment.config`). Each field is declared with :func:`sim.model.schema.param`: its unit, its
-source (an article in ``seeds/``, public reporting, the literature in REFERENCES, or a stated reasoning)
-and its allowed range, checked by :func:`validate`. ``docs/ODD.md`` carries the table (a test keeps it in step).
+The dataclasses are the model's parameters and Hydra's structured configs (:mod:`sim.experiment.config`), each field
+declared with :func:`sim.model.schema.param`: unit, source (``seeds/``, public reporting, REFERENCES' literature or a
+stated reasoning) and allowed range, checked by :func:`validate`; ``docs/ODD.md`` carries the table (a test checks it).
 """
 
 from __future__ import annotations
@@ -25,8 +24,6 @@ RETIRED_COLLAPSE_RULES = {
     "either": "it fired on three sectors at the top tier, far below war scale; use killed_window",
     "top_tier_sectors": "artillery in three sectors without war-scale losses is not war; use killed_and_sectors",
 }
-
-A_ART = "seeds: 000_f6d714250b8b91e2.txt, 003_2a932858fe7ccec7.txt"
 
 
 @dataclass
@@ -190,7 +187,7 @@ class SpilloverParams:
 class MediatorParams:
     """One mediator: leverage (share of escalation it can suppress), reaction delay and name."""
 
-    name: str = param("Russia", "-", A_ART)
+    name: str = param("Russia", "-", "seeds: 000_f6d714250b8b91e2.txt, 003_2a932858fe7ccec7.txt")
     leverage: float = param(0.5, "probability scale", "stated reasoning from the record", **FRACTION)
     delay_hours: float = param(12.0, "hours", "stated reasoning from the record", **POSITIVE)
 
@@ -232,6 +229,12 @@ class MediationParams:
         "public reporting: the 14 Sept ceasefire took about 40 h after the flare-up began; "
         "a first truce on 13 Sept failed within minutes",
         **POSITIVE,
+    )
+    weakened_standing: float = param(
+        1.0,
+        "fraction of its leverage a mediator keeps where the record's regime marks it weakened",
+        "history record: Russia at war in Ukraine from 24 Feb 2022; 1 = no effect (default)",
+        **FRACTION,
     )
     mediators: list[MediatorParams] = param_list(
         _default_mediators, "-", "; ".join(f"{k}: {v}" for k, v in MEDIATOR_SOURCES.items()), sources=MEDIATOR_SOURCES
@@ -303,11 +306,16 @@ class OffensiveParams:
     rate_per_year: float = param(
         0.23,
         "offensives per year per side",
-        "public reporting: three war-scale offensives on this line in "
-        "6.5 years (April 2016, Sept 2020, Sept 2022), ~0.46/year for the pair, split equally because each "
-        "side blames the other; lowered by mediation pressure and by observers' deterrence; not identified "
-        "by the 14-day record, so not calibrated",
+        "public reporting: three war-scale offensives in 6.5 years (Apr 2016, Sept 2020, Sept 2022), 0.46/year for the "
+        "pair, split equally; with scale < 1 limited ones too (Nov 2021); lowered by mediation pressure and deterrence",
         lo=0.0,
+    )
+    scale: float = param(
+        1.0,
+        "probability that each further sector joins an offensive",
+        "public reporting: two directions in Nov 2021, four per side in Sept 2022; an offensive attacks 1 + "
+        "Binomial(sectors - 1, scale) adjacent sectors; 1 = all of them (war scale)",
+        **FRACTION,
     )
     barrage_interval_hours: float = param(
         3.0,
@@ -387,9 +395,3 @@ class ModelParams:
 def rows(params: Any | None = None) -> list[tuple[str, str, str, str]]:
     """(name, default, unit, source) for every leaf parameter of ``params`` (default: the defaults)."""
     return schema.rows(ModelParams() if params is None else params)
-
-
-def markdown_table(calibrated: dict[str, str] | None = None) -> str:
-    """The parameter table of docs/ODD.md; ``calibrated`` maps the calibration's free parameters to
-    their prior (``python -m calibration.priors`` passes them: the model layer does not know them)."""
-    return schema.markdown_table(rows(), calibrated or {})

@@ -85,18 +85,23 @@ def escalation_tier(tier_received: int, up: float, down: float, u: float) -> int
 
 def opening_tier(escalation: float, u: float) -> int:
     """The tier unprovoked fire opens at, 1 .. TOP_TIER - 1, given a uniform draw ``u`` in [0, 1):
-    1 + Binomial(TOP_TIER - 2, ``escalation``) by its inverse distribution function."""
-    n = TOP_TIER - 2
-    if escalation >= 1.0:
-        return 1 + n
-    odds = escalation / (1.0 - escalation)
-    k, p_k = 0, (1.0 - escalation) ** n  # P(k = 0)
+    1 + Binomial(TOP_TIER - 2, ``escalation``)."""
+    return 1 + binomial_quantile(TOP_TIER - 2, escalation, u)
+
+
+def binomial_quantile(n: int, p: float, u: float) -> int:
+    """Binomial(``n``, ``p``) at a uniform draw ``u`` in [0, 1), by its inverse distribution function
+    (one draw whatever the outcome)."""
+    if p >= 1.0:
+        return n
+    odds = p / (1.0 - p)
+    k, p_k = 0, (1.0 - p) ** n  # P(k = 0)
     cumulative = p_k
     while u >= cumulative and k < n:
         p_k *= (n - k) / (k + 1) * odds
         k += 1
         cumulative += p_k
-    return 1 + k
+    return k
 
 
 def mean_killed(tier: int, killed_top_tier: float, tier_ratio: float) -> float:

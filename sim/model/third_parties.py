@@ -20,6 +20,7 @@ from sim.model.params import ObserverParams
 from sim.model.rules import HOURS_PER_DAY
 
 if TYPE_CHECKING:
+    from sim.model.border import Regime
     from sim.model.draws import Draws
     from sim.model.model import CeasefireModel
 
@@ -174,10 +175,11 @@ class Mediator(ThirdParty):
     def __init__(self, model: CeasefireModel, name: str, leverage: float, delay_hours: float):
         super().__init__(model)
         self.name = self.label = name
+        self.leverage = leverage
         self.lever = min(1.0, model.params.mediation.intensity * leverage)
         self.delay_hours = delay_hours
         self.active_until = -1.0  # hours: pressure applies while model.time < active_until
-        self.leads_truce = False  # the lead brokers truces (levers are fixed for a run)
+        self.leads_truce = False  # the lead brokers truces (levers change only with the regime)
         self._reacting = None
         self._brokering = None
 
@@ -185,10 +187,24 @@ class Mediator(ThirdParty):
     def from_params(cls, model: CeasefireModel) -> list[Mediator]:
         """The mediators of ``mediation.mediators``; the first with the largest lever > 0 leads truces."""
         out = [cls(model, m.name, m.leverage, m.delay_hours) for m in model.params.mediation.mediators]
-        pressing = [m for m in out if m.lever > 0.0]
-        if pressing:
-            max(pressing, key=lambda m: m.lever).leads_truce = True
+        cls.choose_lead(out)
         return out
+
+    @staticmethod
+    def choose_lead(mediators: list[Mediator]) -> None:
+        """The first mediator with the largest lever > 0 leads truces; the others do not."""
+        pressing = [m for m in mediators if m.lever > 0.0]
+        lead = max(pressing, key=lambda m: m.lever) if pressing else None
+        for m in mediators:
+            m.leads_truce = m is lead
+
+    def take_standing(self, regime: Regime) -> None:
+        """A regime begins: this mediator's lever is its leverage if the regime names it, that times
+        ``mediation.weakened_standing`` if the regime marks it weakened, 0 if it has no role."""
+        mediation = self.model.params.mediation
+        standing = mediation.weakened_standing if self.name in regime.weakened else 1.0
+        present = self.name in regime.mediators
+        self.lever = min(1.0, mediation.intensity * self.leverage * standing) if present else 0.0
 
     def is_pressing(self) -> bool:
         """Whether this mediator's pressure applies now."""
@@ -258,15 +274,7 @@ class Mediator(ThirdParty):
         self.press("truce")
 
 
-HOOKS = (
-    "deterrence",
-    "interposition",
-    "verification",
-    "pressure_lever",
-    "pressure_held",
-    "on_casualties",
-    "on_top_tier",
-)
+HOOKS = tuple("deterrence interposition verification pressure_lever pressure_held on_casualties on_top_tier".split())
 
 
 @functools.cache

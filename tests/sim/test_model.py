@@ -232,3 +232,61 @@ def test_forecast_from_the_record_state(border):
     assert model.pressure() > 0.0  # casualties on 28 Sept: the mediators are still pressing
     model.run()
     assert all(r.time_hours >= 340.0 for r in model.incidents)
+
+
+def offensives_only(scale: float) -> ModelParams:
+    """Frequent offensives, no unprovoked fire and no spillover: every exchange follows an offensive."""
+    p = ModelParams()
+    p.violations = dataclasses.replace(p.violations, base_rate_per_day=1e-9)
+    p.spillover = dataclasses.replace(p.spillover, prob_top_tier=0.0)
+    p.offensive = dataclasses.replace(p.offensive, rate_per_year=6.0, scale=scale)
+    p.collapse = dataclasses.replace(p.collapse, killed_threshold=1e9)
+    return p
+
+
+def fronts(result, params, n_sectors):
+    """(sectors of its barrages, hours from launch to its last barrage, its longest allowed) per offensive."""
+    out = []
+    launches = [(t, who.split()[-1]) for t, who, what in result.actions if what == "offensive"]
+    for i, (t, side) in enumerate(launches):
+        end = launches[i + 1][0] if i + 1 < len(launches) else float("inf")
+        rows = [
+            r for r in result.incidents if r.kind == "offensive" and r.initiator == side and t <= r.time_hours < end
+        ]
+        sectors = {r.sector for r in rows}
+        longest = params.offensive.max_days * 24.0 * len(sectors) / n_sectors
+        out.append((sectors, max(r.time_hours for r in rows) - t, longest))
+    return out
+
+
+def test_a_limited_offensive_attacks_a_stretch_of_the_border_and_ends_sooner(border):
+    """At scale < 1 an offensive's front is a stretch of adjacent sectors of every size, and it lasts at most
+    max_days times its share of the sectors; at scale 1 it attacks every sector."""
+    n = len(border.sector_ids)
+    limited = offensives_only(0.4)
+    seen = [f for s in range(30) for f in fronts(simulate(limited, s, 200.0, border), limited, n)]
+    assert {len(sectors) for sectors, _, _ in seen} == set(range(1, n + 1))
+    for sectors, lasted, longest in seen:
+        assert lasted <= longest + 1e-9
+        inside = {s for s in sectors for other in border.adjacency[s] if other in sectors}
+        assert len(sectors) == 1 or inside == sectors  # contiguous on the chain
+    full = offensives_only(1.0)
+    assert all(len(f[0]) == n for s in range(10) for f in fronts(simulate(full, s, 200.0, border), full, n))
+
+
+def test_regimes_set_who_mediates_and_who_leads_truces(border):
+    """A regime from the record: mediators it does not name have no lever; a weakened one keeps the share
+    weakened_standing of its leverage; the lead of truces is chosen again when a regime begins."""
+    from sim.model.border import Regime
+    from sim.model.model import CeasefireModel
+    from sim.model.third_parties import Mediator
+
+    params = ModelParams()
+    params.mediation = dataclasses.replace(params.mediation, weakened_standing=0.5)
+    regimes = (Regime(0.0, ("Russia",)), Regime(100.0, ("EU", "Russia"), ("Russia",)))
+    model = CeasefireModel(params, dataclasses.replace(border, regimes=regimes), 10.0, np.random.default_rng(3))
+    levers = lambda: {m.name: (m.lever, m.leads_truce) for m in model.third_parties if isinstance(m, Mediator)}  # noqa: E731
+    assert levers() == {"Russia": (0.45, True), "CSTO": (0.0, False), "EU": (0.0, False), "US": (0.0, False)}
+    model.run_until(101.0)
+    assert levers() == {"Russia": (0.225, False), "CSTO": (0.0, False), "EU": (0.3, True), "US": (0.0, False)}
+    assert all(who in ("Russia", "EU") or what != "pressure" for _, who, what in model.actions)

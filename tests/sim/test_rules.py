@@ -152,3 +152,14 @@ def test_failures_before_success_is_geometric(prob):
     for k in range(4):
         assert np.mean(n == k) == pytest.approx(prob * (1 - prob) ** k, abs=2e-5)
     assert rules.failures_before_success(prob, 0.0) == (0 if prob == 1.0 else 1 << 62)
+
+
+@pytest.mark.parametrize("n,p", [(0, 0.4), (1, 0.5), (6, 0.0), (6, 0.3), (8, 0.85), (4, 1.0)])
+def test_binomial_quantile_inverts_the_distribution(n, p):
+    """The share of a fine grid of uniforms giving each k is the binomial probability of k."""
+    from math import comb
+
+    grid = (np.arange(50_000) + 0.5) / 50_000
+    ks = np.array([rules.binomial_quantile(n, p, u) for u in grid])
+    for k in range(n + 1):
+        assert np.mean(ks == k) == pytest.approx(comb(n, k) * p**k * (1 - p) ** (n - k), abs=4e-5)
