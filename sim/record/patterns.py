@@ -58,6 +58,10 @@ class Episode:
     verified: bool = False  # a peacekeeper established the initiator
     kind: str = "unprovoked"  # how it opened: "unprovoked" fire (a local incident) or an "offensive"
     exchanges: int = 0  # exchanges of fire so far
+    # known for some episodes only (the history's flare-ups; a run that models truces)
+    end_hours: float | None = None  # when it ended, hours since the ceasefire (None = not known)
+    truce: str = ""  # who brokered the truce that ended it ("" = it ended without a brokered truce)
+    captured: dict[str, int] | None = None  # side -> own personnel taken by the other side (None = 0)
 
 
 def record_episodes(record: Record, ceasefire: datetime | None = None) -> list[Episode]:
@@ -66,8 +70,11 @@ def record_episodes(record: Record, ceasefire: datetime | None = None) -> list[E
     return episodes_from_events(record.violations(), ceasefire or record.ceasefire_time())
 
 
-def episodes_from_events(events: Sequence[Event], ceasefire: datetime) -> list[Episode]:
-    """One episode per violation among ``events``, in time order.
+def episodes_from_events(
+    events: Sequence[Event], ceasefire: datetime, kinds: tuple[str, ...] = ("violation",)
+) -> list[Episode]:
+    """One episode per event of ``kinds`` among ``events`` (the history adds advances, captures and
+    flare-ups), in time order.
 
     - start: the earliest time any claim gives (approximate times are taken at face value; a violation
       with no claimed time starts at local midnight of its date), in hours after ``ceasefire``;
@@ -75,30 +82,42 @@ def episodes_from_events(events: Sequence[Event], ceasefire: datetime) -> list[E
       if one side has several claims (several sources), the largest figure is used;
     - max_tier: the highest ladder tier in either side's claim;
     - blamed: whom each side's claim says fired first (None if that side made no claim or did not say);
-    - retaliated: per the side's own claim; ``None`` (not stated) counts as False.
+    - retaliated: per the side's own claim; ``None`` (not stated) counts as False;
+    - captured, end_hours, truce (only when some claim or the event gives them): own personnel taken
+      (largest figure per side), the event's end, and the mediator of the truce named by ``ended_by``.
     """
+    mediators = {e.id: e.mediator or "" for e in events}
     episodes = []
-    for ev in sorted((e for e in events if e.kind == "violation"), key=lambda e: e.start):
+    for ev in sorted((e for e in events if e.kind in kinds), key=lambda e: e.start):
         killed = {s: 0 for s in SIDES}
         wounded = {s: 0 for s in SIDES}
+        captured = {s: 0 for s in SIDES}
         blamed: dict[str, str | None] = {s: None for s in SIDES}
         retaliated = {s: False for s in SIDES}
         for c in ev.claims:
             killed[c.side] = max(killed[c.side], c.own_killed or 0)
             wounded[c.side] = max(wounded[c.side], c.own_wounded or 0)
+            captured[c.side] = max(captured[c.side], c.captured or 0)
             blamed[c.side] = blamed[c.side] or c.fired_first
             retaliated[c.side] = retaliated[c.side] or bool(c.retaliated)
         episodes.append(
             Episode(
-                start_hours=(ev.start - ceasefire).total_seconds() / 3600.0,
+                start_hours=_hours(ev.start, ceasefire),
                 killed=killed,
                 wounded=wounded,
                 max_tier=max((c.tier for c in ev.claims), default=0),
                 blamed=blamed,
                 retaliated=retaliated,
+                end_hours=_hours(ev.end, ceasefire) if ev.end else None,
+                truce=mediators.get(ev.ended_by or "", ""),
+                captured=captured if any(captured.values()) else None,
             )
         )
     return episodes
+
+
+def _hours(t: datetime, origin: datetime) -> float:
+    return (t - origin).total_seconds() / 3600.0
 
 
 def summary_statistics(
@@ -164,4 +183,73 @@ def summary_statistics(
         "both_blame_share": n_blame / n if n else 0.0,
         "retaliation_share": n_ret / n if n else 0.0,
         "returned_to_war_scale": war,
+    }
+
+
+# --- the history's statistics: what the record measures reliably over months -----------------------
+
+FLAREUP_KILLED = 4
+"""An episode is a flare-up when it kills at least this many (both sides' own claims together) or
+ends in a brokered truce: the history's own rule for a ``flare_up`` event (seeds/history/events.yaml);
+its three flare-ups killed 4, 13 and 4, and no other incident more than 2."""
+
+HISTORY_STATISTICS = (
+    "n_with_death",
+    "n_with_casualties",
+    "killed_ARM",
+    "killed_AZE",
+    "n_flareups",
+    "flareup_killed_mean",
+    "flareup_killed_max",
+    "flareup_hours_mean",
+    "first_flareup_hours",
+    "flareup_gap_hours",
+    "brokered_share",
+)
+"""Keys of :func:`history_statistics`, in a fixed order: only what the history measures reliably
+(seeds/history/COVERAGE.md): deaths, flare-ups and how they ended; not the number of shootings."""
+
+
+def is_flareup(e: Episode) -> bool:
+    """True if ``e`` is a flare-up (:data:`FLAREUP_KILLED`, or a brokered truce ended it)."""
+    return sum(e.killed.values()) >= FLAREUP_KILLED or bool(e.truce)
+
+
+def flareup_sizes(episodes: Sequence[Episode]) -> list[int]:
+    """Killed (both sides' own claims) in each flare-up among ``episodes``, in time order."""
+    eps = sorted(episodes, key=lambda e: e.start_hours)
+    return [sum(e.killed.values()) for e in eps if is_flareup(e)]
+
+
+def history_statistics(episodes: Sequence[Episode], window_hours: float) -> dict[str, float]:
+    """Statistics (all floats) of the episodes starting in ``[0, window_hours]`` (closed: a period of
+    the history ends where the flare-up that closes it starts).
+
+    - ``n_with_death``: episodes with anyone killed; ``n_with_casualties``: killed, wounded or captured;
+    - ``killed_ARM``, ``killed_AZE``: totals of own killed;
+    - ``n_flareups``; ``flareup_killed_mean`` and ``_max``: killed per flare-up (0 if none);
+    - ``flareup_hours_mean``: mean duration of the flare-ups whose end is known (0 if none);
+    - ``first_flareup_hours``: start of the first flare-up (``window_hours`` if none: censored);
+    - ``flareup_gap_hours``: mean hours between consecutive flare-up starts (``window_hours`` if < 2);
+    - ``brokered_share``: share of flare-ups that ended in a brokered truce (0 if none).
+    """
+    eps = sorted((e for e in episodes if 0.0 <= e.start_hours <= window_hours), key=lambda e: e.start_hours)
+    killed = {s: float(sum(e.killed.get(s, 0) for e in eps)) for s in SIDES}
+    flares = [e for e in eps if is_flareup(e)]
+    sizes = [sum(e.killed.values()) for e in flares]
+    durations = [e.end_hours - e.start_hours for e in flares if e.end_hours is not None]
+    starts = [e.start_hours for e in flares]
+    hurt = [e for e in eps if sum(e.killed.values()) + sum(e.wounded.values()) + sum((e.captured or {}).values()) > 0]
+    return {
+        "n_with_death": float(sum(1 for e in eps if sum(e.killed.values()) > 0)),
+        "n_with_casualties": float(len(hurt)),
+        "killed_ARM": killed["ARM"],
+        "killed_AZE": killed["AZE"],
+        "n_flareups": float(len(flares)),
+        "flareup_killed_mean": sum(sizes) / len(sizes) if sizes else 0.0,
+        "flareup_killed_max": float(max(sizes, default=0)),
+        "flareup_hours_mean": sum(durations) / len(durations) if durations else 0.0,
+        "first_flareup_hours": starts[0] if starts else float(window_hours),
+        "flareup_gap_hours": (starts[-1] - starts[0]) / (len(starts) - 1) if len(starts) >= 2 else float(window_hours),
+        "brokered_share": sum(1 for e in flares if e.truce) / len(flares) if flares else 0.0,
     }
