@@ -4,7 +4,7 @@ VENV  ?= .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-all fuzz lint bench dashboard explore setup lock clean
+.PHONY: run test test-all verify-calibration fuzz lint bench dashboard explore setup lock clean
 
 run: $(STAMP)
 	$(BIN)/ceasefire-sim +experiment=baseline
@@ -15,6 +15,11 @@ test: $(STAMP) lint
 # The default suite and the slow checks (marked `slow`: e.g. the committed calibration on the single-core sampler)
 test-all: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m ""
+
+# The committed calibration (calibration/results/) rerun at its settings and compared byte for byte, on two
+# cores (about 10 minutes on an idle 2-core machine; make test checks its first generation only)
+verify-calibration: $(STAMP)
+	$(BIN)/python -m pytest -q -m "" "tests/calibration/test_abc.py::test_committed_set_is_what_the_code_produces[parallel]"
 
 # The fuzz tests with ten times the generated inputs of make test, new ones each run (tests/conftest.py)
 fuzz: $(STAMP)

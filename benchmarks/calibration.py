@@ -143,18 +143,17 @@ def watch_workers() -> list:
 def run(mode: str) -> dict:
     """One calibration at the committed settings in this process; its figures."""
     from calibration.abc import posterior_csv, run_abc
-    from calibration.statistics import observed_statistics
-    from sim.model.border import Border
+    from calibration.history import whole_record
     from sim.record.loader import load_record
 
     if mode == "reference":
         use_originals()
     counts, workers = count_proposals(), watch_workers()
-    record = load_record()
+    whole = whole_record(load_record())
     settings = committed_settings("parallel" if mode == "parallel" else "single")
     with tempfile.TemporaryDirectory() as tmp:
         cpu = time.process_time()
-        cal = run_abc(settings, observed_statistics(record), Border.from_record(record), Path(tmp) / "h.db", log=_quiet)
+        cal = run_abc(settings, whole.observed(), whole, Path(tmp) / "h.db", log=_quiet)
         cpu = time.process_time() - cpu
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {

@@ -22,11 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from calibration.history import USED, WholeRecord
 from calibration.priors import BY_KEY, FREE_PARAMETERS, apply, natural
-from calibration.statistics import USED, simulated_statistics
 from sim.common.files import write_atomic
 from sim.common.versions import package_versions
-from sim.model.border import Border
 
 SAMPLERS = ("parallel", "single", "multicore")
 """``parallel``: simulations on ``n_procs`` cores, the same posterior as ``single`` bit for bit
@@ -106,19 +105,18 @@ def _short(v) -> str:
 
 
 class Simulator:
-    """pyabc's model: sampled θ -> the used summary statistics of one simulated window and flare-up."""
+    """pyabc's model: sampled θ -> the used summary statistics of one simulation of the whole record
+    (the articles' window and flare-up, and the history's periods)."""
 
-    def __init__(self, border: Border, seed: int):
-        self.border = border
+    def __init__(self, record: WholeRecord, seed: int):
+        self.record = record
         self.seed = seed
 
     def __call__(self, sampled) -> dict[str, float]:
         """The used summary statistics of one run on ``sampled`` (pyabc keys), seeded by seed and sample."""
         keys = sorted(sampled)
         bits = np.array([float(sampled[k]) for k in keys], dtype=np.float64).view(np.uint32).tolist()
-        stats = simulated_statistics(
-            apply(natural(dict(sampled))), np.random.SeedSequence([self.seed, *bits]), self.border
-        )
+        stats = self.record.simulate(apply(natural(dict(sampled))), np.random.SeedSequence([self.seed, *bits]))
         return {k: stats[k] for k in USED}
 
 
@@ -148,6 +146,7 @@ class Calibration:
     observed: dict[str, float]
     settings: CalibrationSettings
     wall_seconds: float
+    first: tuple[list[dict[str, float]], list[float]] = ((), ())  # generation 0's samples and weights
 
     @property
     def simulations(self) -> int:
@@ -173,7 +172,7 @@ def show_progress(enabled: bool) -> None:
 def run_abc(
     settings: CalibrationSettings,
     observed: dict[str, float],
-    border: Border,
+    record: WholeRecord,
     db_path: Path,
     log=print,
     progress: bool = False,
@@ -188,7 +187,7 @@ def run_abc(
     # adaptive: each statistic is scaled by its root-mean-square deviation from the observed value,
     # refitted every generation (robust where a statistic's spread is zero)
     distance = pyabc.AdaptivePNormDistance(p=2, scale_function=root_mean_square_deviation)
-    simulator = Simulator(border, settings.seed)
+    simulator = Simulator(record, settings.seed)
     sampler = make_sampler(settings, simulator)
     try:
         return _run(settings, observed, db_path, log, sampler, getattr(sampler, "model", simulator), distance)
@@ -245,9 +244,15 @@ def _run(settings, observed, db_path, log, sampler, model, distance) -> Calibrat
             f"generation {g.t}: epsilon {g.epsilon:.3g}, {g.simulations} simulations, "
             f"acceptance {g.acceptance_rate:.3f}, effective sample size {g.ess:.0f}"
         )
-    df, w = history.get_distribution()
-    samples = [natural({k: row[k] for k in BY_KEY}) for _, row in df.iterrows()]
-    return Calibration(samples, [float(x) for x in w], generations, observed, settings, wall)
+    samples, weights = _distribution(history)
+    first = _distribution(history, t=0)
+    return Calibration(samples, weights, generations, observed, settings, wall, first)
+
+
+def _distribution(history, t: int | None = None) -> tuple[list[dict[str, float]], list[float]]:
+    """Generation ``t``'s particles (the last by default) on the natural scale, and their weights."""
+    df, w = history.get_distribution(t=t)
+    return [natural({k: row[k] for k in BY_KEY}) for _, row in df.iterrows()], [float(x) for x in w]
 
 
 def _generations(history, population_size: int) -> list[Generation]:
@@ -283,10 +288,21 @@ NAMES = [p.name for p in FREE_PARAMETERS]
 
 def posterior_csv(cal: Calibration) -> bytes:
     """``posterior.csv``: a header of the free parameters and ``weight``, then one sample a row."""
+    return samples_csv(cal.samples, cal.weights)
+
+
+def first_generation_csv(cal: Calibration) -> bytes:
+    """``generation0.csv``: generation 0's particles as :func:`posterior_csv` writes the last's. A run with
+    the same settings stopped after one generation gives the same bytes: the reduced check of a run."""
+    return samples_csv(*cal.first)
+
+
+def samples_csv(samples, weights) -> bytes:
+    """Weighted samples as csv: a header of the free parameters and ``weight``, then one sample a row."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([*NAMES, "weight"])
-    for sample, weight in zip(cal.samples, cal.weights):
+    for sample, weight in zip(samples, weights):
         w.writerow([repr(float(sample[n])) for n in NAMES] + [repr(weight)])
     return buf.getvalue().encode()
 
@@ -305,9 +321,11 @@ def run_json(cal: Calibration) -> dict:
 
 
 def write_posterior(cal: Calibration, out_dir: Path) -> None:
-    """``posterior.csv`` (weighted samples, natural scale) and ``run.json`` (settings, generations)."""
+    """``posterior.csv`` (weighted samples, natural scale), ``generation0.csv`` (the first generation's) and
+    ``run.json`` (settings, generations)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "posterior.csv", posterior_csv(cal))
+    write_atomic(out_dir / "generation0.csv", first_generation_csv(cal))
     meta = run_json(cal)
     meta.pop("wall_seconds")  # machine-dependent: printed and in the report, not in the set
     write_atomic(out_dir / "run.json", (json.dumps(meta, indent=2) + "\n").encode())

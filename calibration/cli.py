@@ -18,19 +18,22 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from calibration.abc import CalibrationSettings, run_abc, run_json, write_posterior
+from calibration.history import USED, whole_record
 from calibration.posterior import RESULTS
 from calibration.report import degenerate_warning, write_report
-from calibration.statistics import observed_statistics
 from sim.common import hydraconf
 from sim.common.commands import register_resolvers, renamed_overrides, run_hydra_command
 from sim.common.resources import CONF_DIR
-from sim.model.border import Border
 from sim.model.params import ParameterError
+from sim.record.history import load_history
 from sim.record.loader import RecordError, load_record
 
 CONFIG_NAME = "calibrate"
 EXIT_USAGE = 2
-PUBLISHED = ("posterior.csv", "run.json", "report.md", "report.json", "marginals.png", "predictive.png")
+PUBLISHED = (
+    *("posterior.csv", "generation0.csv", "run.json"),
+    *("report.md", "report.json", "marginals.png", "predictive.png"),
+)
 
 
 @dataclass
@@ -39,6 +42,7 @@ class CalibrateConfig:
 
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     record_dir: str = ""
+    history_dir: str = ""
     publish: bool = False
     plots: bool = True
 
@@ -78,6 +82,7 @@ def preflight(overrides: Sequence[str]) -> CalibrateConfig:
             raise ParameterError(hydraconf.explain(e, overrides, SCHEMA)) from None
     cfg.calibration.validate()
     load_record(cfg.record_dir or None)
+    load_history(cfg.history_dir or None)
     return cfg
 
 
@@ -104,18 +109,18 @@ def _check_files(overrides: Sequence[str]) -> None:
 
 def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
     """Run the calibration into ``out_dir``; with ``cfg.publish`` also into calibration/results/."""
-    record = load_record(cfg.record_dir or None)
-    border = Border.from_record(record)
-    observed = observed_statistics(record)
+    whole = whole_record(load_record(cfg.record_dir or None), load_history(cfg.history_dir or None))
+    observed = whole.observed()
     s = cfg.calibration
     log(
-        f"calibrating {len(observed)} statistics, population {s.population_size}, up to "
+        f"calibrating {len(USED)} statistics (the articles' window and {len(whole.periods)} periods of the "
+        f"history), population {s.population_size}, up to "
         f"{s.max_generations} generations, sampler {s.sampler} ({1 if s.sampler == 'single' else s.n_procs} "
         "core(s)) ..."
     )
     tmp_db = out_dir / ".history.db.tmp"
     try:
-        cal = run_abc(s, observed, border, tmp_db, log=log, progress=True)
+        cal = run_abc(s, observed, whole, tmp_db, log=log, progress=True)
         tmp_db.replace(out_dir / "history.db")
     finally:  # failed or interrupted: no temporary database is left behind
         for leftover in out_dir.glob(".history.db.tmp*"):
@@ -125,7 +130,7 @@ def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
                 pass
     write_posterior(cal, out_dir)
     run = run_json(cal)
-    params, checks = write_report(cal.posterior(), run, border, out_dir, s.predictive_draws, plots=cfg.plots)
+    params, checks = write_report(cal.posterior(), run, whole, out_dir, s.predictive_draws, plots=cfg.plots)
     log(
         f"{cal.simulations} simulations in {cal.wall_seconds:.1f} s "
         f"({cal.simulations / max(cal.wall_seconds, 1e-9):.0f} per second)"

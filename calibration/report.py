@@ -9,18 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
+from calibration.history import CHECKED_PERIOD, USED, WholeRecord, period_key
 from calibration.posterior import Posterior
 from calibration.priors import FREE_PARAMETERS, FreeParameter
-from calibration.statistics import FLAREUP, USED, simulated_statistics
 from sim.common.files import write_atomic
-from sim.model.border import Border
-from sim.record.patterns import STATISTICS
 
 INFORMED_RATIO = 0.75
 """A parameter counts as informed by the data when its posterior 90% interval is at most this share of
 its prior 90% interval (both on the prior's sampling scale: log10 for log-scale parameters)."""
-
-CHECKED = STATISTICS + (FLAREUP,)
 
 
 @dataclass(frozen=True)
@@ -74,25 +70,34 @@ class PredictiveCheck:
 
 
 def posterior_predictive(
-    post: Posterior, observed: dict[str, float], border: Border, seed: int, draws: int
+    post: Posterior, observed: dict[str, float], record: WholeRecord, seed: int, draws: int
 ) -> tuple[list[PredictiveCheck], dict[str, np.ndarray]]:
-    """Simulate the statistics for ``draws`` parameter sets drawn from the posterior; 90% intervals."""
+    """Simulate the whole record for ``draws`` parameter sets drawn from the posterior; each observed
+    statistic (the articles', the pooled history's, each period's) against its 90% interval."""
     root = np.random.SeedSequence([seed, 1])  # a stream apart from the calibration's own
     rng = np.random.default_rng(root.spawn(1)[0])
-    sims = [simulated_statistics(post.draw(rng), child, border) for child in root.spawn(draws + 1)[1:]]
-    table = {k: np.array([s[k] for s in sims]) for k in CHECKED}
+    sims = [record.simulate(post.draw(rng), child) for child in root.spawn(draws + 1)[1:]]
+    table = {k: np.array([s[k] for s in sims]) for k in observed}
     checks = [
         PredictiveCheck(k, float(observed[k]), *(float(q) for q in np.quantile(table[k], [0.05, 0.5, 0.95])))
-        for k in CHECKED
+        for k in observed
     ]
     return checks, table
+
+
+def is_period_check(statistic: str) -> bool:
+    """True for a period's own statistic (:func:`calibration.history.period_key`)."""
+    head, _, _ = statistic.partition("_")
+    return head[:1] == "p" and head[1:].isdigit()
 
 
 def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def report_markdown(params: list[ParameterSummary], checks: list[PredictiveCheck], run: dict) -> str:
+def report_markdown(
+    params: list[ParameterSummary], checks: list[PredictiveCheck], run: dict, periods: list[str] = ()
+) -> str:
     """``report.md``: the posterior table, the generations and the predictive check."""
     lines = [
         "# Calibration report",
@@ -138,11 +143,38 @@ def report_markdown(params: list[ParameterSummary], checks: list[PredictiveCheck
         "|---|---|---|---|---|---|",
     ]
     for c in checks:
-        lines.append(
-            f"| {c.statistic} | {_fmt(c.observed)} | {_fmt(c.q50)} | [{_fmt(c.q05)}, {_fmt(c.q95)}] | "
-            f"{'yes' if c.inside else 'NO'} | {'yes' if c.statistic in USED else 'no'} |"
-        )
-    return "\n".join(lines) + "\n"
+        if not is_period_check(c.statistic):
+            lines.append(
+                f"| {c.statistic} | {_fmt(c.observed)} | {_fmt(c.q50)} | [{_fmt(c.q05)}, {_fmt(c.q95)}] | "
+                f"{'yes' if c.inside else 'NO'} | {'yes' if c.statistic in USED else 'no'} |"
+            )
+    return "\n".join(lines + period_table(checks, periods)) + "\n"
+
+
+def period_table(checks: list[PredictiveCheck], periods: list[str]) -> list[str]:
+    """The predictive check of each period of the history: observed, and the simulated median and 90%
+    interval (``*`` marks an observed value outside it)."""
+    if not periods:
+        return []
+    by_name = {c.statistic: c for c in checks}
+    lines = [
+        "",
+        "## Posterior predictive check per period of the history",
+        "",
+        "Each cell: observed; simulated median [90% interval]; `*` = observed outside the interval. "
+        "Periods run from a ceasefire or brokered truce to the truce ending the flare-up that broke it.",
+        "",
+        "| statistic | " + " | ".join(f"period {i + 1}: {label}" for i, label in enumerate(periods)) + " |",
+        "|---|" + "---|" * len(periods),
+    ]
+    for stat in CHECKED_PERIOD:
+        cells = []
+        for i in range(len(periods)):
+            c = by_name[period_key(i, stat)]
+            mark = "" if c.inside else " *"
+            cells.append(f"{_fmt(c.observed)}{mark}; {_fmt(c.q50)} [{_fmt(c.q05)}, {_fmt(c.q95)}]")
+        lines.append(f"| {stat} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def degenerate_warning(run: dict) -> str:
@@ -162,12 +194,12 @@ def degenerate_warning(run: dict) -> str:
 
 
 def write_report(
-    post: Posterior, run: dict, border: Border, out_dir: Path, draws: int, plots: bool = True
+    post: Posterior, run: dict, record: WholeRecord, out_dir: Path, draws: int, plots: bool = True
 ) -> tuple[list[ParameterSummary], list[PredictiveCheck]]:
     """``report.md``, ``report.json`` and the plots (marginals, pairs, predictive) into ``out_dir``."""
     params = summarize_parameters(post)
-    checks, table = posterior_predictive(post, run["observed"], border, run["settings"]["seed"], draws)
-    write_atomic(out_dir / "report.md", report_markdown(params, checks, run).encode())
+    checks, table = posterior_predictive(post, run["observed"], record, run["settings"]["seed"], draws)
+    write_atomic(out_dir / "report.md", report_markdown(params, checks, run, record.labels()).encode())
     data = {
         "parameters": [{**p.__dict__, "informed": bool(p.informed)} for p in params],
         "predictive": [{**c.__dict__, "inside": bool(c.inside)} for c in checks],
@@ -178,5 +210,6 @@ def write_report(
 
         write_atomic(out_dir / "marginals.png", cplots.marginals_png(post, params, run=run))
         write_atomic(out_dir / "pairs.png", cplots.pairs_png(post, params, run=run))
-        write_atomic(out_dir / "predictive.png", cplots.predictive_png(checks, table, post=post, run=run))
+        pooled = [c for c in checks if not is_period_check(c.statistic)]
+        write_atomic(out_dir / "predictive.png", cplots.predictive_png(pooled, table, post=post, run=run))
     return params, checks

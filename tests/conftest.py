@@ -35,3 +35,12 @@ def pytest_collection_finish(session):
 @pytest.fixture(scope="session")
 def border() -> Border:
     return Border.load()
+
+
+@pytest.fixture(scope="session")
+def whole():
+    """The whole record the calibration compares: the articles' window and the history's periods."""
+    from calibration.history import whole_record
+    from sim.record.loader import load_record
+
+    return whole_record(load_record())

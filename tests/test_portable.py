@@ -19,6 +19,7 @@ BYTE_PROMISED = [
     "sim/sweep/jobs.py",
     "sim/sweep/compare/statistics.py",
     "calibration/abc.py",
+    "calibration/history.py",
     "calibration/kernel.py",
     "calibration/proposals.py",
     "calibration/priors.py",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
+from typing import Iterable
 
-from sim.record.loader import SIDES, Event, Record, load_record
+from sim.record.loader import LOCAL_TZ, SIDES, Event, Record, load_record
+from sim.record.loader import Regime as RecordRegime
 
 DATE_ONLY_HOUR = 12.0  # hours after local midnight for events dated without a time
 CEASEFIRE_SOURCE = "public reporting"  # 14 Sept 20:00 local; article 000's "September 23" stays a recorded claim
@@ -30,6 +32,32 @@ class Regime:
     hours: float
     mediators: tuple[str, ...]
     weakened: tuple[str, ...] = ()
+
+
+def scheduled_talks(events: Iterable[Event], origin: datetime) -> tuple[ScheduledTalk, ...]:
+    """The talks and visits among ``events`` (each with a mediator) from ``origin`` on, in hours since it,
+    in time order; an event dated without a time of day is placed at local noon, an undated one is left
+    out ("earlier in 2022")."""
+    talks = []
+    for event in events:
+        if event.start is None:
+            continue
+        hours = (event.start - origin).total_seconds() / 3600.0
+        if event.time is None:
+            hours += DATE_ONLY_HOUR
+        if hours >= 0.0:
+            talks.append(ScheduledTalk(hours, event.mediator, event.id))
+    return tuple(sorted(talks, key=lambda t: t.hours))
+
+
+def regimes_since(regimes: Iterable[RecordRegime], origin: datetime) -> tuple[Regime, ...]:
+    """The record's regimes as the model reads them: each from local midnight of its first day, in hours
+    since ``origin`` (a regime begun before it is in force from hour 0), in time order."""
+    out = []
+    for r in regimes:
+        hours = (datetime.combine(r.start, time(0), LOCAL_TZ) - origin).total_seconds() / 3600.0
+        out.append(Regime(hours, tuple(r.mediators), tuple(r.weakened)))
+    return tuple(sorted(out, key=lambda r: r.hours))
 
 
 @dataclass(frozen=True)
@@ -94,25 +122,18 @@ class Border:
     def from_record(cls, record: Record, ceasefire_source: str = CEASEFIRE_SOURCE) -> Border:
         """The border and calendar from a loaded record (the ceasefire's time per ``ceasefire_source``)."""
         ceasefire = record.ceasefire_time(ceasefire_source)
-        talks, lead = [], "Russia"
+        lead = "Russia"
         for event in record.mediation_events():
             if event.kind == "ceasefire":
                 lead = event.mediator or lead
-                continue
-            if event.start is None:  # undated ("earlier in 2022")
-                continue
-            hours = (event.start - ceasefire).total_seconds() / 3600.0
-            if event.time is None:
-                hours += DATE_ONLY_HOUR  # a date without a time of day: placed at local noon
-            if hours >= 0.0:
-                talks.append(ScheduledTalk(hours, event.mediator, event.id))
         return cls(
             sector_ids=record.sector_ids(),
             adjacency=record.adjacency(),
             flareup_losses=record.flareup_losses(),
-            talks=tuple(sorted(talks, key=lambda t: t.hours)),
+            talks=scheduled_talks((e for e in record.mediation_events() if e.kind != "ceasefire"), ceasefire),
             lead_mediator=lead,
             ceasefire=ceasefire,
+            regimes=regimes_since(record.regimes, ceasefire),
         )
 
     @classmethod

@@ -366,6 +366,11 @@ class Regime(_Entry):
     mediators: Annotated[
         tuple[Mediator, ...], Field(min_length=1, description="a non-empty list of mediators"), BeforeValidator(_tuple)
     ]
+    weakened: Annotated[
+        tuple[Mediator, ...],
+        Field(description="mediators whose standing fell in this regime (a list; may be empty)"),
+        BeforeValidator(_tuple),
+    ] = ()
     summary: Text
     note: Text | None = None
     references: Strings = ()

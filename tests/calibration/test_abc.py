@@ -14,9 +14,7 @@ from calibration.abc import CalibrationSettings, posterior_csv, run_abc
 from calibration.posterior import RESULTS, Posterior
 from calibration.priors import apply
 from calibration.report import posterior_predictive, summarize_parameters
-from calibration.statistics import observed_statistics, simulated_statistics
 from sim.model.params import ParameterError
-from sim.record.loader import load_record
 
 
 def quiet(*_):
@@ -27,17 +25,17 @@ SMALL = dict(population_size=60, max_generations=2)
 
 
 @pytest.fixture(scope="module")
-def observed():
-    return observed_statistics(load_record())
+def observed(whole):
+    return whole.observed()
 
 
-def test_same_seed_same_posterior(tmp_path, observed, border):
+def test_same_seed_same_posterior(tmp_path, observed, whole):
     runs = [
-        run_abc(CalibrationSettings(seed=7, n_procs=n, **SMALL), observed, border, tmp_path / f"{n}.db", log=quiet)
+        run_abc(CalibrationSettings(seed=7, n_procs=n, **SMALL), observed, whole, tmp_path / f"{n}.db", log=quiet)
         for n in (2, 1)
     ]
     assert posterior_csv(runs[0]) == posterior_csv(runs[1])
-    other = run_abc(CalibrationSettings(seed=8, **SMALL), observed, border, tmp_path / "x.db", log=quiet)
+    other = run_abc(CalibrationSettings(seed=8, **SMALL), observed, whole, tmp_path / "x.db", log=quiet)
     assert posterior_csv(other) != posterior_csv(runs[0])
 
 
@@ -53,14 +51,14 @@ RECORDS = 8
 
 
 @pytest.fixture(scope="module")
-def recoveries(tmp_path_factory, border):
+def recoveries(tmp_path_factory, whole):
     """Eight synthetic records simulated from TRUTH (each with its own seed), each calibrated with its own
     seed at reduced size (population 100, 3 generations): the posterior summaries, by parameter."""
     out = []
     for k in range(RECORDS):
-        synthetic = simulated_statistics(apply(TRUTH), np.random.SeedSequence([4242, k]), border)
+        synthetic = whole.simulate(apply(TRUTH), np.random.SeedSequence([4242, k]))
         settings = CalibrationSettings(seed=100 + k, population_size=100, max_generations=3)
-        cal = run_abc(settings, synthetic, border, tmp_path_factory.mktemp("recovery") / "h.db", log=quiet)
+        cal = run_abc(settings, synthetic, whole, tmp_path_factory.mktemp("recovery") / "h.db", log=quiet)
         out.append({s.name: s for s in summarize_parameters(cal.posterior())})
     return out
 
@@ -84,13 +82,13 @@ def test_parameter_recovery_informs_most_records(recoveries):
     assert sum(informing) >= 5, f"only {sum(informing)} of {RECORDS} synthetic records inform any parameter"
 
 
-def test_observed_statistics_are_plausible_under_the_posterior_predictive(observed, border):
+def test_observed_statistics_are_plausible_under_the_posterior_predictive(observed, whole):
     """Every statistic of the record has a predictive tail probability (P(sim <= observed) and
     P(sim >= observed), ties on both sides) of at least 1% under the committed posterior. The smallest is
     about 7% (3 Armenian killed, docs/calibration.md); 1000 draws estimate it with a standard error of 0.8%,
     so another seed fails the test with probability below 1e-9."""
     post = Posterior.load()
-    checks, table = posterior_predictive(post, observed, border, seed=3, draws=1000)
+    checks, table = posterior_predictive(post, observed, whole, seed=3, draws=1000)
     tails = {
         c.statistic: min(np.mean(table[c.statistic] <= c.observed), np.mean(table[c.statistic] >= c.observed))
         for c in checks
@@ -103,7 +101,7 @@ def _mass_below(post: Posterior, name: str, x: float) -> float:
 
 
 @pytest.mark.slow  # `make test-all`: eight small calibrations, or one at the committed size
-def test_the_committed_posterior_is_what_the_model_implies(tmp_path, observed, border):
+def test_the_committed_posterior_is_what_the_model_implies(tmp_path, observed, whole):
     """The committed settings rerun with another seed agree with the committed posterior: each committed
     median and 90% bound has about the same probability below it in the rerun's posterior. The Monte Carlo
     error of that probability, from the two runs' effective sample sizes, is sd = sqrt(p (1 - p) (1/ESS1 +
@@ -114,7 +112,7 @@ def test_the_committed_posterior_is_what_the_model_implies(tmp_path, observed, b
     run = json.loads((RESULTS / "run.json").read_text())
     committed = Posterior.load()
     settings = CalibrationSettings(**{**run["settings"], "seed": run["settings"]["seed"] + 1})
-    cal = run_abc(settings, observed, border, tmp_path / "rerun.db", log=quiet)
+    cal = run_abc(settings, observed, whole, tmp_path / "rerun.db", log=quiet)
     rerun = cal.posterior()
     ess = (run["generations"][-1]["ess"], cal.generations[-1].ess)
     far = []
@@ -127,14 +125,27 @@ def test_the_committed_posterior_is_what_the_model_implies(tmp_path, observed, b
     assert not far, "the committed posterior disagrees with a rerun (re-publish it?): " + "; ".join(far)
 
 
-@pytest.mark.parametrize("sampler", ["parallel", pytest.param("single", marks=pytest.mark.slow)])
-def test_committed_set_is_what_the_code_produces(tmp_path, observed, border, sampler):
+def test_committed_first_generation_is_what_the_code_produces(tmp_path, observed, whole):
+    """The reduced byte check of the committed set (`make test`): the committed settings (run.json) stopped
+    after their first generation give the committed generation0.csv byte for byte. Generation 0 does not
+    depend on how many generations follow it, so this checks the committed run's record, statistics, model,
+    seeds and sampler at the cost of one generation; `make verify-calibration` checks the whole run."""
+    run = json.loads((RESULTS / "run.json").read_text())
+    settings = CalibrationSettings(**{**run["settings"], "max_generations": 1, "n_procs": 2})
+    cal = run_abc(settings, observed, whole, tmp_path / "first.db", log=quiet)
+    assert posterior_csv(cal) == (RESULTS / "generation0.csv").read_bytes()
+    assert cal.generations[0].simulations == run["generations"][0]["simulations"]
+
+
+@pytest.mark.slow  # `make verify-calibration` (parallel) and `make test-all` (both): minutes each
+@pytest.mark.parametrize("sampler", ["parallel", "single"])
+def test_committed_set_is_what_the_code_produces(tmp_path, observed, whole, sampler):
     """The committed settings (run.json) give the committed posterior.csv byte for byte, with the parallel
-    sampler on two workers and with pyabc's single-core sampler alike (calibration/sampler.py). The single-core
-    run is slow (`make test-all`); test_sampler.py checks the two samplers' equality at smaller sizes."""
+    sampler on two workers and with pyabc's single-core sampler alike (calibration/sampler.py).
+    test_sampler.py checks the two samplers' equality at smaller sizes."""
     run = json.loads((RESULTS / "run.json").read_text())
     settings = CalibrationSettings(**{**run["settings"], "sampler": sampler, "n_procs": 2})
-    cal = run_abc(settings, observed, border, tmp_path / "committed.db", log=quiet)
+    cal = run_abc(settings, observed, whole, tmp_path / "committed.db", log=quiet)
     assert posterior_csv(cal) == (RESULTS / "posterior.csv").read_bytes()
     assert [g.simulations for g in cal.generations] == [g["simulations"] for g in run["generations"]]
 

@@ -25,6 +25,7 @@ def test_smoke_calibration_writes_every_output(tmp_path):
     for name in (
         "history.db",
         "posterior.csv",
+        "generation0.csv",
         "run.json",
         "report.md",
         "report.json",
@@ -48,6 +49,7 @@ def test_smoke_calibration_writes_every_output(tmp_path):
         ("foo=1", "unknown key 'foo'"),
         ("calibration.seed=abc", "calibration.seed has the wrong type"),
         ("record_dir=/nonexistent", "/nonexistent"),
+        ("history_dir=/nonexistent", "/nonexistent"),
     ],
 )
 def test_bad_input_one_line_no_outputs(tmp_path, override, message):

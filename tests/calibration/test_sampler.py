@@ -23,8 +23,6 @@ from pyabc.population import Particle
 
 from calibration.abc import CalibrationSettings, posterior_csv, run_abc
 from calibration.sampler import DivergedError, OrderedParallelSampler
-from calibration.statistics import observed_statistics
-from sim.record.loader import load_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,12 +167,12 @@ def test_the_model_outside_the_sampler_simulates():
 SMOKE = dict(seed=1, population_size=40, max_generations=2, min_acceptance_rate=0.0, max_simulations=10000)
 
 
-def test_smoke_calibration_same_bytes_with_single_core_and_one_or_two_workers(tmp_path, border):
-    observed = observed_statistics(load_record())
+def test_smoke_calibration_same_bytes_with_single_core_and_one_or_two_workers(tmp_path, whole):
+    observed = whole.observed()
     runs = {}
     for sampler, n_procs in (("single", 1), ("parallel", 1), ("parallel", 2)):
         settings = CalibrationSettings(sampler=sampler, n_procs=n_procs, **SMOKE)
-        cal = run_abc(settings, observed, border, tmp_path / f"{sampler}{n_procs}.db", log=lambda *_: None)
+        cal = run_abc(settings, observed, whole, tmp_path / f"{sampler}{n_procs}.db", log=lambda *_: None)
         runs[sampler, n_procs] = (posterior_csv(cal), [g.simulations for g in cal.generations])
     assert len(set(map(repr, runs.values()))) == 1, runs
 

@@ -88,11 +88,10 @@ def calibration_digest() -> str:
     from pathlib import Path
 
     from calibration.abc import CalibrationSettings, posterior_csv, run_abc
-    from calibration.statistics import observed_statistics
-    from sim.model.border import Border
+    from calibration.history import whole_record
     from sim.record.loader import load_record
 
-    record = load_record()
+    whole = whole_record(load_record())
     settings = CalibrationSettings(
         seed=1,
         population_size=40,
@@ -102,9 +101,7 @@ def calibration_digest() -> str:
         predictive_draws=30,
     )
     with tempfile.TemporaryDirectory() as tmp:
-        cal = run_abc(
-            settings, observed_statistics(record), Border.from_record(record), Path(tmp) / "h.db", log=lambda *a: None
-        )
+        cal = run_abc(settings, whole.observed(), whole, Path(tmp) / "h.db", log=lambda *a: None)
     return sha(posterior_csv(cal))
 
 
