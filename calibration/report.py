@@ -18,6 +18,11 @@ INFORMED_RATIO = 0.75
 """A parameter counts as informed by the data when its posterior 90% interval is at most this share of
 its prior 90% interval (both on the prior's sampling scale: log10 for log-scale parameters)."""
 
+GOAL_INFORMED = 6
+"""The calibration's goal: at least this many free parameters informed, besides :data:`GOAL_RATE`."""
+GOAL_RATE = "offensive.rate_per_year"
+"""The parameter durability hinges on most (its Sobol total index, docs/explore.md): informed, always."""
+
 
 @dataclass(frozen=True)
 class ParameterSummary:
@@ -121,6 +126,7 @@ def report_markdown(
             f"[{_fmt(p.prior_q05)}, {_fmt(p.prior_q95)}] | {p.width_ratio:.2f} | "
             f"{'yes' if p.informed else 'no (prior)'} |"
         )
+    lines += identifiability(params)
     lines += [
         "",
         "## Generations",
@@ -174,6 +180,29 @@ def period_table(checks: list[PredictiveCheck], periods: list[str]) -> list[str]
             mark = "" if c.inside else " *"
             cells.append(f"{_fmt(c.observed)}{mark}; {_fmt(c.q50)} [{_fmt(c.q05)}, {_fmt(c.q95)}]")
         lines.append(f"| {stat} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def identifiability(params: list[ParameterSummary]) -> list[str]:
+    """What the record informs against the goal (:data:`GOAL_INFORMED` besides :data:`GOAL_RATE`), and what
+    it leaves near the prior, narrowest first."""
+    informed = [p for p in params if p.informed]
+    others = [p for p in informed if p.name != GOAL_RATE]
+    rate = next((p for p in params if p.name == GOAL_RATE), None)
+    met = len(others) >= GOAL_INFORMED and rate is not None and rate.informed
+    left = sorted((p for p in params if not p.informed), key=lambda p: p.width_ratio)
+    lines = [
+        "",
+        f"Informed: {len(informed)} of {len(params)} free parameters"
+        + (f" (`{GOAL_RATE}`: width ratio {rate.width_ratio:.2f})" if rate else "")
+        + f". Goal: at least {GOAL_INFORMED} besides `{GOAL_RATE}`, and it: {'met' if met else 'NOT met'}.",
+    ]
+    if left:
+        lines.append(
+            "Not identified (near the prior; docs/calibration.md says why): "
+            + ", ".join(f"`{p.name}` ({p.width_ratio:.2f})" for p in left)
+            + "."
+        )
     return lines
 
 
