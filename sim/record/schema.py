@@ -537,19 +537,26 @@ def _one_line(exc: ValidationError, model: type[BaseModel], data: dict, label: s
     err = exc.errors(include_url=False)[0]
     loc, ctx = list(err["loc"]), err.get("ctx") or {}
     entry = ctx.get("entry", "")
+    if err["type"] == "invalid_key":  # a key that is not text: the mapping holding it is the place
+        loc = loc[:-1]
     if len(loc) >= 2 and isinstance(loc[1], int):
         item = data[loc[0]][loc[1]]
         ident = item.get("id") if isinstance(item, dict) else None
         entry = ident if isinstance(ident, str) and re.fullmatch(_ID, ident) else f"{loc[0]}[{loc[1]}]"
         loc = loc[2:]
-    field = _path([*loc, *filter(None, [ctx.get("field")])])
+    field = ".".join(filter(None, [_path(loc), ctx.get("field")]))  # a validator's field: a path already
     return RecordError(label, entry, field, _problem(err, model, err["loc"]))
 
 
 def _path(loc: list) -> str:
+    """``claims[0].own_killed``; a name that is not a plain word is quoted (``'own killed'``)."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            name = part if re.fullmatch(_ID, part) else shown(part)
+            out += f".{name}" if out else name
     return out
 
 
@@ -561,6 +568,9 @@ def _problem(err: dict, model: type[BaseModel], loc: tuple) -> str:
     if kind == "missing":
         required = [n for n, f in parent.model_fields.items() if f.is_required()]
         return f"missing required field; required: {', '.join(required)}"
+    if kind == "invalid_key":
+        names = _field_at(model, loc[:-1])[0].model_fields
+        return f"key {shown(value)} is not a field name; allowed: {', '.join(names)}"
     if kind == "extra_forbidden":
         return f"unknown field; allowed: {', '.join(parent.model_fields)}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
