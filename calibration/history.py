@@ -7,8 +7,9 @@ the talks held in the period, the broker of the truce it starts from as the lead
 in force from the period's start, and the losses of the flare-up before it as starting grievance.
 
 A simulated period is read as the history is (:func:`flareup_episodes`): the episodes a command's
-offensive opened form one flare-up, from its launch to its last exchange; a flare-up (an offensive's, or
-a local episode's) ended in a brokered truce when a mediator brokered one while it lasted. Both are
+offensive opened form one flare-up, from its launch to its last exchange or, when its command accepted a
+brokered truce, to that truce (the record dates a flare-up a truce ended by the truce), and ended in a
+brokered truce only then; a local episode ended in one when a mediator brokered one while it lasted. Both are
 compared by :func:`sim.record.patterns.history_statistics`, on what the record measures reliably
 (seeds/history/COVERAGE.md): deaths, flare-ups, their sizes and how they ended.
 
@@ -114,6 +115,7 @@ def flareup_episodes(run: RunResult) -> list[Episode]:
         last[row.episode] = row.time_hours
     truces = [(t, who) for t, who, what in run.actions if what == "truce"]
     launches = {s: [t for t, who, what in run.actions if what == "offensive" and who.endswith(s)] for s in SIDES}
+    accepted = {s: [t for t, who, what in run.actions if what == "truce accepted" and who.endswith(s)] for s in SIDES}
     groups: dict[tuple[str, float], list[Episode]] = {}
     out = []
     for e in run.episodes:
@@ -124,13 +126,18 @@ def flareup_episodes(run: RunResult) -> list[Episode]:
         end = last.get(e.id, e.start_hours)
         out.append(replace(e, end_hours=end, truce=_broker(truces, e.start_hours, end)))
     for (side, launch), episodes in groups.items():
-        out.append(_offensive_flareup(side, launch, episodes, last, truces))
+        following = min((t for t in launches[side] if t > launch), default=math.inf)
+        stopped = next((t for t in accepted[side] if launch <= t < following), None)
+        out.append(_offensive_flareup(side, launch, episodes, last, truces, stopped))
     return sorted(out, key=lambda e: e.start_hours)
 
 
-def _offensive_flareup(side: str, launch: float, episodes: list[Episode], last, truces) -> Episode:
-    """One flare-up from an offensive's episodes: losses summed, from the launch to its last exchange."""
+def _offensive_flareup(side: str, launch: float, episodes: list[Episode], last, truces, stopped) -> Episode:
+    """One flare-up from an offensive's episodes: losses summed, from the launch to its last exchange or
+    to the truce its command accepted (``stopped``, hours; None if it accepted none), whichever is later;
+    ended in a brokered truce only if its command accepted one (a truce it ignored ended nothing)."""
     end = max(last.get(e.id, e.start_hours) for e in episodes)
+    end = end if stopped is None else max(end, stopped)
     return Episode(
         start_hours=launch,
         killed={s: sum(e.killed[s] for e in episodes) for s in SIDES},
@@ -143,7 +150,7 @@ def _offensive_flareup(side: str, launch: float, episodes: list[Episode], last, 
         kind="offensive",
         exchanges=sum(e.exchanges for e in episodes),
         end_hours=end,
-        truce=_broker(truces, launch, end),
+        truce="" if stopped is None else _broker(truces, stopped, stopped),
     )
 
 

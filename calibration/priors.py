@@ -147,6 +147,23 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
         "history: Nov 2021 hit two directions, Sept 2022 four per side; from one sector to all of them",
     ),
     FreeParameter(
+        "offensive.max_days",
+        1.0,
+        10.0,
+        "log",
+        "days",
+        "public reporting and history: the Sept 2022 flare-up 48 h, the Jul 2021 fighting 114 h on and off, the "
+        "Apr 2016 war four days; from a day to ten",
+    ),
+    FreeParameter(
+        "offensive.reengage_hours",
+        2.0,
+        96.0,
+        "log",
+        "hours",
+        "history: fire came back about once a day in Jul 2021; from every couple of hours to every four days",
+    ),
+    FreeParameter(
         "spillover.prob_top_tier",
         0.0,
         0.6,

@@ -87,11 +87,12 @@ class BorderPosition(mesa.Agent):
             tier = rules.opening_tier(self.model.violation_params.opening_escalation, u)
         self.model.exchange(self, tier, "unprovoked", -1)
 
-    def attack(self, answers: int = -1) -> int:
-        """Fire a barrage of a deliberate offensive at the top of the ladder; return the exchange's id.
-        The first barrage opens an episode; later ones continue it (``answers`` = the previous barrage)."""
+    def attack(self, answers: int = -1, tier: int = TOP_TIER) -> int:
+        """Fire for a deliberate offensive (a barrage at the top of the ladder unless ``tier`` says otherwise);
+        return the exchange's id. The first fire opens an episode; later fire continues it (``answers`` =
+        this position's previous fire in the offensive)."""
         xid = len(self.model.incidents)
-        self.model.exchange(self, TOP_TIER, kind="offensive", answers=answers)
+        self.model.exchange(self, tier, kind="offensive", answers=answers)
         return xid
 
     def take_fire(self, tier: int) -> tuple[int, int]:
@@ -110,11 +111,11 @@ class BorderPosition(mesa.Agent):
     def consider_retaliation(self, tier_received: int, exchange_id: int, episode: Episode) -> None:
         """Decide whether to answer fire, and at which tier; the answer comes after a delay. A local
         episode wears out (``retaliation.episode_fatigue`` per exchange in it); an offensive's does not
-        while the offensive is under way, and wears out like any other once it has ended."""
+        while the offensive pushes, and wears out like any other after its push."""
         m = self.model
         r, draws = m.retaliation_params, m.draws
         g, pressure, interposition = self.grievance(), m.pressure(), m.sector_interposition[self.sector]
-        if episode.kind == "offensive" and m.command_of(episode.initiator).is_attacking():
+        if episode.kind == "offensive" and m.command_of(episode.initiator).is_pushing():
             fatigue = 1.0
         else:
             fatigue = rules.episode_fatigue_factor(r.episode_fatigue, episode.exchanges)
@@ -178,8 +179,9 @@ class Command(mesa.Agent):
 
     The decision is a Poisson process whose rate falls with mediation pressure and with the share of
     the border under observers (sampled by thinning against the unpressured, unobserved rate). An
-    offensive's front is drawn with it: a limited offensive on a stretch of the border, which a brokered
-    truce may stop, or one along all of it, which reaches war scale (``offensive.scale``).
+    offensive's front is drawn with it: a limited offensive on a stretch of the border, which pushes
+    briefly and then holds on, re-engaging, until a brokered truce stops it or its time is up; or one
+    along all of it, which pushes throughout and reaches war scale (``offensive.scale``).
     """
 
     kind = "command"  # its rows in the timeline
@@ -191,6 +193,7 @@ class Command(mesa.Agent):
         self.label = f"command {side}"  # who, in the action log
         self._next = None
         self.attacking_until = -1.0  # hours: the offensive under way ends then
+        self.pushing_until = -1.0  # hours: its push (a barrage every interval) ends then
         self._barrages: dict = {}  # position -> id of its last barrage in this offensive
         self._front: list[BorderPosition] = []  # the positions the offensive under way attacks from
 
@@ -223,17 +226,18 @@ class Command(mesa.Agent):
         self.plan()
 
     def launch_offensive(self, full_breadth: bool = False) -> None:
-        """The positions of the offensive's front (:meth:`choose_front`; every one with ``full_breadth``) fire
-        at the top tier, again every barrage interval, until the command accepts a brokered truce or for at
-        most ``offensive.max_days`` times the front's share of the border's sectors: a limited offensive
-        seeks a limited gain, and ends sooner."""
+        """The positions of the offensive's front (:meth:`choose_front`; every one with ``full_breadth``)
+        attack until the command accepts a brokered truce or for at most ``offensive.max_days``. They push
+        (:meth:`barrage`) for ``max_days`` times the front's share of the border's sectors: a limited
+        offensive takes a limited gain soon, then holds it, re-engaging on and off while it lasts."""
         m = self.model
         m.log_action(self.label, "offensive")
         m.note_offensive()
         every = m.positions_of(self.side)
         self._front = every if full_breadth else self.choose_front()
         share = len(self._front) / len(every)
-        self.attacking_until = m.now + m.params.offensive.max_days * HOURS_PER_DAY * share
+        self.attacking_until = m.now + m.params.offensive.max_days * HOURS_PER_DAY
+        self.pushing_until = m.now + m.params.offensive.max_days * HOURS_PER_DAY * share
         self._barrages = {}
         self.barrage()
 
@@ -259,16 +263,26 @@ class Command(mesa.Agent):
         """Whether an offensive of this command is under way now."""
         return self.model.now < self.attacking_until
 
+    def is_pushing(self) -> bool:
+        """Whether the offensive under way is in its push (at full breadth, all of it)."""
+        return self.model.now < min(self.pushing_until, self.attacking_until)
+
     def barrage(self) -> None:
-        """One barrage from every position of the front; the next one after the interval."""
+        """Fire from every position of the front: in the push, a barrage at the top tier, the next one after
+        ``offensive.barrage_interval_hours``; after it, fire at an opening tier (as unprovoked fire opens),
+        the next after an exponential gap of mean ``offensive.reengage_hours``."""
         m = self.model
         if m.collapsed or not self.is_attacking():
             return
+        pushing = self.is_pushing()
         for position in self._front:
             if m.collapsed:
                 return
-            self._barrages[position] = position.attack(self._barrages.get(position, -1))
-        m.schedule(self.barrage, m.now + m.params.offensive.barrage_interval_hours)
+            tier = TOP_TIER if pushing else rules.opening_tier(m.violation_params.opening_escalation, m.draws.uniform())
+            self._barrages[position] = position.attack(self._barrages.get(position, -1), tier)
+        o = m.params.offensive
+        gap = o.barrage_interval_hours if pushing else m.draws.exponential(o.reengage_hours)
+        m.schedule(self.barrage, m.now + gap)
 
     def accept_truce(self, lever: float) -> None:
         """A mediator brokers a truce: the offensive stops with probability ``lever``."""

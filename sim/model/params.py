@@ -40,8 +40,7 @@ class ViolationParams:
     grievance_gain: float = param(
         0.3,
         "per killed-equivalent",
-        "Haushofer et al. 2010 (violence rises after the other side's); "
-        "stated reasoning: rate multiplier 1 + gain x grievance",
+        "Haushofer et al. 2010: violence rises after the other side's; rate multiplier 1 + gain x grievance",
         lo=0.0,
     )
     opening_escalation: float = param(
@@ -113,8 +112,7 @@ class RetaliationParams:
     delay_mean_hours: float = param(
         1.0,
         "hours",
-        "record: ARM says enemy fire was silenced by retaliation (same episode); "
-        "AZE reports nine hours of intermittent fire on 23 Sept",
+        "record: ARM says fire was silenced by retaliation; AZE reports nine hours of intermittent fire on 23 Sept",
         **POSITIVE,
     )
     episode_fatigue: float = param(
@@ -327,8 +325,13 @@ class OffensiveParams:
     max_days: float = param(
         2.0,
         "days",
-        "public reporting: the flare-up lasted about 48 h before a ceasefire held; an offensive "
-        "ends then unless a brokered truce stops it sooner",
+        "public reporting: Sept 2022 ended after ~48 h; history: Jul 2021 went on, on and off, 114 h until a truce",
+        **POSITIVE,
+    )
+    reengage_hours: float = param(
+        24.0,
+        "hours",
+        "history: fire came back about daily in Jul 2021 (23, 25, 26, 28 Jul); mean gap after a limited push",
         **POSITIVE,
     )
 

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from sim.model import rules
-from sim.model.params import SIDES, TIERS, ModelParams
+from sim.model.params import SIDES, TIERS, TOP_TIER, ModelParams
 from sim.model.run import incidents_csv, simulate
 
 SEEDS = range(200)
@@ -245,7 +245,8 @@ def offensives_only(scale: float) -> ModelParams:
 
 
 def fronts(result, params, n_sectors):
-    """(sectors of its barrages, hours from launch to its last barrage, its longest allowed) per offensive."""
+    """Per offensive: (sectors it fired from, hours from launch to its last barrage at the top tier and to its
+    last fire, the push's longest allowed, the offensive's longest allowed, tiers of its fire)."""
     out = []
     launches = [(t, who.split()[-1]) for t, who, what in result.actions if what == "offensive"]
     for i, (t, side) in enumerate(launches):
@@ -254,24 +255,28 @@ def fronts(result, params, n_sectors):
             r for r in result.incidents if r.kind == "offensive" and r.initiator == side and t <= r.time_hours < end
         ]
         sectors = {r.sector for r in rows}
-        longest = params.offensive.max_days * 24.0 * len(sectors) / n_sectors
-        out.append((sectors, max(r.time_hours for r in rows) - t, longest))
+        pushed = max(r.time_hours for r in rows if r.tier == TOP_TIER) - t
+        push, whole = params.offensive.max_days * 24.0 * len(sectors) / n_sectors, params.offensive.max_days * 24.0
+        out.append((sectors, pushed, max(r.time_hours for r in rows) - t, push, whole, {r.tier for r in rows}))
     return out
 
 
-def test_a_limited_offensive_attacks_a_stretch_of_the_border_and_ends_sooner(border):
-    """At scale < 1 an offensive's front is a stretch of adjacent sectors of every size, and it lasts at most
-    max_days times its share of the sectors; at scale 1 it attacks every sector."""
+def test_a_limited_offensive_pushes_on_a_stretch_of_the_border_then_re_engages(border):
+    """At scale < 1 an offensive's front is a stretch of adjacent sectors of every size; it pushes (barrages at
+    the top tier) for at most max_days times its share of the sectors, then fires at opening tiers, on and
+    off, up to max_days; at scale 1 it attacks every sector and only pushes."""
     n = len(border.sector_ids)
     limited = offensives_only(0.4)
     seen = [f for s in range(30) for f in fronts(simulate(limited, s, 200.0, border), limited, n)]
-    assert {len(sectors) for sectors, _, _ in seen} == set(range(1, n + 1))
-    for sectors, lasted, longest in seen:
-        assert lasted <= longest + 1e-9
+    assert {len(f[0]) for f in seen} == set(range(1, n + 1))
+    for sectors, pushed, lasted, push, whole, _ in seen:
+        assert pushed <= push + 1e-9 and lasted <= whole + 1e-9
         inside = {s for s in sectors for other in border.adjacency[s] if other in sectors}
         assert len(sectors) == 1 or inside == sectors  # contiguous on the chain
+    assert any(lasted > push and tiers - {TOP_TIER} for _, _, lasted, push, _, tiers in seen)
     full = offensives_only(1.0)
-    assert all(len(f[0]) == n for s in range(10) for f in fronts(simulate(full, s, 200.0, border), full, n))
+    at_full = [f for s in range(10) for f in fronts(simulate(full, s, 200.0, border), full, n)]
+    assert all(len(f[0]) == n and f[5] == {TOP_TIER} for f in at_full)
 
 
 def test_regimes_set_who_mediates_and_who_leads_truces(border):
