@@ -38,6 +38,7 @@ from sim.record.patterns import HISTORY_STATISTICS, Episode, history_statistics,
 
 HISTORY_USED = (
     "history_n_with_death",
+    "history_n_with_death_aftermath",
     "history_log_killed_ARM",
     "history_log_killed_AZE",
     "history_n_flareups",
@@ -48,12 +49,14 @@ HISTORY_USED = (
     "history_first_flareup_days",
     "history_war_scale_periods",
 )
-"""The history's statistics in the distance, pooled over its periods: episodes with a death and killed
-per side (sums), flare-ups (count; mean and largest killed, mean hours and the share ended by a brokered
-truce over all of them), days from a period's start to its first flare-up (mean over periods; the
-period's length when it has none) and periods that reached war scale (the record: none). Losses and
-durations as log(1 + x): a run that reaches war scale kills hundreds, and on a linear scale its few
-draws would set the distance's scale for the record's handful (as ``flareup_log_killed`` does)."""
+"""The history's statistics in the distance, pooled over its periods: episodes with a death and killed per
+side (sums), episodes with a death in a period's first month (the aftermath of the flare-up before it:
+:data:`sim.record.patterns.AFTERMATH_HOURS`), flare-ups (count; mean and largest killed, mean hours and
+the share ended by a brokered truce over all of them), days from a period's start to its first flare-up
+(mean over periods; the period's length when it has none) and periods that reached war scale (the
+record: none). Losses and durations as log(1 + x): a run that reaches war scale kills hundreds, and on a
+linear scale its few draws would set the distance's scale for the record's handful (as
+``flareup_log_killed`` does)."""
 
 USED = ARTICLES_USED + HISTORY_USED
 """Every statistic in the distance: the articles' window and flare-up, then the history's."""
@@ -168,6 +171,7 @@ def pooled(periods: Sequence[dict[str, float]], spans: Sequence[float], sizes: S
     first = [min(p["first_flareup_hours"], span) / HOURS_PER_DAY for p, span in zip(periods, spans)]
     return {
         "history_n_with_death": sum(p["n_with_death"] for p in periods),
+        "history_n_with_death_aftermath": sum(p["n_with_death_aftermath"] for p in periods),
         "history_log_killed_ARM": math.log1p(sum(p["killed_ARM"] for p in periods)),
         "history_log_killed_AZE": math.log1p(sum(p["killed_AZE"] for p in periods)),
         "history_n_flareups": float(n),

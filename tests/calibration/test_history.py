@@ -14,7 +14,8 @@ from sim.record.loader import LOCAL_TZ
 
 
 def test_the_records_statistics_pool_the_historys_periods(whole):
-    """The history as seeds/history/COVERAGE.md counts it: 13 episodes with a death, 21 and 10 killed, three
+    """The history as seeds/history/COVERAGE.md counts it: 13 episodes with a death (4 in a period's first
+    month), 21 and 10 killed, three
     flare-ups of 4, 13 and 4 killed, two of them ended by a truce Russia brokered; no war scale."""
     obs = whole.observed()
     assert set(USED) <= set(obs)
@@ -25,6 +26,9 @@ def test_the_records_statistics_pool_the_historys_periods(whole):
     assert obs["history_log_flareup_hours_mean"] == pytest.approx(math.log1p((114 + 7.5 + 21) / 3))
     assert obs["history_brokered_share"] == pytest.approx(2 / 3) and obs["history_war_scale_periods"] == 0
     assert [obs[period_key(i, "brokered_share")] for i in range(3)] == [1, 1, 0]
+    # deaths in a period's first month: 16 Aug 2021 (two), 22 Nov and 8 Dec 2021
+    assert [obs[period_key(i, "n_with_death_aftermath")] for i in range(3)] == [0, 2, 2]
+    assert obs["history_n_with_death_aftermath"] == 4
 
 
 def test_each_period_starts_from_its_own_truce_in_the_state_the_record_implies(whole):
