@@ -4,7 +4,7 @@ VENV  ?= .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-all fuzz lint bench dashboard explore setup lock clean
+.PHONY: run test test-all verify-rolling fuzz lint bench dashboard explore setup lock clean
 
 run: $(STAMP)
 	$(BIN)/ceasefire-sim +experiment=baseline
@@ -15,6 +15,10 @@ test: $(STAMP) lint
 # The default suite and the slow checks (marked `slow`: e.g. the committed calibration on the single-core sampler)
 test-all: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m ""
+
+# The committed rolling validation (validation/results/rolling/) regenerated and compared (a few minutes)
+verify-rolling: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow tests/validation/test_rolling.py
 
 # The fuzz tests with ten times the generated inputs of make test, new ones each run (tests/conftest.py)
 fuzz: $(STAMP)

@@ -24,7 +24,43 @@ from validation.window import Window, observed, window_for, with_window_events
 
 DEFAULT_VALIDATION_RECORD = DEFAULT_SEEDS / "validation" / "events.yaml"
 STARTS = ("record", "ceasefire")
+MODES = ("window", "rolling")
 MAX_PATHS = 1_000_000
+
+
+@dataclass
+class RollingSettings:
+    """The rolling origins of ``validation.mode=rolling`` (docs/validation.md, "Forecast by forecast")."""
+
+    first: str = "2021-01-01"  # no origin before this local day
+    step_days: int = 90  # origins this far apart, back from the end of the calibration record
+    horizon_days: int = 90  # each forecast's length
+    bank: int = 1000  # prior draws simulated over the record's spells
+    accept: float = 0.1  # share of the bank kept at each origin (ABC rejection)
+    paths: int = 500  # sample paths per forecaster and origin
+    history: str = ""  # the history record's folder ("" = seeds/history)
+
+    def validate(self) -> date:
+        """Raise :class:`ParameterError` (one line) on a bad setting; return ``first`` as a date."""
+        for key, lo, hi in (
+            ("step_days", 7, 3650),
+            ("horizon_days", 7, 3650),
+            ("bank", 2, MAX_PATHS),
+            ("paths", 2, MAX_PATHS),
+        ):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                raise ParameterError(
+                    f"validation.rolling.{key}={v!r} is out of range; allowed: an integer in [{lo}, {hi}]"
+                )
+        if not 0.0 < self.accept <= 1.0:
+            raise ParameterError(f"validation.rolling.accept={self.accept!r} is out of range; allowed: (0, 1]")
+        try:
+            return date.fromisoformat(str(self.first))
+        except ValueError:
+            raise ParameterError(
+                f"validation.rolling.first={self.first!r} is not a date; allowed: YYYY-MM-DD"
+            ) from None
 
 
 @dataclass
@@ -39,6 +75,8 @@ class ValidationSettings:
     record_dir: str = ""  # the calibration record ("" = seeds/)
     posterior: str = "calibrated"  # calibrated (the committed set) | the path of a posterior.csv
     bootstrap: int = 2000  # bootstrap resamples over weeks
+    mode: str = "window"  # window: the weeks after the calibration record | rolling: forecast by forecast
+    rolling: RollingSettings = field(default_factory=RollingSettings)
 
     def validate(self) -> date:
         """Raise :class:`ParameterError` (one line) on a bad setting; return ``until`` as a date."""
@@ -50,6 +88,9 @@ class ValidationSettings:
                 raise ParameterError(
                     f"validation.{key}={v!r} is out of range; allowed: an integer in [{lo}, {MAX_PATHS}]"
                 )
+        if self.mode not in MODES:
+            raise ParameterError(f"validation.mode={self.mode!r} is not allowed; allowed: {', '.join(MODES)}")
+        self.rolling.validate()
         if self.start not in STARTS:
             raise ParameterError(f"validation.start={self.start!r} is not allowed; allowed: {', '.join(STARTS)}")
         try:

@@ -132,7 +132,7 @@ def test_help_lists_only_its_own_settings(tmp_path):
     for word in ("scenario", "experiment", "calibration:", "Configuration groups"):
         assert word not in out, word
     for name in [f.name for f in dataclasses.fields(ValidationSettings)] + ["publish", "progress"]:
-        assert f"\n  {name}: " in out or f"\n{name}: " in out, name
+        assert f"\n  {name}:" in out or f"\n{name}:" in out, name
     assert list(tmp_path.iterdir()) == []
 
 
