@@ -218,8 +218,7 @@ def base_params(base: Mapping[str, Any], sectors: Any) -> tuple[dict, ModelParam
                 "(python -m calibration.priors lists them); the exploration's own settings are exploration.*"
             )
     try:
-        exp = experiment_config(scenario=str(scenario), **values)
-        params, _ = checked(exp, sectors)
+        params, _ = checked(experiment_config(scenario=str(scenario), **values).config, sectors)
     except ParameterError as e:
         raise ParameterError(f"base: {e}") from None
     return {"scenario": str(scenario), **values}, params

@@ -39,13 +39,15 @@ from sim.experiment.config import (
     GROUP_NOUNS,
     SCHEMA,
     ExperimentConfig,
+    Job,
     check,
     check_scenario,
+    composed_job,
     explain,
-    explicit_keys,
     group_file,
     group_options,
     index_mediator_key,
+    job_keys,
     load_border,
     mediator_name,
     mediator_names,
@@ -312,13 +314,12 @@ def _check_jobs(
         for i, job in enumerate(jobs):
             cfg, choices = hydraconf.without_hydra(first) if i == 0 else job_config(job)
             try:
-                experiments = [choices.get("experiment") or ""]
-                explicit = explicit_keys(job, experiments)
-                exp = to_experiment(cfg, explicit=explicit, scenario=choices.get("scenario"), in_place=True)
+                composed = composed_job(cfg, job, choices, in_place=True)
+                exp = composed.config
                 if exp.record_dir not in borders:
                     borders[exp.record_dir] = load_border(exp.record_dir)
                 check(exp, borders[exp.record_dir].sector_ids)
-                check_scenario(exp)
+                check_scenario(exp, composed.explicit)
             except (ParameterError, RecordError) as e:
                 raise UsageError(str(e)) from None
             except Exception as e:  # OmegaConf conversion errors
@@ -444,29 +445,22 @@ def _read_only_fs(path: Path) -> bool:
 # --- the Hydra app --------------------------------------------------------------------------------
 
 
-def job_explicit_keys() -> frozenset[str]:
-    """The keys this job's user set: the task overrides of the command line (or of this sweep job)
-    and the keys of the chosen experiment file (Hydra's record of the running job)."""
+def hydra_job() -> tuple[list[str], dict[str, Any]]:
+    """The running Hydra job's task overrides (of the command line, or of this sweep job) and its
+    ``hydra.runtime.choices``: what :func:`sim.experiment.config.composed_job` reads the keys set from."""
     from hydra.core.hydra_config import HydraConfig
 
     hc = HydraConfig.get()
     task = [str(o) for o in (OmegaConf.select(hc, "overrides.task", default=None) or [])]
-    experiment = OmegaConf.select(hc, "runtime.choices.experiment", default=None)
-    return explicit_keys(task, [str(experiment)] if experiment else [])
+    choices = OmegaConf.select(hc, "runtime.choices", default=None)
+    return task, (dict(OmegaConf.to_container(choices)) if choices is not None else {})
 
 
-def run_job(cfg: DictConfig, out_dir: Path, explicit: frozenset[str], sweep_job: bool = False) -> dict:
-    """One job: run the experiment composed in ``cfg`` into ``out_dir``; return summary.json's content.
-    ``explicit``: the keys its user set (:func:`job_explicit_keys`). ``sweep_job``: a job of a ``-m``
-    sweep, which draws no per-run plots unless ``plots=true``
-    (:func:`sim.experiment.outputs.plots_wanted`)."""
-    from sim.experiment.outputs import SWEEP_JOB_ATTR
+def run_job(job: Job, out_dir: Path) -> dict:
+    """One job: run it into ``out_dir``; return summary.json's content."""
     from sim.experiment.replications import run_experiment
 
-    exp = to_experiment(cfg, explicit=explicit)
-    if sweep_job:
-        setattr(exp, SWEEP_JOB_ATTR, True)
-    return run_experiment(exp, out_dir, explicit=explicit)
+    return run_experiment(job, out_dir)
 
 
 def report(summary: dict, out_dir: Path) -> str:
@@ -499,7 +493,7 @@ def _app(cfg: DictConfig) -> dict | None:
     from sim.experiment.outputs import FolderInUse, clear_outputs
 
     try:
-        summary = run_job(cfg, out_dir, job_explicit_keys())
+        summary = run_job(composed_job(cfg, *hydra_job()), out_dir)
     except (ParameterError, RecordError) as e:  # preflight normally catches these first
         print(f"error: {e}", file=sys.stderr)
         _clean_failed(out_dir)
@@ -536,9 +530,13 @@ def _sweep_job(cfg: DictConfig, out_dir: Path) -> dict | None:
     worker = started_by_main(MAIN_PID_ENV)
     if worker:
         watch_parent(int(os.environ[MAIN_PID_ENV]))
-    explicit = job_explicit_keys()
+    explicit = job_keys(*hydra_job())  # part of the job's config hash: computed before it runs
+
+    def run() -> dict:
+        return run_job(Job(to_experiment(cfg), explicit, sweep_job=True), out_dir)
+
     try:
-        summary = run_sweep_job(cfg, out_dir, lambda: run_job(cfg, out_dir, explicit, sweep_job=True), log, explicit)
+        summary = run_sweep_job(cfg, out_dir, run, log, explicit)
     except KeyboardInterrupt:
         if worker:  # the main process reports the interruption, once
             os._exit(EXIT_INTERRUPTED)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 
 import numpy as np
+from mesa.agent import AgentSet
 
 from sim.model import rules
 from sim.model.agents import BorderPosition, Command
@@ -28,7 +29,13 @@ from sim.record.patterns import Episode
 
 class CeasefireModel(EventModel):
     """Border positions, their commands, peacekeepers and mediators from the ceasefire to collapse or the
-    horizon."""
+    horizon.
+
+    The groups are Mesa's ``AgentSet``: :attr:`commands` (Mesa's own set of :class:`Command` agents),
+    :attr:`third_parties` and each side's positions (:meth:`positions_of`). :attr:`positions` stays a
+    plain list, each position at its ``index``: unprovoked fire picks a position by index at every
+    candidate, where an AgentSet (a weak-key mapping) has no index and iterates several times slower.
+    """
 
     THIRD_PARTIES: tuple[type[ThirdParty], ...] = (Mediator, ObserverMission)
     """The kinds of third party, each creating its agents from the parameters (``from_params``) in this
@@ -50,28 +57,27 @@ class CeasefireModel(EventModel):
         ``origin_hours`` > 0 starts the forecast later, from the state the record implies then: ``history``
         (fire received before the origin) sets grievances and mediators' pressure, talks before the origin
         are held on their dates, and the model's own fire begins at the origin. The run lasts
-        ``horizon_days`` from the origin."""
-        super().__init__(rng)
+        ``horizon_days`` from the origin, the model's :attr:`end`."""
+        self.origin_hours, self.horizon_hours = float(origin_hours), float(origin_hours) + horizon_days * HOURS_PER_DAY
+        super().__init__(rng, end=self.horizon_hours)
         self.params, self.border = params, border
-        self.origin_hours = float(origin_hours)
-        self.horizon_hours = self.origin_hours + horizon_days * HOURS_PER_DAY
         self.collapsed, self.collapse_hours, self.collapse_cause = False, None, ""  # cause: "spiral" or "offensive"
         self.log = IncidentLog()
         self.incidents, self.episodes = self.log.incidents, self.log.episodes  # each episode updated by its exchanges
         self.actions: list[tuple[float, str, str]] = []  # (hours, who, what)
         self._offensives: list[float] = []  # hours at which a command launched one
         self._window: deque[tuple[float, int]] = deque()  # (hours, killed) within the collapse window
-        self._window_killed = 0
+        self._window_killed = 0  # their sum
         self._top_tier_at: dict[str, float] = {}  # sector -> last hour fire was at the top tier
         self.draws = Draws(self.rng)
         self._tabulate(params)
         self.positions = self._deploy_positions()
         self.parties = ThirdParties(self, [agent for kind in self.THIRD_PARTIES for agent in kind.from_params(self)])
-        self.third_parties = self.parties.parties
+        self.third_parties = AgentSet(self.parties.parties, random=self.random)  # in creation order
         # what the agents read at every exchange, one lookup away
         self.sector_deterrence, self.sector_interposition = self.parties.deterrence, self.parties.interposition
         self.pressure, self.pressure_floor = self.parties.pressure, self.parties.pressure_floor
-        self.commands = [Command(self, side) for side in SIDES]
+        self.commands = self._enlist_commands()
         self.unprovoked = self.retimed = UnprovokedFire(self, self.positions)
         self._start(start, history)
 
@@ -90,6 +96,12 @@ class CeasefireModel(EventModel):
         self.spillover_delay_mean_hours = params.spillover.delay_mean_hours
         self.grievance_params, self.violation_params = params.grievance, params.violations
         self.retaliation_params, self.escalation_params = params.retaliation, params.escalation
+
+    def _enlist_commands(self) -> AgentSet:
+        """One command per side, in the order of :data:`SIDES`: Mesa's own set of the model's commands."""
+        for side in SIDES:
+            Command(self, side)
+        return self.agents_by_type[Command]
 
     def _deploy_positions(self) -> list[BorderPosition]:
         """One position per side per sector, carrying part of the flare-up's losses as grievance."""
@@ -110,7 +122,7 @@ class CeasefireModel(EventModel):
             p.opponent = by_key[sector, SIDES[1 - SIDES.index(side)]]
             p.neighbours = tuple(by_key[other, side] for other in self.border.adjacency[sector])
         self._by_key = by_key
-        self._by_side = {side: [p for p in positions if p.side == side] for side in SIDES}
+        self._by_side = {side: AgentSet((p for p in positions if p.side == side), random=self.random) for side in SIDES}
         return positions
 
     def _start(self, start: str, history: tuple[FireReceived, ...]) -> None:
@@ -118,8 +130,7 @@ class CeasefireModel(EventModel):
         own fire starts at the origin."""
         if start == "war":
             self.unprovoked.rebound()
-            for command in self.commands:
-                command.launch_offensive()
+            self.commands.do("launch_offensive")
             return
         self._schedule_record_events()
         self._remember(history)
@@ -144,14 +155,12 @@ class CeasefireModel(EventModel):
         for fire in sorted(history, key=lambda f: f.hours):
             self._by_key[fire.sector, fire.side].remember(fire.killed, fire.wounded, fire.hours)
             if fire.killed + fire.wounded > 0:
-                for party in self.third_parties:
-                    party.recall_casualties(fire.hours)
+                self.third_parties.do("recall_casualties", fire.hours)
 
     def open_forecast(self) -> None:
         """The model's own fire starts: unprovoked fire and each command's deliberations."""
         self.unprovoked.rebound()
-        for command in self.commands:
-            command.plan()
+        self.commands.do("plan")
 
     def run(self) -> None:
         """Run from the origin to collapse or the horizon."""
@@ -174,7 +183,7 @@ class CeasefireModel(EventModel):
         """Do the third parties watching ``sector`` establish who opened fire there (one draw, if watched)?"""
         return self.parties.verified(sector, self.draws)
 
-    def positions_of(self, side: str) -> list[BorderPosition]:
+    def positions_of(self, side: str) -> AgentSet:
         """This side's positions, north to south."""
         return self._by_side[side]
 

@@ -47,7 +47,7 @@ def config_hash(cfg: Any, explicit: Any = None) -> str:
     The config is resolved to plain containers and dumped as JSON with sorted keys, so the hash
     is the same for the config a task function receives and for the ``.hydra/config.yaml``
     Hydra saved from it. With a posterior (``params`` not ``default``) the keys the user set
-    (``explicit``, :func:`job_explicit`) change the results -- they stay fixed instead of drawn --
+    (``explicit``, :attr:`sim.experiment.config.Job.explicit`) change the results -- they stay fixed instead of drawn --
     so they are part of the hash. :data:`NON_RESULT_KEYS` are not, except ``plots: true``.
     """
     from omegaconf import DictConfig, OmegaConf

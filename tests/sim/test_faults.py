@@ -119,14 +119,18 @@ def test_dataclass_with_scenario_name_but_not_its_values_is_refused(tmp_path, bo
 
 
 def test_experiment_config_applies_the_scenario(tmp_path, border):
-    exp = experiment_config(scenario="observer_mission", replications=2, horizon_days=20, progress=False)
-    assert (exp.scenario, exp.observer.strength) == ("observer_mission", 100.0)
-    summary = run_experiment(exp, tmp_path / "x", border=border, timeline=False)
+    job = experiment_config(scenario="observer_mission", replications=2, horizon_days=20, progress=False)
+    assert (job.config.scenario, job.config.observer.strength) == ("observer_mission", 100.0)
+    summary = run_experiment(job, tmp_path / "x", border=border, timeline=False)
     assert summary["scenario"] == "observer_mission"
     assert summary["provenance"]["config"]["observer"]["strength"] == 100.0
-    # an explicit value on top of the scenario is allowed and recorded
-    exp = experiment_config(scenario="observer_mission", **{"observer.strength": 0})
-    run_experiment(exp, tmp_path / "y", border=border, timeline=False)
+    # an explicit value on top of the scenario is allowed: the Job carries the keys set
+    job = experiment_config(scenario="observer_mission", **{"observer.strength": 0})
+    assert job.explicit == {"observer.strength"}
+    run_experiment(job, tmp_path / "y", border=border, timeline=False)
+    # its config alone has no keys set: the value is not the scenario's, and nobody set it
+    with pytest.raises(ParameterError, match=r"sets observer.strength=100.0 but this config has observer.strength=0"):
+        run_experiment(job.config, tmp_path / "z", border=border, timeline=False)
     with pytest.raises(ParameterError, match="not a scenario"):
         experiment_config(scenario="nope")
     with pytest.raises(ParameterError, match="unknown key"):
