@@ -9,12 +9,15 @@ STAMP := $(VENV)/.installed-stamp
 run: $(STAMP)
 	$(BIN)/ceasefire-sim +experiment=baseline
 
+# The suite on TEST_WORKERS processes (pytest-xdist; tests are independent: each writes under its own tmp_path)
+TEST_WORKERS ?= 2
+
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The default suite and the slow checks (marked `slow`: e.g. the committed calibration on the single-core sampler)
 test-all: $(STAMP) lint
-	$(BIN)/python -m pytest -q -m ""
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m ""
 
 # The committed rolling validation (validation/results/rolling/) regenerated and compared (a few minutes)
 verify-rolling: $(STAMP)
