@@ -32,6 +32,7 @@ from sim.common.files import display_path
 from sim.common.hydraconf import UsageError as UsageError  # the one UsageError of every command
 from sim.common.hydraconf import parse_overrides
 from sim.common.hydraconf import values as _values
+from sim.common.process import command, prepare_workers, start_job
 from sim.experiment.config import (
     CONF_DIR,
     CONFIG_NAME,
@@ -63,7 +64,7 @@ log = logging.getLogger("ceasefire-sim")
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
-MAIN_PID_ENV = "CEASEFIRE_MAIN_PID"  # set by main(): sweep workers watch that process
+MAIN_PID_ENV = "CEASEFIRE_MAIN_PID"  # set by main() (sim.common.process.command_identity): sweep workers watch it
 
 # --- preflight ------------------------------------------------------------------------------------
 #
@@ -525,11 +526,9 @@ def _sweep_job(cfg: DictConfig, out_dir: Path) -> dict | None:
     """One job of a ``-m`` sweep (sim.sweep.jobs): skipped if it finished earlier with the same
     config; an exception becomes failed.json and ``None``, so that the other jobs and the sweep
     summary still run (the summary then names it and exits non-zero)."""
-    from sim.sweep.jobs import run_sweep_job, started_by_main, watch_parent
+    from sim.sweep.jobs import run_sweep_job
 
-    worker = started_by_main(MAIN_PID_ENV)
-    if worker:
-        watch_parent(int(os.environ[MAIN_PID_ENV]))
+    worker = start_job(MAIN_PID_ENV)
     explicit = job_keys(*hydra_job())  # part of the job's config hash: computed before it runs
 
     def run() -> dict:
@@ -589,6 +588,7 @@ def register_resolvers() -> None:
     _register()
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``ceasefire-sim``: preflight, then the Hydra app.
 
@@ -605,7 +605,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     argv = command.argv  # mediators given by name now by index, which is what Hydra reads
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-sim", *argv]
-    os.environ[MAIN_PID_ENV] = str(os.getpid())
+    prepare_workers(MAIN_PID_ENV)
     multirun = "-m" in argv or "--multirun" in argv
     from sim.sweep.jobs import interrupt
 

@@ -21,7 +21,8 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from sim.common import hydraconf, resources
-from sim.common.commands import renamed_overrides, run_hydra_command
+from sim.common.commands import renamed_overrides, run_hydra_command, run_job_reported
+from sim.common.process import command
 from sim.experiment.config import CONF_DIR
 from sim.model.params import ParameterError
 from sim.record.loader import RecordError
@@ -224,9 +225,11 @@ def _progress_bar(total: int, enabled: bool):
 def _app(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    validate(OmegaConf.to_object(cfg), Path(HydraConfig.get().runtime.output_dir))
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    run_job_reported(lambda: validate(OmegaConf.to_object(cfg), out_dir), out_dir, (ParameterError, RecordError))
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: preflight (one line, exit 2 on bad input), then the Hydra app; a fault while running
     is one line too (:func:`sim.common.commands.run_hydra_command`)."""

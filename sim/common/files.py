@@ -8,7 +8,8 @@ from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to a unique temporary file beside ``path``, then rename it into place."""
+    """Write ``data`` to a unique temporary file beside ``path``, then rename it into place. An
+    operating-system error (a full disk, a removed folder) names ``path`` if it names no file itself."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -17,6 +18,10 @@ def write_atomic(path: Path, data: bytes | str) -> None:
             f.flush()
             os.fsync(f.fileno())  # on disk before the rename: a crash leaves the old file or the new one
         os.replace(tmp, path)
+    except OSError as e:
+        if e.filename is None or e.filename == str(tmp):
+            e.filename = str(path)
+        raise
     finally:
         try:
             tmp.unlink()

@@ -229,18 +229,12 @@ def pool_context() -> Any:
 def _start_worker(stop: Any) -> None:
     """In a worker process: leave Ctrl-C to the main process, and end this process as soon as the
     main process dies or writes to ``stop`` (a worker holds nothing that needs saving)."""
-    from multiprocessing.connection import wait
+    from sim.common.process import watch_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    parent = multiprocessing.parent_process()
-    watched = [stop] + ([parent.sentinel] if parent is not None else [])
-
-    def watch() -> None:
-        wait(watched)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="ceasefire-worker-watch", daemon=True).start()
+    parent = multiprocessing.parent_process()  # a pipe from the process that started the pool: its end is its death
+    watch_parent(os.getppid(), [stop] + ([parent.sentinel] if parent is not None else []))
 
 
 def available_cores() -> int:

@@ -25,6 +25,7 @@ from sim.experiment.replications import run_experiment
 from sim.model.params import ParameterError
 from sim.sweep.jobs import check_results, config_hash, run_sweep_job
 
+from ..unix.helpers import mount_tmpfs, unmount
 from .test_cli import REPO, listing, run
 
 QUICK = ["replications=4", "horizon_days=30", "progress=false"]
@@ -357,24 +358,13 @@ def test_full_disk_leaves_no_half_written_results(tmp_path, border, monkeypatch)
     assert left == set(), left  # no summary.json, no replications.csv alone, no .tmp
 
 
-def _mount_tmpfs(path: Path, options: str) -> bool:
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        return (
-            subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True).returncode
-            == 0
-        )
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def tiny_disk(tmp_path):
     path = tmp_path / "full"
-    if not _mount_tmpfs(path, "size=64k"):
+    if not mount_tmpfs(path, "size=64k"):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     yield path
-    subprocess.run(["umount", str(path)])
+    unmount(path)
 
 
 def test_full_disk_on_the_command_line(tmp_path, tiny_disk):
@@ -391,14 +381,14 @@ def test_full_disk_on_the_command_line(tmp_path, tiny_disk):
 
 def test_read_only_output_folder(tmp_path):
     ro = tmp_path / "ro"
-    if not _mount_tmpfs(ro, "ro,size=64k"):
+    if not mount_tmpfs(ro, "ro,size=64k"):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     try:
         for args in ([f"hydra.run.dir={ro / 'run'}"], ["-m", "seed=1,2", f"hydra.sweep.dir={ro / 'sweep'}"]):
             line = one_line_error(run([*args[:-1], *QUICK, args[-1]], cwd=tmp_path))
             assert "read-only file system" in line and "give a writable folder" in line
     finally:
-        subprocess.run(["umount", str(ro)])
+        unmount(ro)
 
 
 def _sweep_cmd(sweep: Path, n: int = 2000) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from sim.common.files import display_path
+from sim.common.process import command
 from sim.sweep.compare.matching import CompareError
 from sim.sweep.compare.plots import MEDIANS_FILE, SURVIVAL_FILE, medians_png, survival_png
 from sim.sweep.compare.statistics import DEFAULT_RESAMPLES, compare
@@ -55,6 +56,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``ceasefire-compare``: one line and exit 2 on bad input."""
     args = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
