@@ -254,9 +254,11 @@ def start_job(identity_env: str) -> bool:
     """At the start of a job of a command (a Hydra job, in whatever process runs it): if this process is one
     the command started (its :func:`command_identity` is in the environment variable ``identity_env``:
     :func:`started_by`), end it with the command (:func:`watch_parent`) and keep it quiet on a closed
-    output (:func:`quiet_worker`). Returns whether it is such a worker."""
+    output (:func:`quiet_worker`). Returns whether it is such a worker. A job another process started for
+    the command (submitit's local executor, whose jobs are its children, and which writes their output to
+    files) is that process's to end: it is not watched here."""
     parent = started_by(os.environ.get(identity_env))
-    if parent is None:
+    if parent is None or os.getppid() != parent:
         return False
     watch_parent(parent)
     quiet_worker()
