@@ -7,7 +7,7 @@ Every entry point runs inside :func:`command_streams`, whose streams turn the ``
 a write into that exit wherever it happens: a ``print``, a log record, a Hydra callback, a worker thread.
 Before it ends, the process points both streams at ``/dev/null``, so that nothing written later -- a
 message on the way out, the flush at the interpreter's exit -- fails again. A process the command started
-(a sweep's job, a worker) is not the one that ends the command: it writes what remains to ``/dev/null``
+(a sweep's job, a worker) is not the one that ends the command: it points that stream at ``/dev/null``
 and goes on; the command ends at its own next write, and its workers with it (below).
 
 **A log that cannot be written.** A logging handler that fails (a closed pipe, a full disk, a removed
