@@ -7,7 +7,7 @@ Every entry point runs inside :func:`command_streams`, whose streams turn the ``
 a write into that exit wherever it happens: a ``print``, a log record, a Hydra callback, a worker thread.
 Before it ends, the process points both streams at ``/dev/null``, so that nothing written later -- a
 message on the way out, the flush at the interpreter's exit -- fails again. A process the command started
-(a sweep's job, a worker) is not the one that ends the command: it writes what remains to ``/dev/null``
+(a sweep's job, a worker) is not the one that ends the command: it points that stream at ``/dev/null``
 and goes on; the command ends at its own next write, and its workers with it (below).
 
 **A log that cannot be written.** A logging handler that fails (a closed pipe, a full disk, a removed
@@ -48,45 +48,49 @@ PARENT_CHECK_SECONDS = 0.2
 
 
 class _Closed:
-    """Whether this process has found its stdout or stderr closed, and which process ends the command."""
+    """What this process found of its stdout and stderr, and which process ends the command."""
 
     owner: int | None = None  # the process whose closed output ends the command (the command itself)
-    found = False
+    ending = False  # the command found a closed output and is ending
+    fds: set[int] = set()  # descriptors found closed, pointed at /dev/null since
 
 
-def _to_devnull() -> None:
-    """Point file descriptors 1 and 2 at ``/dev/null``: later writes, and the flush at exit, succeed."""
-    fd = os.open(os.devnull, os.O_WRONLY)
+def _to_devnull(fds: set[int]) -> None:
+    """Point the file descriptors ``fds`` at ``/dev/null``: later writes, and the flush at exit, succeed."""
+    new = fds - _Closed.fds
+    if not new:
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
     try:
-        for target in (1, 2):
+        for fd in new:
             try:
-                os.dup2(fd, target)
+                os.dup2(null, fd)
             except OSError:
                 pass
     finally:
-        os.close(fd)
+        os.close(null)
+    _Closed.fds |= new
 
 
-def _output_closed() -> None:
-    """A write to stdout or stderr found its reader gone: in the command, end it (exit 141; from another
-    thread by interrupting the main one); in a process it started, write nowhere from now on."""
-    first = not _Closed.found
-    _Closed.found = True
-    if first:
-        _to_devnull()
+def _output_closed(stream: Any) -> None:
+    """A write to ``stream`` (stdout or stderr) found its reader gone: in the command, end it (exit 141,
+    both streams pointed at /dev/null; from another thread by interrupting the main one); in a process
+    it started, write nowhere through that stream from now on."""
     if _Closed.owner != os.getpid():
+        try:
+            _to_devnull({stream.fileno()})
+        except (AttributeError, OSError, ValueError):  # no descriptor of its own
+            pass
         return
+    first = not _Closed.ending
+    _Closed.ending = True
+    _to_devnull({1, 2})
     if threading.current_thread() is threading.main_thread():
         raise SystemExit(EXIT_CLOSED_OUTPUT)
     if first:
         import _thread
 
         _thread.interrupt_main()  # the main thread gets KeyboardInterrupt; command_streams makes it 141
-
-
-def output_closed() -> bool:
-    """True once this process has found its stdout or stderr closed by the reader."""
-    return _Closed.found
 
 
 class GuardedStream:
@@ -96,17 +100,12 @@ class GuardedStream:
     def __init__(self, stream: Any):
         self._stream = stream
 
-    @property
-    def wrapped(self) -> Any:
-        """The stream written to."""
-        return self._stream
-
     def write(self, text: str) -> int:
         """Write ``text``; a closed reader ends the command (or, in a worker, is ignored)."""
         try:
             return self._stream.write(text)
         except BrokenPipeError:
-            _output_closed()
+            _output_closed(self._stream)
             return len(text)
 
     def writelines(self, lines: Any) -> None:
@@ -119,7 +118,7 @@ class GuardedStream:
         try:
             self._stream.flush()
         except BrokenPipeError:
-            _output_closed()
+            _output_closed(self._stream)
         except ValueError:  # closed stream
             pass
 
@@ -140,7 +139,7 @@ def command_streams() -> Iterator[None]:
     saved = sys.stdout, sys.stderr, logging.raiseExceptions, _Closed.owner
     sys.stdout, sys.stderr = _guard(sys.stdout), _guard(sys.stderr)
     logging.raiseExceptions = False
-    _Closed.owner = os.getpid()
+    _Closed.owner, _Closed.ending = os.getpid(), False
     try:
         try:
             yield
@@ -149,11 +148,11 @@ def command_streams() -> Iterator[None]:
                 if stream is not None:
                     stream.flush()
     except (SystemExit, KeyboardInterrupt):
-        if _Closed.found:  # ended by a closed output, or on the way out of something else
+        if _Closed.ending:  # ended by a closed output, or on the way out of something else
             raise SystemExit(EXIT_CLOSED_OUTPUT) from None
         raise
     else:
-        if _Closed.found:  # found by another thread after the work was done
+        if _Closed.ending:  # found by another thread after the work was done
             raise SystemExit(EXIT_CLOSED_OUTPUT)
     finally:
         sys.stdout, sys.stderr, logging.raiseExceptions, _Closed.owner = saved
@@ -211,10 +210,12 @@ def prepare_workers(identity_env: str) -> None:
 
 def started_by(identity: str | None) -> int | None:
     """The pid of the command whose :func:`command_identity` is ``identity`` if this process is one it
-    started on this host (a sweep's job, a worker), else None: the command itself, a job on another host
-    (a cluster's), or no identity."""
+    started itself on this host (a sweep's job in the pool of Hydra's joblib launcher), else None: the
+    command itself, a job on another host (a cluster's) or started through another process (submitit's
+    local launcher), or no identity. (A pool worker whose command died before its first job is ended by
+    the watch that :func:`prepare_workers` starts with it.)"""
     pid, _, host = (identity or "").partition("@")
-    if not pid.isdigit() or int(pid) == os.getpid() or host != socket.gethostname():
+    if not pid.isdigit() or int(pid) == os.getpid() or host != socket.gethostname() or os.getppid() != int(pid):
         return None
     return int(pid)
 
@@ -254,11 +255,9 @@ def start_job(identity_env: str) -> bool:
     """At the start of a job of a command (a Hydra job, in whatever process runs it): if this process is one
     the command started (its :func:`command_identity` is in the environment variable ``identity_env``:
     :func:`started_by`), end it with the command (:func:`watch_parent`) and keep it quiet on a closed
-    output (:func:`quiet_worker`). Returns whether it is such a worker. A job another process started for
-    the command (submitit's local executor, whose jobs are its children, and which writes their output to
-    files) is that process's to end: it is not watched here."""
+    output (:func:`quiet_worker`). Returns whether it is such a worker."""
     parent = started_by(os.environ.get(identity_env))
-    if parent is None or os.getppid() != parent:
+    if parent is None:
         return False
     watch_parent(parent)
     quiet_worker()

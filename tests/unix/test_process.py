@@ -88,7 +88,8 @@ def test_a_write_from_another_thread_ends_the_command(tmp_path):
 
 def test_a_worker_writes_nowhere_and_the_command_ends_at_its_own_write(tmp_path):
     """A forked worker (as the replications' and the calibration's are) writes a log record and a line to
-    the closed stdout: it goes on and ends normally, silently; the command ends at its next write."""
+    the closed stdout: it goes on, silently there, its stderr still working; the command ends at its next
+    write."""
     body = f"""
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, force=True)
     pid = os.fork()
@@ -96,6 +97,7 @@ def test_a_worker_writes_nowhere_and_the_command_ends_at_its_own_write(tmp_path)
         quiet_worker()
         logging.info("job report")
         print("job done", flush=True)
+        print("error: its stderr still works", file=sys.stderr, flush=True)
         open({str(tmp_path / "worker-went-on")!r}, "w").close()
         os._exit(0)
     _, status = os.waitpid(pid, 0)
@@ -104,7 +106,7 @@ def test_a_worker_writes_nowhere_and_the_command_ends_at_its_own_write(tmp_path)
     """
     ended = run_closed(in_command(body), tmp_path, "stdout")
     assert ended.returncode == EXIT_CLOSED_OUTPUT
-    assert ended.output == "worker status 0\n"
+    assert ended.output == "error: its stderr still works\nworker status 0\n"
     assert (tmp_path / "worker-went-on").exists()
 
 
@@ -166,4 +168,5 @@ def test_started_by_only_a_command_on_this_host():
     assert started_by(f"{os.getppid()}@{host}") == os.getppid()
     assert started_by(f"{os.getpid()}@{host}") is None  # the command itself
     assert started_by(f"{os.getppid()}@another-{host}") is None  # a job on a cluster's node
+    assert started_by(f"{os.getppid() + 1}@{host}") is None  # started through another process
     assert started_by(None) is None and started_by("") is None
