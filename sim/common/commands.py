@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from sim.common.files import display_path
+from sim.common.messages import error_line
 
 
 def one_line(exc: BaseException) -> str:
     """``ExceptionType: first line of the message``."""
-    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    text = error_line(exc)
     name = type(exc).__name__
     return f"{name}: {text}" if text else name
 
@@ -97,7 +98,7 @@ def checked(preflight: Callable[[], Any], errors: tuple) -> Any:
     try:
         return preflight()
     except errors as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
+        print(f"error: {error_line(e)}", file=sys.stderr, flush=True)
         sys.exit(2)
     except KeyboardInterrupt:
         print("\ninterrupted; nothing was run", file=sys.stderr, flush=True)
@@ -128,7 +129,7 @@ def run_reported(work: Callable[[], Any], interrupted: str, errors: tuple = (), 
         print(f"\ninterrupted; {interrupted}", file=sys.stderr, flush=True)
         sys.exit(130)
     except errors as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
+        print(f"error: {error_line(e)}", file=sys.stderr, flush=True)
         sys.exit(2)
     except Exception as e:  # noqa: BLE001 -- one line; the traceback on request
         if full_error:
