@@ -163,7 +163,7 @@ def _replace_overrides(argv: list[str], old: Sequence[str], new: Sequence[str]) 
 
 def check_override(ov: Any, multirun: bool) -> None:
     """Checks that need no composition: syntax of sweeps, group options, unknown keys."""
-    text = shown(ov.input_line or f"{ov.get_key_element()}={ov.get_value_element_as_str()}", 80)
+    text = hydraconf.shown_override(ov.input_line or f"{ov.get_key_element()}={ov.get_value_element_as_str()}")
     if ov.is_sweep_override():
         if not multirun:
             raise UsageError(

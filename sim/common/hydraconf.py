@@ -76,7 +76,7 @@ def parse_overrides(overrides: Sequence[str]) -> list[Any]:
         except HydraException as e:
             first = str(e).splitlines()[0] if str(e) else ""
             detail = "" if o in first or len(first) > 100 else f": {first}"  # Hydra's own words, when short
-            raise UsageError(f"cannot parse '{shown(o, 80)}'{detail}; see {GRAMMAR_URL}") from None
+            raise UsageError(f"cannot parse '{shown_override(o)}'{detail}; see {GRAMMAR_URL}") from None
     return parsed
 
 
@@ -85,6 +85,12 @@ def _parse_one(override: str) -> tuple[Any, ...]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     return tuple(OverridesParser.create().parse_overrides([override]))
+
+
+def shown_override(text: str) -> str:
+    """An override as a message shows it: its key, and its value as :func:`sim.common.messages.shown` cuts it."""
+    key, sep, value = str(text).partition("=")
+    return f"{shown(key, 80)}{sep}{shown(value)}" if sep else shown(text, 80)
 
 
 def values(ov: Any) -> list[str]:
@@ -379,7 +385,7 @@ class Schema:
             known = len(walked) == len(parts)
             if ov.is_sweep_override():  # a composition is one job's (a sweep's jobs are composed one by one)
                 raise UsageError(
-                    f"{shown(ov.input_line, 80)} is a sweep; a config is composed for one job: give one value, "
+                    f"{shown_override(ov.input_line)} is a sweep; a config is composed for one job: give one value, "
                     "or a list as key=[a,b]"
                 )
             if ov.is_hydra_override():
@@ -545,7 +551,17 @@ def type_name(t: Any) -> str:
 def explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> str:
     """One line, without the ``error:`` prefix, for a failure to compose a config or to convert it
     to the command's dataclass, told by the types of the exceptions in its chain (and their
-    ``full_key``, ``value``, ``missing_cfg_file`` and ``options`` fields), never by their text."""
+    ``full_key``, ``value``, ``missing_cfg_file`` and ``options`` fields), never by their text. A
+    long value of an override that the line quotes (Hydra's and OmegaConf's words do) is cut."""
+    line = _explain(exc, overrides, schema)
+    for o in overrides:
+        value = str(o).partition("=")[2]
+        if len(value) > 40 and value in line:
+            line = line.replace(value, shown(value))
+    return line
+
+
+def _explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> str:
     from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
     from omegaconf.errors import (
         ConfigAttributeError,
