@@ -414,6 +414,9 @@ class Schema:
         if ov.is_delete() and not hydra_group and group not in self.added_groups:
             options = ", ".join(self.options(group))
             raise UsageError(f"~{group}: {self.groups[group]} is required; allowed: {options}")
+        if ov.is_add() and not hydra_group and group not in self.added_groups:
+            value = shown(ov.get_value_element_as_str())
+            raise UsageError(f"+{group}={value}: {self.groups[group]} is chosen without a plus: {group}={value}")
         names = [x for v in _given(ov) for x in (v if isinstance(v, list) else [v])]  # [a,b]: several
         if ov.is_delete() and names == [None]:  # ~group: no option named
             return
@@ -423,11 +426,13 @@ class Schema:
                 f"{group}={shown(_text(ov, bad))}: an option of a config group is a name; "
                 f"{self.tool} --hydra-help lists them"
             )
+        if not hydra_group:  # each a file of the group ([a,b] merges several; [] chooses none)
+            options = self.options(group)
+            bad = next((v for v in names if v not in options), bad)
+            if not names and group not in self.added_groups:
+                raise UsageError(f"{group}=[]: {self.groups[group]} is required; allowed: {', '.join(options)}")
         if bad is not _NONE:
             raise UsageError(self.no_option(group, _text(ov, bad), self.options(group)))
-        if ov.is_add() and not hydra_group and group not in self.added_groups:
-            value = shown(ov.get_value_element_as_str())
-            raise UsageError(f"+{group}={value}: {self.groups[group]} is chosen without a plus: {group}={value}")
 
     def _check_deletion(self, key: str, known: bool) -> None:
         """``~key``: allowed for an item of a mapping only (a list is given whole)."""

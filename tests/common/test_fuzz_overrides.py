@@ -309,7 +309,8 @@ def surely_bad(tool: Tool, override: str, multirun: bool) -> str | None:
         if ov.is_sweep_override():
             return None
         value = ov.value()
-        if not isinstance(value, str) or value not in schema.options(key):
+        names = value if isinstance(value, list) and value else [value]  # [a,b]: several options merged
+        if any(not isinstance(v, str) or v not in schema.options(key) for v in names):
             return "no such option"
         if (key in tool.added_groups) != (ov.is_add() or ov.is_force_add()):
             return "a group chosen with the wrong prefix"

@@ -217,7 +217,7 @@ def test_a_syntax_error_names_its_override():
 
 
 def test_a_key_added_with_a_plus_must_be_in_the_schema():
-    TINY.check_overrides(["+extra.new=1", "++rate=2", "+hydra.job.name=x", "scenario=a"])  # a mapping, a field, Hydra's
+    TINY.check_overrides(["+extra.new=1", "++rate=2", "+hydra.job.name=x", "scenario=sept2022"])  # a mapping, a field
     with pytest.raises(UsageError, match="unknown key 'inner.new'; allowed keys under 'inner': strength, names"):
         TINY.check_overrides(["+inner.new=1"])
 
@@ -228,7 +228,9 @@ def test_a_key_added_with_a_plus_must_be_in_the_schema():
         ("~rate", "~rate: every tiny config has rate, which cannot be removed; allowed: rate=VALUE, a number"),
         ("~inner.names.0", "~inner.names.0: a list is given whole; allowed: inner.names=[...] without the item"),
         ("~scenario", "~scenario: a scenario is required"),
-        ("+scenario=a", "+scenario=a: a scenario is chosen without a plus: scenario=a"),
+        ("+scenario=sept2022", "+scenario=sept2022: a scenario is chosen without a plus: scenario=sept2022"),
+        ("scenario=[]", "scenario=[]: a scenario is required"),
+        ("scenario=${x}", "scenario=${x} is not a scenario"),
         ("scenario=0", "scenario=0 is not a scenario"),
         ("hydra/launcher=0", "hydra/launcher=0: an option of a config group is a name; tiny --hydra-help lists them"),
         ("+nope/x=1", "nope/x is not a config group of tiny; tiny has none"),
@@ -239,7 +241,7 @@ def test_overrides_a_composition_would_take_but_the_command_cannot_honour(overri
     with pytest.raises(UsageError) as e:
         TINY.check_overrides([override])
     assert str(e.value).startswith(message), str(e.value)
-    TINY.check_overrides(["~extra.key", "scenario=[a,b]", "hydra/launcher=basic"])  # a mapping's item; choices
+    TINY.check_overrides(["~extra.key", "scenario=[sept2022,no_mediation]", "hydra/launcher=basic"])  # merged
 
 
 @pytest.mark.parametrize("value", ["1", "2", "yes", "'true'", "null", "[true]"])
