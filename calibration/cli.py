@@ -25,6 +25,8 @@ from calibration.report import degenerate_warning, write_report
 from calibration.statistics import observed_statistics
 from sim.common import hydraconf
 from sim.common.commands import register_resolvers, renamed_overrides, run_hydra_command, run_job_reported
+from sim.common.files import check_names, kind
+from sim.common.messages import reading
 from sim.common.process import command
 from sim.common.resources import CONF_DIR
 from sim.model.border import Border
@@ -80,7 +82,9 @@ def preflight(overrides: Sequence[str]) -> CalibrateConfig:
         except Exception as e:  # Hydra/OmegaConf composition errors: one line
             raise ParameterError(hydraconf.explain(e, overrides, SCHEMA)) from None
     cfg.calibration.validate()
-    load_record(cfg.record_dir or None)
+    check_names({"record_dir": cfg.record_dir}, ParameterError)
+    with reading("record_dir", cfg.record_dir, (RecordError,), ParameterError):
+        load_record(cfg.record_dir or None)
     return cfg
 
 
@@ -96,7 +100,7 @@ def _check_files(overrides: Sequence[str]) -> None:
             choice = value
     files = [CONF_DIR / f"{CONFIG_NAME}.yaml"]
     path = CONF_DIR / "calibration" / f"{choice}.yaml"
-    if path.exists():
+    if kind(path) != "none":
         files.append(path)
     for f in files:
         try:

@@ -33,7 +33,7 @@ from omegaconf import DictConfig, OmegaConf
 from explore.settings import ExploreConfig
 from sim.common import hydraconf
 from sim.common.commands import INFO_FLAGS, checked, one_line, recorded_error_line, renamed_overrides, run_reported
-from sim.common.files import display_path, write_atomic
+from sim.common.files import display_path, kind, write_atomic
 from sim.common.hydraconf import UsageError as UsageError  # the one UsageError of every command
 from sim.common.process import command, prepare_workers, start_job
 from sim.common.resources import CONF_DIR, ROOT
@@ -114,7 +114,7 @@ def _check_files(overrides: Sequence[str]) -> None:
         if sep and key == GROUP and value:
             choice = value
     files = [CONF_DIR / f"{CONFIG_NAME}.yaml"]
-    if (CONF_DIR / GROUP / f"{choice}.yaml").exists():
+    if kind(CONF_DIR / GROUP / f"{choice}.yaml") != "none":
         files.append(CONF_DIR / GROUP / f"{choice}.yaml")
     for f in files:
         try:

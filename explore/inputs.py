@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from calibration.priors import FREE_PARAMETERS
+from sim.common.files import kind
 from sim.model.params import ModelParams, ParameterError, validate
 
 UNCERTAINTY = "uncertainty"
@@ -163,7 +164,7 @@ def free_parameter_inputs(source: str) -> tuple[dict[str, Input], Any]:
     if not isinstance(source, str) or not source:
         raise ParameterError(f"exploration.range_source={source!r} is not allowed; {_SOURCES_ALLOWED}")
     path = RESULTS / "posterior.csv" if source == "posterior" else Path(source)
-    if source != "posterior" and not (path.suffix == ".csv" or path.exists()):
+    if source != "posterior" and not (path.suffix == ".csv" or kind(path) != "none"):
         raise ParameterError(f"exploration.range_source={source} is not allowed; {_SOURCES_ALLOWED}")
     try:
         posterior = Posterior.load(path)

@@ -12,6 +12,7 @@ from typing import Any
 
 from explore.design import MAX_POINTS, METHODS, is_power_of_two, points_for
 from explore.inputs import DEFAULT_INPUTS
+from sim.common.messages import shown
 from sim.model.params import ParameterError
 
 MAX_REPLICATIONS = 100_000
@@ -136,12 +137,7 @@ class ExploreConfig:
 
 def _integer(key: str, v: Any, lo: int, hi: int) -> None:
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise ParameterError(f"{key}={_short(v)} is out of range; allowed: an integer from {lo} to {hi:,}")
-
-
-def _short(v: Any) -> str:
-    text = str(v)
-    return text if len(text) <= 40 else text[:37] + "..."
+        raise ParameterError(f"{key}={shown(v)} is out of range; allowed: an integer from {lo} to {hi:,}")
 
 
 def _finite(v: float) -> bool:

@@ -28,10 +28,11 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.common import hydraconf
 from sim.common.commands import checked, os_error_line, renamed_overrides, run_reported
-from sim.common.files import display_path
+from sim.common.files import display_path, kind, name_problem
 from sim.common.hydraconf import UsageError as UsageError  # the one UsageError of every command
 from sim.common.hydraconf import parse_overrides
 from sim.common.hydraconf import values as _values
+from sim.common.messages import reading, shown
 from sim.common.process import command, prepare_workers, start_job
 from sim.experiment.config import (
     CONF_DIR,
@@ -116,7 +117,7 @@ def read_command_line(argv: Sequence[str]) -> CommandLine:
         return CommandLine(argv, args=args)
     if args.config_dir:
         extra = Path(args.config_dir).absolute()
-        if not extra.is_dir():
+        if kind(extra) != "folder":
             raise UsageError(f"--config-dir {args.config_dir}: no such folder")
         EXTRA_CONFIG_DIRS[:] = [extra]
     config_name = args.config_name or CONFIG_NAME
@@ -165,7 +166,7 @@ def _replace_overrides(argv: list[str], old: Sequence[str], new: Sequence[str]) 
 
 def check_override(ov: Any, multirun: bool) -> None:
     """Checks that need no composition: syntax of sweeps, group options, unknown keys."""
-    text = ov.input_line or f"{ov.get_key_element()}={ov.get_value_element_as_str()}"
+    text = hydraconf.shown_override(ov.input_line or f"{ov.get_key_element()}={ov.get_value_element_as_str()}")
     if ov.is_sweep_override():
         if not multirun:
             raise UsageError(
@@ -186,8 +187,8 @@ def check_override(ov: Any, multirun: bool) -> None:
                 return
             value = (_values(ov) or [""])[0]
             raise UsageError(
-                f"experiment={value}: an experiment is added with a plus: "
-                f"+experiment={value or 'NAME'}; allowed: {allowed}"
+                f"experiment={shown(value)}: an experiment is added with a plus: "
+                f"+experiment={shown(value) or 'NAME'}; allowed: {allowed}"
             )
         if ov.is_delete() or not _values(ov):
             if key == "scenario":
@@ -195,9 +196,9 @@ def check_override(ov: Any, multirun: bool) -> None:
             return
         for value in _values(ov):
             if value not in group_options(key):
-                raise UsageError(f"{prefix}{key}={value} is not {GROUP_NOUNS[key]}; allowed: {allowed}")
+                raise UsageError(f"{prefix}{key}={shown(value)} is not {GROUP_NOUNS[key]}; allowed: {allowed}")
         return
-    if "/" in key or (CONF_DIR / key).is_dir():  # another config group: composition will tell
+    if "/" in key or kind(CONF_DIR / key) == "folder":  # another config group: composition will tell
         return
     message = unknown_key_message(key)
     if message:
@@ -318,7 +319,8 @@ def _check_jobs(
                 composed = composed_job(cfg, job, choices, in_place=True)
                 exp = composed.config
                 if exp.record_dir not in borders:
-                    borders[exp.record_dir] = load_border(exp.record_dir)
+                    with reading("record_dir", exp.record_dir, (RecordError,), ParameterError):
+                        borders[exp.record_dir] = load_border(exp.record_dir)
                 check(exp, borders[exp.record_dir].sector_ids)
                 check_scenario(exp, composed.explicit)
             except (ParameterError, RecordError) as e:
@@ -422,18 +424,24 @@ def check_writable(folder: str | Path, what: str) -> None:
     """Raise :class:`UsageError` if ``folder`` cannot be created or written (checked on its nearest
     existing parent: nothing is created here)."""
     path = Path(folder).absolute()
+    why = name_problem(path)
+    if why:
+        raise UsageError(f"{what}={shown(folder)}: {why}; give a folder that can be created")
     probe = path
-    while not probe.exists():
+    while kind(probe) == "none":
         if probe.parent == probe:
             break
         probe = probe.parent
-    if probe.exists() and not probe.is_dir():
+    if kind(probe) not in ("none", "folder"):
         raise UsageError(
-            f"{what}={folder}: {display_path(probe)} is a file, not a folder; give a folder that can be created"
+            f"{what}={shown(folder, 80)}: {display_path(probe)} is a file, not a folder; "
+            "give a folder that can be created"
         )
     if not os.access(probe, os.W_OK | os.X_OK):
         reason = "read-only file system" if _read_only_fs(probe) else "permission denied"
-        raise UsageError(f"{what}={folder}: cannot write into {display_path(probe)} ({reason}); give a writable folder")
+        raise UsageError(
+            f"{what}={shown(folder, 80)}: cannot write into {display_path(probe)} ({reason}); give a writable folder"
+        )
 
 
 def _read_only_fs(path: Path) -> bool:

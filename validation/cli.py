@@ -22,12 +22,14 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.common import hydraconf, resources
 from sim.common.commands import renamed_overrides, run_hydra_command, run_job_reported
+from sim.common.files import check_names
+from sim.common.messages import reading
 from sim.common.process import command
 from sim.experiment.config import CONF_DIR
 from sim.model.params import ParameterError
 from sim.record.loader import RecordError
 from validation.report import FILES, write_report
-from validation.run import DEFAULT_VALIDATION_RECORD, ValidationSettings, run_validation, total_runs
+from validation.run import DEFAULT_VALIDATION_RECORD, POSTERIOR_SETTING, ValidationSettings, run_validation, total_runs
 
 CONFIG_NAME = "validate"
 EXIT_USAGE = 2
@@ -83,15 +85,18 @@ def preflight(overrides: Sequence[str]) -> ValidateConfig:
     cfg = compose(overrides)
     s = cfg.validation
     until = s.validate()
+    check_names({"validation.record_dir": s.record_dir, "validation.record": s.record}, ParameterError)
     if s.mode == "rolling":
         from validation.rolling.run import load_timeline, rolling_origins
 
         rolling_origins(s, *load_timeline(s))
         return cfg
-    record = load_record(s.record_dir or None)
+    with reading("validation.record_dir", s.record_dir, (RecordError,), ParameterError):
+        record = load_record(s.record_dir or None)
     window_for(Border.from_record(record), WINDOW_HOURS, until)
-    load_events_file(Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD, record)
-    load_posterior(s.posterior)
+    with reading("validation.record", s.record, (RecordError,), ParameterError):
+        load_events_file(Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD, record)
+    load_posterior(s.posterior, *POSTERIOR_SETTING)
     return cfg
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn
 
 from sim.common.files import display_path
+from sim.common.messages import error_line, printable
 
 
 def one_line(exc: BaseException) -> str:
     """``ExceptionType: first line of the message``."""
-    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    text = error_line(exc)
     name = type(exc).__name__
     return f"{name}: {text}" if text else name
 
@@ -32,10 +33,10 @@ def os_error_line(e: OSError, where: Path | str | None = None) -> str:
     return f"cannot write {place}{advice}"
 
 
-def error_line(exc: BaseException) -> str:
+def failure_line(exc: BaseException) -> str:
     """One line for a failure: an operating-system error (one with an errno) as :func:`os_error_line` says it
     (what could not be written, where), anything else as :func:`one_line`."""
-    return os_error_line(exc) if isinstance(exc, OSError) and exc.errno else one_line(exc)
+    return printable(os_error_line(exc)) if isinstance(exc, OSError) and exc.errno else one_line(exc)
 
 
 def recorded_error_line(exc: BaseException, record_exc: BaseException, record: str) -> str:
@@ -43,8 +44,8 @@ def recorded_error_line(exc: BaseException, record_exc: BaseException, record: s
     (``record_exc``); the second failure is left out when it is the same operating-system error (a full
     disk fails both)."""
     same = isinstance(exc, OSError) and isinstance(record_exc, OSError) and exc.errno == record_exc.errno
-    also = "" if same else f" (and {record} could not be written: {error_line(record_exc)})"
-    return error_line(exc) + also
+    also = "" if same else f" (and {record} could not be written: {failure_line(record_exc)})"
+    return failure_line(exc) + also
 
 
 def register_resolvers(options) -> None:
@@ -112,7 +113,7 @@ def checked(preflight: Callable[[], Any], errors: tuple) -> Any:
     try:
         return preflight()
     except errors as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
+        print(f"error: {error_line(e)}", file=sys.stderr, flush=True)
         sys.exit(2)
     except KeyboardInterrupt:
         print("\ninterrupted; nothing was run", file=sys.stderr, flush=True)
@@ -152,16 +153,16 @@ class _Reported:
 
 def report_failure(e: Exception, errors: tuple = ()) -> NoReturn:
     """End the command with one line for ``e``: one of ``errors`` (bad input found late) as it is, exit 2;
-    an operating-system error as :func:`error_line` says it, exit 1; anything else as :func:`one_line`,
+    an operating-system error as :func:`failure_line` says it, exit 1; anything else as :func:`one_line`,
     exit 1 -- re-raised instead if the user asked for tracebacks (``HYDRA_FULL_ERROR=1``)."""
     import sys
 
     if isinstance(e, errors):
-        print(f"error: {e}", file=sys.stderr, flush=True)
+        print(f"error: {error_line(e)}", file=sys.stderr, flush=True)
         sys.exit(2)
     if _Reported.full_error:
         raise e
-    line = error_line(e) if isinstance(e, OSError) else f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)"
+    line = failure_line(e) if isinstance(e, OSError) else f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)"
     print(f"error: {line}", file=sys.stderr, flush=True)
     sys.exit(1)
 

@@ -25,6 +25,8 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.common import commands, hydraconf, resources
 from sim.common.commands import RENAMED_KEYS
+from sim.common.files import check_names, kind
+from sim.common.messages import about, shown
 from sim.common.values import same_value
 from sim.model.params import ModelParams, ParameterError, validate
 
@@ -170,22 +172,22 @@ def check_run(exp: ExperimentConfig):
     """Range checks on the run settings (the model's own come from :func:`sim.model.params.validate`);
     return the posterior that ``params`` names, read and checked (None for ``params=default``)."""
     if isinstance(exp.seed, bool) or not isinstance(exp.seed, int) or not 0 <= exp.seed <= MAX_SEED:
-        raise ParameterError(f"seed={_short(exp.seed)} is out of range; allowed: an integer from 0 to {MAX_SEED}")
+        raise ParameterError(f"seed={shown(exp.seed)} is out of range; allowed: an integer from 0 to {MAX_SEED}")
     h = exp.horizon_days
     if isinstance(h, bool) or not isinstance(h, (int, float)) or not _finite(h) or not 0 < h <= MAX_HORIZON_DAYS:
-        raise ParameterError(f"horizon_days={_short(h)} is out of range; allowed (0.0, {MAX_HORIZON_DAYS:g}] days")
+        raise ParameterError(f"horizon_days={shown(h)} is out of range; allowed (0.0, {MAX_HORIZON_DAYS:g}] days")
     n = exp.replications
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
         raise ParameterError(
-            f"replications={_short(n)} is out of range; allowed: an integer from 1 to {MAX_REPLICATIONS}"
+            f"replications={shown(n)} is out of range; allowed: an integer from 1 to {MAX_REPLICATIONS}"
         )
     w = exp.workers
     if w != "auto" and (isinstance(w, bool) or not isinstance(w, int) or not 0 <= w <= MAX_WORKERS):
         raise ParameterError(
-            f"workers={_short(w)} is not allowed; allowed: auto or 0 (every core) or an integer from 1 to {MAX_WORKERS}"
+            f"workers={shown(w)} is not allowed; allowed: auto or 0 (every core) or an integer from 1 to {MAX_WORKERS}"
         )
     if not (isinstance(exp.plots, bool) or exp.plots == "auto"):
-        raise ParameterError(f"plots={_short(exp.plots)} is not allowed; allowed: auto, true or false")
+        raise ParameterError(f"plots={shown(exp.plots)} is not allowed; allowed: auto, true or false")
     return load_posterior(exp.params)
 
 
@@ -196,28 +198,23 @@ def _finite(x: Any) -> bool:
         return False
 
 
-def _short(v: Any) -> str:
-    """A value for a message: a 400-digit integer as its first digits and length."""
-    text = str(v)
-    if isinstance(v, int) and not isinstance(v, bool) and len(text) > 24:
-        return f"{text[:6]}...({len(text.lstrip('-'))} digits)"
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def load_posterior(params: str):
+def load_posterior(params: str, key: str = "params", choices: Sequence[str] = PARAMS_CHOICES):
     """None for ``params=default``; else the posterior to draw each replication's parameters from:
-    ``calibrated`` = the committed set (calibration/results/posterior.csv), or a posterior.csv path."""
-    if params == "default":
+    ``calibrated`` = the committed set (calibration/results/posterior.csv), or a posterior.csv path.
+    ``key`` and ``choices``: the setting that names it and the names it allows (``ceasefire-validate``'s
+    ``validation.posterior`` has no ``default``), for the one-line :class:`ParameterError` on a bad one."""
+    if params == "default" and "default" in choices:
         return None
     from calibration.posterior import RESULTS, Posterior, PosteriorError
 
     path = RESULTS / "posterior.csv" if params == "calibrated" else Path(params)
+    allowed = f"allowed: {', '.join(choices)} or the path of a posterior.csv"
+    if params in PARAMS_CHOICES and params not in choices:
+        raise ParameterError(f"{key}={params} is not allowed; {allowed}")
     try:
         return Posterior.load(path)
     except PosteriorError as e:
-        raise ParameterError(
-            f"params={params}: {e}; allowed: {', '.join(PARAMS_CHOICES)} or the path of a posterior.csv"
-        ) from None
+        raise ParameterError(f"{about(key, params, str(e))}; {allowed}") from None
 
 
 def check(exp: ExperimentConfig, sectors: Sequence[str] | None = None) -> ModelParams:
@@ -254,7 +251,7 @@ def check_collapse(params: ModelParams, n_sectors: int) -> None:
     c = params.collapse
     if c.rule != "killed_window" and c.top_tier_sectors > n_sectors:
         raise ParameterError(
-            f"collapse.top_tier_sectors={_short(c.top_tier_sectors)} can never be reached with "
+            f"collapse.top_tier_sectors={shown(c.top_tier_sectors)} can never be reached with "
             f"collapse.rule={c.rule}: the record has {n_sectors} sectors; allowed: 1 to "
             f"{n_sectors} (or collapse.rule=killed_window)"
         )
@@ -267,6 +264,7 @@ def load_border(record_dir: str):
     from sim.record.loader import DEFAULT_SEEDS, FILES
 
     root = Path(record_dir) if record_dir else DEFAULT_SEEDS
+    check_names({"record_dir": record_dir}, ParameterError)
     key: tuple | None = None
     try:
         if all(_small_file(root / name) for name in FILES):  # anything else: read as it comes
@@ -329,7 +327,7 @@ def group_file(group: str, name: str) -> Path | None:
     for root in config_dirs():
         for suffix in (".yaml", ".yml"):
             path = root / group / f"{name}{suffix}"
-            if path.is_file() or (path.exists() and not path.is_dir()):
+            if kind(path) in ("file", "other"):
                 return path
     return None
 
@@ -600,6 +598,7 @@ SCHEMA = hydraconf.Schema(
     tool="ceasefire-sim",
     root=ExperimentConfig,
     groups=GROUP_NOUNS,
+    added_groups=("experiment",),
     dirs=config_dirs,
     group_usage="scenario=NAME, +experiment=NAME",
     errors=(ParameterError,),

@@ -28,7 +28,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from sim.common.commands import error_line, one_line, recorded_error_line
+from sim.common.commands import failure_line, one_line, recorded_error_line
 from sim.common.files import write_atomic
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 
@@ -139,7 +139,7 @@ def is_finished(job_dir: Path, digest: str) -> bool:
 def write_failure(job_dir: Path, exc: BaseException, digest: str | None = None) -> dict:
     """Write ``failed.json`` (the one-line error, the exception type, the traceback); return it."""
     record = {
-        "error": error_line(exc),
+        "error": failure_line(exc),
         "exception": type(exc).__name__,
         "config_sha256": digest,
         "traceback": "".join(traceback.format_exception(exc)),

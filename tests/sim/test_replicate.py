@@ -268,10 +268,12 @@ def test_params_must_name_a_posterior():
 
     assert load_posterior("default") is None
     assert load_posterior("calibrated") is not None
-    with pytest.raises(
-        ParameterError, match="params=nope.csv: nope.csv: no such posterior file; .*allowed: default, calibrated"
-    ):
+    with pytest.raises(ParameterError, match="params=nope.csv: no such posterior file; .*allowed: default, calibrated"):
         load_posterior("nope.csv")
+    with pytest.raises(  # a setting of another command: its own key and names
+        ParameterError, match="^validation.posterior=default is not allowed; allowed: calibrated or the path"
+    ):
+        load_posterior("default", "validation.posterior", ("calibrated",))
 
 
 # --- worker processes (issue 13) --------------------------------------------------------------------

@@ -152,7 +152,10 @@ def test_a_fault_while_running_is_one_line(tmp_path):
         ("foo=1", "unknown key 'foo'; allowed keys: validation, publish, progress"),
         ("+foo=1", "unknown key 'foo'; allowed keys: validation, publish, progress"),
         ("scenario=x", "scenario is not a config group of ceasefire-validate; ceasefire-validate has none"),
-        ("validation.record=/nonexistent/events.yaml", "/nonexistent/events.yaml: file not found; expected a YAML"),
+        (
+            "validation.record=/nonexistent/events.yaml",
+            "validation.record=/nonexistent/events.yaml: file not found; expected a YAML",
+        ),
     ],
 )
 def test_its_own_keys_and_inputs_in_its_messages(override, message):

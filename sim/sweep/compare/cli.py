@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from sim.common.files import display_path
+from sim.common.files import check_names, display_path, kind
 from sim.common.process import command
 from sim.sweep.compare.matching import CompareError
 from sim.sweep.compare.plots import MEDIANS_FILE, SURVIVAL_FILE, medians_png, survival_png
@@ -83,8 +83,9 @@ def run(args: argparse.Namespace) -> int:
         raise CompareError(f"--seed {args.seed}: allowed an integer >= 0")
     if args.resamples < 200:
         raise CompareError(f"--resamples {args.resamples}: allowed an integer >= 200")
+    check_names({"--out": args.out or ""}, CompareError)
     out = Path(args.out) if args.out else default_out(args.sweep_a, args.sweep_b)
-    if out.exists() and not out.is_dir():
+    if kind(out) not in ("none", "folder"):
         raise CompareError(f"--out {out} exists and is not a folder")
     a, b, pairs = compare(args.sweep_a, args.sweep_b, seed=args.seed, resamples=args.resamples)
     table = format_table(a, b, pairs, args.seed, args.resamples)
