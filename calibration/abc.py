@@ -67,7 +67,9 @@ class CalibrationSettings:
         from sim.model.params import ParameterError
 
         if self.sampler not in SAMPLERS:
-            raise ParameterError(f"calibration.sampler={self.sampler!r} is not allowed; allowed: {', '.join(SAMPLERS)}")
+            raise ParameterError(
+                f"calibration.sampler={shown(self.sampler)!r} is not allowed; allowed: {', '.join(SAMPLERS)}"
+            )
         for key, hi in self.LIMITS.items():
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:

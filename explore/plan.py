@@ -19,7 +19,7 @@ from explore.outcomes import NAMES
 from explore.settings import ExploreConfig
 from explore.store import identity
 from sim.common.files import check_names
-from sim.common.messages import reading
+from sim.common.messages import reading, shown
 from sim.model.params import ModelParams, ParameterError, from_dict
 
 
@@ -187,7 +187,7 @@ def plan(cfg: ExploreConfig) -> tuple[Plan, Design, bytes, bytes]:
 
 def _check_names(names: Any, key: str) -> None:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ParameterError(f"{key}={names!r} is not a list of parameter names; allowed: [name, name, ...]")
+        raise ParameterError(f"{key}={shown(names)!r} is not a list of parameter names; allowed: [name, name, ...]")
 
 
 def flat_ranges(ranges: Mapping[str, Any]) -> dict[str, Any]:

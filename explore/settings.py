@@ -41,7 +41,9 @@ class ExplorationSettings:
         """Raise :class:`ParameterError` (one line) on the first setting out of range; ``n_inputs``: the
         design's inputs (for its size)."""
         if self.method not in METHODS:
-            raise ParameterError(f"exploration.method={self.method!r} is not allowed; allowed: {', '.join(METHODS)}")
+            raise ParameterError(
+                f"exploration.method={shown(self.method)!r} is not allowed; allowed: {', '.join(METHODS)}"
+            )
         _integer("exploration.n", self.n, 1, MAX_N)
         if self.method == "sobol" and not is_power_of_two(self.n):
             lower = 1 << (self.n.bit_length() - 1)

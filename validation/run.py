@@ -57,7 +57,7 @@ class RollingSettings:
                     f"validation.rolling.{key}={v!r} is out of range; allowed: an integer in [{lo}, {hi}]"
                 )
         if not 0.0 < self.accept <= 1.0:
-            raise ParameterError(f"validation.rolling.accept={self.accept!r} is out of range; allowed: (0, 1]")
+            raise ParameterError(f"validation.rolling.accept={shown(self.accept)} is out of range; allowed: (0, 1]")
         try:
             return date.fromisoformat(str(self.first))
         except ValueError:
@@ -92,7 +92,7 @@ class ValidationSettings:
                     f"validation.{key}={shown(v)} is out of range; allowed: an integer in [{lo}, {MAX_PATHS}]"
                 )
         if self.mode not in MODES:
-            raise ParameterError(f"validation.mode={self.mode!r} is not allowed; allowed: {', '.join(MODES)}")
+            raise ParameterError(f"validation.mode={shown(self.mode)!r} is not allowed; allowed: {', '.join(MODES)}")
         self.rolling.validate()
         if self.start not in STARTS:
             raise ParameterError(f"validation.start={shown(self.start)!r} is not allowed; allowed: {', '.join(STARTS)}")
