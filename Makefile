@@ -19,7 +19,7 @@ test: $(STAMP) lint
 test-all: $(STAMP) lint
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m ""
 
-# The committed rolling validation (validation/results/rolling/) regenerated and compared (a few minutes)
+# The committed rolling validation (validation/results/rolling/) regenerated and compared (under a minute)
 verify-rolling: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow tests/validation/test_rolling.py
 
