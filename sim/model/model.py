@@ -9,6 +9,7 @@ Where the rest lives: the event loop in :mod:`sim.model.events`, unprovoked fire
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 
 import numpy as np
@@ -73,7 +74,6 @@ class CeasefireModel(EventModel):
         self._tabulate(params)
         self.positions = self._deploy_positions()
         self.parties = ThirdParties(self, [agent for kind in self.THIRD_PARTIES for agent in kind.from_params(self)])
-        self.third_parties = AgentSet(self.parties.parties, random=self.random)  # in creation order
         # what the agents read at every exchange, one lookup away
         self.sector_deterrence, self.sector_interposition = self.parties.deterrence, self.parties.interposition
         self.pressure, self.pressure_floor = self.parties.pressure, self.parties.pressure_floor
@@ -122,7 +122,6 @@ class CeasefireModel(EventModel):
             p.opponent = by_key[sector, SIDES[1 - SIDES.index(side)]]
             p.neighbours = tuple(by_key[other, side] for other in self.border.adjacency[sector])
         self._by_key = by_key
-        self._by_side = {side: AgentSet((p for p in positions if p.side == side), random=self.random) for side in SIDES}
         return positions
 
     def _start(self, start: str, history: tuple[FireReceived, ...]) -> None:
@@ -141,7 +140,7 @@ class CeasefireModel(EventModel):
 
     def _schedule_record_events(self) -> None:
         """The ceasefire's broker presses from hour 0; talks in the record are held on their dates."""
-        by_name = {m.name: m for m in self.third_parties if isinstance(m, Mediator)}
+        by_name = {m.name: m for m in self.parties.parties if isinstance(m, Mediator)}
         lead = by_name.get(self.border.lead_mediator)
         if lead is not None:
             lead.press("ceasefire")
@@ -155,7 +154,8 @@ class CeasefireModel(EventModel):
         for fire in sorted(history, key=lambda f: f.hours):
             self._by_key[fire.sector, fire.side].remember(fire.killed, fire.wounded, fire.hours)
             if fire.killed + fire.wounded > 0:
-                self.third_parties.do("recall_casualties", fire.hours)
+                for party in self.parties.parties:
+                    party.recall_casualties(fire.hours)
 
     def open_forecast(self) -> None:
         """The model's own fire starts: unprovoked fire and each command's deliberations."""
@@ -184,8 +184,21 @@ class CeasefireModel(EventModel):
         return self.parties.verified(sector, self.draws)
 
     def positions_of(self, side: str) -> AgentSet:
-        """This side's positions, north to south."""
-        return self._by_side[side]
+        """This side's positions, north to south (built when first asked for)."""
+        return self._groups[side]
+
+    @property
+    def third_parties(self) -> AgentSet:
+        """The mediators and observer missions, in creation order (built when first asked for)."""
+        return self._groups["third_parties"]
+
+    @functools.cached_property
+    def _groups(self) -> dict[str, AgentSet]:
+        """Each side's positions and the third parties as Mesa AgentSets. Built on demand: a run reads
+        neither, and weak-key sets are costly to build (docs/performance.md)."""
+        groups = {side: AgentSet((p for p in self.positions if p.side == side), random=self.random) for side in SIDES}
+        groups["third_parties"] = AgentSet(self.parties.parties, random=self.random)
+        return groups
 
     def rate_rose(self, position: BorderPosition | None = None) -> None:
         """The one call for anything that may raise a rate of unprovoked fire between exchanges:
