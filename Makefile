@@ -4,17 +4,24 @@ VENV  ?= .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-all verify-calibration fuzz lint bench dashboard explore setup lock clean
+.PHONY: run test test-all verify-calibration verify-rolling fuzz lint bench dashboard explore setup lock clean
 
 run: $(STAMP)
 	$(BIN)/ceasefire-sim +experiment=baseline
 
+# The suite on TEST_WORKERS processes (pytest-xdist; tests are independent: each writes under its own tmp_path)
+TEST_WORKERS ?= 2
+
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The default suite and the slow checks (marked `slow`: e.g. the committed calibration on the single-core sampler)
 test-all: $(STAMP) lint
-	$(BIN)/python -m pytest -q -m ""
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m ""
+
+# The committed rolling validation (validation/results/rolling/) regenerated and compared (under a minute)
+verify-rolling: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow tests/validation/test_rolling.py
 
 # The committed calibration (calibration/results/) rerun at its settings and compared byte for byte, on two
 # cores (about 10 minutes on an idle 2-core machine; make test checks its first generation only)

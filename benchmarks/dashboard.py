@@ -68,20 +68,24 @@ def server_side_days() -> dict:
     """Time each day of the default run as the page computes it: step, frame, figures, claims."""
     from sim.dashboard.border import BorderPainter
     from sim.dashboard.claims import claims_html
-    from sim.dashboard.playback import Playback
+    from sim.dashboard.page import HOURS_PER_STEP
+    from sim.dashboard.playback import PageModel
     from sim.dashboard.timeline import TimelinePainter
 
-    model = Playback()
-    border = BorderPainter(model.frame.sectors, model.frame.adjacency)
-    timeline = TimelinePainter(model.frame.sectors)
-    border.paint(model.frame), timeline.paint(model.frame)  # the page's first paint
+    model = PageModel()
+    frame = model.playback.frame(model)
+    border = BorderPainter(frame.sectors, frame.adjacency)
+    timeline = TimelinePainter(frame.sectors)
+    border.paint(frame), timeline.paint(frame)  # the page's first paint
     ms = []
     while model.running:
         start = time.perf_counter()
-        model.step()
-        border.paint(model.frame)
-        timeline.paint(model.frame)
-        claims_html(model.frame)
+        for _ in range(HOURS_PER_STEP):  # a Step click: Mesa's controller steps the model an hour at a time
+            model.step()
+        frame = model.playback.frame(model)
+        border.paint(frame)
+        timeline.paint(frame)
+        claims_html(frame)
         ms.append(1000 * (time.perf_counter() - start))
     ordered = sorted(ms)
     return {
@@ -89,7 +93,7 @@ def server_side_days() -> dict:
         "median": statistics.median(ms),
         "p95": ordered[int(0.95 * (len(ordered) - 1))],
         "max": ordered[-1],
-        "collapsed": model.frame.collapse is not None,
+        "collapsed": frame.collapse is not None,
     }
 
 

@@ -324,7 +324,7 @@ def plot_cost() -> None:
     from sim.experiment.survival import kaplan_meier, survival_png
     from sim.model.timeline import timeline_png
 
-    exp = experiment_config(  # workers=1: a -m job's replications run in its own process (workers=auto)
+    job = experiment_config(  # workers=1: a -m job's replications run in its own process (workers=auto)
         replications=REPLICATIONS,
         progress=False,
         workers=1,
@@ -333,14 +333,14 @@ def plot_cost() -> None:
     runs = []
     for _ in range(2):
         t = time.perf_counter()
-        r = replicate(exp)
+        r = replicate(job)
         runs.append(time.perf_counter() - t)
     km = kaplan_meier([s.durability_days for s in r.summaries], [s.collapsed for s in r.summaries])
     draws = []
     for _ in range(3):  # the first includes matplotlib's import, which a job pays once per process
         t = time.perf_counter()
         timeline_png(r.first, params_info=r.params_info)
-        survival_png(km, exp.horizon_days, exp.scenario)
+        survival_png(km, r.exp.horizon_days, r.exp.scenario)
         draws.append(time.perf_counter() - t)
     print(json.dumps({"runs": min(runs), "plots": min(draws), "first_plots": draws[0]}))
 

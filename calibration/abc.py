@@ -25,6 +25,7 @@ import numpy as np
 from calibration.history import USED, WholeRecord
 from calibration.priors import BY_KEY, FREE_PARAMETERS, apply, natural
 from sim.common.files import write_atomic
+from sim.common.messages import shown
 from sim.common.versions import package_versions
 
 SAMPLERS = ("parallel", "single", "multicore")
@@ -65,12 +66,14 @@ class CalibrationSettings:
         from sim.model.params import ParameterError
 
         if self.sampler not in SAMPLERS:
-            raise ParameterError(f"calibration.sampler={self.sampler!r} is not allowed; allowed: {', '.join(SAMPLERS)}")
+            raise ParameterError(
+                f"calibration.sampler={shown(self.sampler)!r} is not allowed; allowed: {', '.join(SAMPLERS)}"
+            )
         for key, hi in self.LIMITS.items():
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
                 raise ParameterError(
-                    f"calibration.{key}={_short(v)} is out of range; allowed: an integer from 1 to {hi}"
+                    f"calibration.{key}={shown(v)} is out of range; allowed: an integer from 1 to {hi}"
                 )
         for key in ("kernel_scaling", "min_acceptance_rate", "min_epsilon"):
             v = getattr(self, key)
@@ -80,7 +83,7 @@ class CalibrationSettings:
                 finite = False
             if not finite:
                 raise ParameterError(
-                    f"calibration.{key}={_short(v)} is not a finite number; allowed: "
+                    f"calibration.{key}={shown(v)} is not a finite number; allowed: "
                     + {"kernel_scaling": "(0, 100]", "min_acceptance_rate": "[0, 1)", "min_epsilon": "[0, 1e300]"}[key]
                 )
         if not 0.0 < self.kernel_scaling <= 100.0:
@@ -93,15 +96,8 @@ class CalibrationSettings:
             raise ParameterError(f"calibration.min_epsilon={self.min_epsilon} is out of range; allowed [0, 1e300]")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= 2**63 - 1:
             raise ParameterError(
-                f"calibration.seed={_short(self.seed)} is out of range; allowed: an integer from 0 to {2**63 - 1}"
+                f"calibration.seed={shown(self.seed)} is out of range; allowed: an integer from 0 to {2**63 - 1}"
             )
-
-
-def _short(v) -> str:
-    text = str(v)
-    if isinstance(v, int) and not isinstance(v, bool) and len(text) > 24:
-        return f"{text[:6]}...({len(text.lstrip('-'))} digits)"
-    return text
 
 
 class Simulator:

@@ -8,6 +8,8 @@ Outputs, under the run folder: ``history.db`` (pyabc), ``posterior.csv``, ``run.
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -22,7 +24,10 @@ from calibration.history import USED, whole_record
 from calibration.posterior import RESULTS
 from calibration.report import degenerate_warning, write_report
 from sim.common import hydraconf
-from sim.common.commands import register_resolvers, renamed_overrides, run_hydra_command
+from sim.common.commands import register_resolvers, renamed_overrides, run_hydra_command, run_job_reported
+from sim.common.files import check_names, kind
+from sim.common.messages import reading
+from sim.common.process import command
 from sim.common.resources import CONF_DIR
 from sim.model.params import ParameterError
 from sim.record.history import load_history
@@ -81,8 +86,11 @@ def preflight(overrides: Sequence[str]) -> CalibrateConfig:
         except Exception as e:  # Hydra/OmegaConf composition errors: one line
             raise ParameterError(hydraconf.explain(e, overrides, SCHEMA)) from None
     cfg.calibration.validate()
-    load_record(cfg.record_dir or None)
-    load_history(cfg.history_dir or None)
+    check_names({"record_dir": cfg.record_dir, "history_dir": cfg.history_dir}, ParameterError)
+    with reading("record_dir", cfg.record_dir, (RecordError,), ParameterError):
+        load_record(cfg.record_dir or None)
+    with reading("history_dir", cfg.history_dir, (RecordError,), ParameterError):
+        load_history(cfg.history_dir or None)
     return cfg
 
 
@@ -98,13 +106,31 @@ def _check_files(overrides: Sequence[str]) -> None:
             choice = value
     files = [CONF_DIR / f"{CONFIG_NAME}.yaml"]
     path = CONF_DIR / "calibration" / f"{choice}.yaml"
-    if path.exists():
+    if kind(path) != "none":
         files.append(path)
     for f in files:
         try:
             load(f, "omegaconf")
         except YamlFileError as e:
             raise ParameterError(str(e)) from None
+
+
+SQLITE_ERRNO = {"SQLITE_FULL": errno.ENOSPC, "SQLITE_READONLY": errno.EROFS, "SQLITE_IOERR": errno.EIO}
+"""The SQLite errors of pyabc's database that are its disk's (by ``sqlite_errorname``), as errno values."""
+
+
+def disk_error(exc: BaseException, path: Path) -> OSError | None:
+    """An ``OSError`` naming ``path`` if ``exc`` or an exception it came from is SQLite's report of a full,
+    read-only or failing disk (pyabc's database reports a full disk so, under its own exceptions), else None."""
+    seen: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and e not in seen:
+        code = SQLITE_ERRNO.get(str(getattr(e, "sqlite_errorname", "")))
+        if code is not None:
+            return OSError(code, os.strerror(code), str(path))
+        seen.append(e)
+        e = e.__cause__ or e.__context__
+    return None
 
 
 def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
@@ -122,6 +148,8 @@ def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
     try:
         cal = run_abc(s, observed, whole, tmp_db, log=log, progress=True)
         tmp_db.replace(out_dir / "history.db")
+    except Exception as e:
+        raise disk_error(e, out_dir / "history.db") or e
     finally:  # failed or interrupted: no temporary database is left behind
         for leftover in out_dir.glob(".history.db.tmp*"):
             try:
@@ -165,9 +193,11 @@ def calibrate(cfg: CalibrateConfig, out_dir: Path, log=print) -> tuple:
 def _app(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    calibrate(to_config(cfg), Path(HydraConfig.get().runtime.output_dir))
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    run_job_reported(lambda: calibrate(to_config(cfg), out_dir), out_dir, (ParameterError, RecordError))
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: preflight (one line, exit 2 on bad input), then the Hydra app; a fault while running
     is one line too (:func:`sim.common.commands.run_hydra_command`)."""

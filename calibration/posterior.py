@@ -14,6 +14,8 @@ import numpy as np
 
 from calibration.priors import FREE_PARAMETERS, apply
 from sim.common import resources
+from sim.common.files import kind
+from sim.common.messages import shown
 from sim.model.params import ModelParams, ParameterError, validate
 
 RESULTS = resources.CALIBRATION_RESULTS
@@ -44,8 +46,8 @@ class Posterior:
         cannot lie outside its prior); weights >= 0 with a positive sum.
         """
         path = Path(path)
-        if not path.is_file():
-            what = "is a folder, not" if path.is_dir() else "no such"
+        if kind(path) != "file":
+            what = "is a folder, not" if kind(path) == "folder" else "no such"
             raise PosteriorError(f"{path}: {what} posterior file; run ceasefire-calibrate first")
         try:
             raw = path.read_bytes()
@@ -62,32 +64,36 @@ class Posterior:
                 f"{path}: not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); "
                 "expected a posterior.csv written by ceasefire-calibrate"
             ) from None
+        text = text.removeprefix("\ufeff")  # the byte-order mark a spreadsheet writes first
         try:
-            rows = [r for r in csv.reader(io.StringIO(text)) if r]
+            reader = csv.reader(io.StringIO(text, newline=""))
+            numbered = [(reader.line_num, r) for r in reader if r]
         except csv.Error as e:
             raise PosteriorError(f"{path}: not a CSV file ({e})") from None
+        rows = [r for _, r in numbered]
         by_name = {p.name: p for p in FREE_PARAMETERS}
         header = [h.strip() for h in rows[0]] if rows else []
         expected = "expected a header of free parameters and 'weight', then samples; free parameters: " + ", ".join(
             by_name
         )
         if not header or header[-1] != "weight":
-            raise PosteriorError(f"{path}: not a posterior ({expected})")
+            other = next((d for d in ";\t|" if len(header) == 1 and d in header[0]), None)
+            hint = f"its columns are separated by {other!r}, not commas; " if other else ""
+            raise PosteriorError(f"{path}: not a posterior ({hint}{expected})")
         names = header[:-1]
         unknown = [n for n in names if n not in by_name]
         if unknown or not names:
-            what = f"unknown column {unknown[0]!r}" if unknown else "no parameter column"
+            what = f"unknown column {shown(unknown[0])!r}" if unknown else "no parameter column"
             raise PosteriorError(f"{path}: not a posterior: {what}; {expected}")
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise PosteriorError(
-                f"{path}: column {repeated[0]!r} appears more than once; each parameter may have one column"
+                f"{path}: column {shown(repeated[0])!r} appears more than once; each parameter may have one column"
             )
         if len(rows) < 2:
             raise PosteriorError(f"{path}: no samples; {expected}")
         data = np.empty((len(rows) - 1, len(header)))
-        for i, r in enumerate(rows[1:]):
-            line = i + 2
+        for i, (line, r) in enumerate(numbered[1:]):
             if len(r) != len(header):
                 raise PosteriorError(
                     f"{path}: line {line} has {len(r)} values; expected {len(header)} (one per column of the header)"
@@ -97,26 +103,29 @@ class Posterior:
                     v = float(x)
                 except ValueError:
                     raise PosteriorError(
-                        f"{path}: line {line}, {header[j]}: {x.strip()[:40]!r} is not a number"
+                        f"{path}: line {line}, {header[j]}: {shown(x.strip())!r} is not a number"
                     ) from None
                 if not math.isfinite(v):
                     raise PosteriorError(
-                        f"{path}: line {line}, {header[j]}: {x.strip()[:40]} is not a finite "
+                        f"{path}: line {line}, {header[j]}: {shown(x.strip())} is not a finite "
                         "number; allowed: finite numbers"
                     )
                 data[i, j] = v
+        lines = [line for line, _ in numbered[1:]]
         for j, name in enumerate(names):
-            _check_column(path, name, data[:, j])
+            _check_column(path, name, data[:, j], lines)
         w = data[:, -1]
         if (w < 0).any():
-            line = int(np.argmax(w < 0)) + 2
+            k = int(np.argmax(w < 0))
             raise PosteriorError(
-                f"{path}: line {line}, weight: {w[line - 2]:g} is negative; weights must be "
+                f"{path}: line {lines[k]}, weight: {w[k]:g} is negative; weights must be "
                 "finite and non-negative, with a positive sum"
             )
-        if not w.sum() > 0 or not np.isfinite(w.sum()):
+        with np.errstate(over="ignore"):  # weights summing past the largest float: refused below
+            total = w.sum()
+        if not total > 0 or not np.isfinite(total):
             raise PosteriorError(f"{path}: weights must be finite and non-negative, with a positive sum")
-        return cls(tuple(names), data[:, :-1], w / w.sum(), hashlib.sha256(raw).hexdigest())
+        return cls(tuple(names), data[:, :-1], w / total, hashlib.sha256(raw).hexdigest())
 
     def column(self, name: str) -> np.ndarray:
         """The samples of the parameter ``name`` (dotted), natural scale."""
@@ -147,14 +156,13 @@ class Posterior:
         return apply({n: v for n, v in zip(self.names, self.values[i]) if n not in fixed}, base)
 
 
-def _check_column(path: Path, name: str, values: np.ndarray) -> None:
+def _check_column(path: Path, name: str, values: np.ndarray, lines: list[int]) -> None:
     """Every value of a parameter column inside the model's range and the parameter's prior."""
     p = next(fp for fp in FREE_PARAMETERS if fp.name == name)
     group, field = name.split(".")
     base = ModelParams()
     tol = 1e-9 * max(abs(p.lo), abs(p.hi), 1.0)  # the log-scale bounds round-trip through 10**x
-    for k, v in enumerate(values):
-        line = k + 2
+    for line, v in zip(lines, values):
         try:
             validate(dataclasses.replace(getattr(base, group), **{field: float(v)}), prefix=f"{group}.")
         except ParameterError as e:

@@ -233,4 +233,6 @@ def odd_table() -> str:
 if __name__ == "__main__":  # python -m calibration.priors > the table in docs/ODD.md
     import sys
 
-    sys.stdout.write(odd_table() + "\n")
+    from sim.common.process import command
+
+    command(lambda: sys.stdout.write(odd_table() + "\n"))()

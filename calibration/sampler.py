@@ -53,14 +53,13 @@ from multiprocessing.connection import wait
 import numpy as np
 import pyabc
 
+from sim.common.process import watch_parent
+
 CHUNK = 2
 """Proposals per message to a worker (at most)."""
 
 DEPTH = 2
 """Chunks a worker holds at once: the one it simulates and the next, so that it never waits."""
-
-PARENT_CHECK_SECONDS = 1.0
-"""How often an idle worker checks that the main process is still there."""
 
 
 class DivergedError(RuntimeError):
@@ -119,12 +118,9 @@ def _serve(conn, function, parent: int, inherited) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     for c in inherited:  # the main process's ends of the pipes, so that they close when it dies
         c.close()
+    watch_parent(parent)  # the main process's death ends this one, in the middle of a chunk too
     while True:
         try:
-            if not conn.poll(PARENT_CHECK_SECONDS):
-                if os.getppid() != parent:
-                    return
-                continue
             task = conn.recv()
         except (EOFError, OSError):
             return

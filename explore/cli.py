@@ -32,9 +32,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from explore.settings import ExploreConfig
 from sim.common import hydraconf
-from sim.common.commands import INFO_FLAGS, checked, one_line, renamed_overrides, run_reported
-from sim.common.files import display_path, write_atomic
+from sim.common.commands import INFO_FLAGS, checked, one_line, recorded_error_line, renamed_overrides, run_reported
+from sim.common.files import display_path, kind, write_atomic
 from sim.common.hydraconf import UsageError as UsageError  # the one UsageError of every command
+from sim.common.process import command, prepare_workers, start_job
 from sim.common.resources import CONF_DIR, ROOT
 from sim.model.params import ParameterError
 
@@ -113,7 +114,7 @@ def _check_files(overrides: Sequence[str]) -> None:
         if sep and key == GROUP and value:
             choice = value
     files = [CONF_DIR / f"{CONFIG_NAME}.yaml"]
-    if (CONF_DIR / GROUP / f"{choice}.yaml").exists():
+    if kind(CONF_DIR / GROUP / f"{choice}.yaml") != "none":
         files.append(CONF_DIR / GROUP / f"{choice}.yaml")
     for f in files:
         try:
@@ -371,11 +372,8 @@ def run_chunk(folder: Path, chunk: int) -> None:
     line on stderr) and does not stop the other jobs; Ctrl-C ends a worker process at once."""
     from explore import store
     from explore.evaluate import evaluate_chunk
-    from sim.sweep.jobs import started_by_main, watch_parent
 
-    worker = started_by_main(MAIN_PID_ENV)
-    if worker:
-        watch_parent(int(os.environ[MAIN_PID_ENV]))
+    worker = start_job(MAIN_PID_ENV)
     try:
         evaluate_chunk(folder, chunk)
     except KeyboardInterrupt:
@@ -389,10 +387,11 @@ def run_chunk(folder: Path, chunk: int) -> None:
             stop = min(start + int(manifest["chunk_size"]), int(manifest["points"]))
             line = store.write_failure(folder, start, stop, e)
         except Exception as e2:  # noqa: BLE001 -- even the record could not be written
-            line = f"{one_line(e)} (and its record could not be written: {one_line(e2)})"
+            line = recorded_error_line(e, e2, "its record")
         print(f"error: chunk {chunk} failed: {line}", file=sys.stderr, flush=True)
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``ceasefire-explore``: preflight, then the exploration; every problem is one line."""
     from sim.record.loader import RecordError
@@ -416,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from sim.sweep.jobs import interrupt
 
     command = checked(lambda: preflight(argv), (UsageError, ParameterError, RecordError))
-    os.environ[MAIN_PID_ENV] = str(os.getpid())
+    prepare_workers(MAIN_PID_ENV)
     interrupted = (
         "finished design points are kept: the same command (with "
         f"hydra.sweep.dir={display_path(command.folder)}) runs only the others"

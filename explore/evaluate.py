@@ -87,6 +87,14 @@ def heap_frozen():
         gc.unfreeze()
 
 
+def as_lever(inputs: Sequence[Input]) -> list[bool]:
+    """Which inputs EMA is given as levers: the levers, unless every input is one -- EMA then needs them
+    as uncertainties (it fills an empty set of scenarios from the policies' own parameters and refuses the
+    overlap). The role only tells EMA how to pair the values; each design point runs the same either way."""
+    levers = [i.role == LEVER for i in inputs]
+    return [False] * len(levers) if all(levers) else levers
+
+
 def ema_model(
     function: Callable[..., dict], inputs: Sequence[Input], replications: int, outcomes: Sequence[str] = NAMES
 ) -> Any:
@@ -100,8 +108,9 @@ def ema_model(
 
     model = ReplicatorModel("ceasefire", function=function)
     parameters = dict(zip((i.name for i in inputs), ema_parameters(inputs)))  # named by key
-    model.uncertainties = [parameters[i.name] for i in inputs if i.role != LEVER]
-    model.levers = [parameters[i.name] for i in inputs if i.role == LEVER]
+    lever = as_lever(inputs)
+    model.uncertainties = [parameters[i.name] for i, is_lever in zip(inputs, lever) if not is_lever]
+    model.levers = [parameters[i.name] for i, is_lever in zip(inputs, lever) if is_lever]
     model.outcomes = [ArrayOutcome(name) for name in outcomes]
     model.replications = [{"replication": r} for r in range(replications)]
     return model
@@ -128,8 +137,8 @@ def run_points(
     for k, row in enumerate(values):
         point = first + k
         by_role = {LEVER: {}, "other": {}}
-        for inp, v in zip(inputs, row):
-            by_role[LEVER if inp.role == LEVER else "other"][inp.key] = float(v)
+        for inp, is_lever, v in zip(inputs, as_lever(inputs), row):
+            by_role[LEVER if is_lever else "other"][inp.key] = float(v)
         # named by the point: EMA's own counters would name them by how many samples this process made
         scenarios.append(Sample(name=f"point {point}", unique_id=point, **by_role["other"]))
         policies.append(Sample(name=f"point {point}", unique_id=point, **by_role[LEVER]))

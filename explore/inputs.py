@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from calibration.priors import FREE_PARAMETERS
+from sim.common.files import kind
+from sim.common.messages import shown
 from sim.model.params import ModelParams, ParameterError, validate
 
 UNCERTAINTY = "uncertainty"
@@ -147,9 +149,9 @@ def free_parameter_inputs(source: str) -> tuple[dict[str, Input], Any]:
     from calibration.posterior import RESULTS, Posterior, PosteriorError
 
     if not isinstance(source, str) or not source:
-        raise ParameterError(f"exploration.range_source={source!r} is not allowed; {_SOURCES_ALLOWED}")
+        raise ParameterError(f"exploration.range_source={shown(source)!r} is not allowed; {_SOURCES_ALLOWED}")
     path = RESULTS / "posterior.csv" if source == "posterior" else Path(source)
-    if source != "posterior" and not (path.suffix == ".csv" or path.exists()):
+    if source != "posterior" and not (path.suffix == ".csv" or kind(path) != "none"):
         raise ParameterError(f"exploration.range_source={source} is not allowed; {_SOURCES_ALLOWED}")
     try:
         posterior = Posterior.load(path)
@@ -211,7 +213,9 @@ def resolve(
     out = []
     for name in names:
         if not isinstance(name, str) or not name:
-            raise ParameterError(f"exploration.inputs: {name!r} is not a parameter name; {_names_allowed(known)}")
+            raise ParameterError(
+                f"exploration.inputs: {shown(name)!r} is not a parameter name; {_names_allowed(known)}"
+            )
         if name in seen:
             raise ParameterError(f"exploration.inputs: {name} is listed twice")
         seen.add(name)
@@ -242,7 +246,9 @@ def _input(name: str, given: Any, known: Mapping[str, Input], base: ModelParams,
         try:
             current = value_at(base, name)
         except (AttributeError, IndexError, KeyError, ValueError):
-            raise ParameterError(f"exploration.inputs: unknown input '{name}'; {_names_allowed(known)}") from None
+            raise ParameterError(
+                f"exploration.inputs: unknown input {shown(name)!r}; {_names_allowed(known)}"
+            ) from None
         if isinstance(current, bool) or not isinstance(current, (int, float)):
             raise ParameterError(
                 f"exploration.inputs: {name} is not a number (it is {current!r}); allowed: numeric parameters"
@@ -263,18 +269,24 @@ def _input(name: str, given: Any, known: Mapping[str, Input], base: ModelParams,
 def _given_range(name: str, given: Any, catalogued: Input | None, current: Any) -> Input:
     key = f"exploration.ranges.{name}"
     if not isinstance(given, (list, tuple)) or len(given) not in (2, 3):
-        raise ParameterError(f"{key}={given!r} is not a range; allowed: [lo,hi] or [lo,hi,scale] (scale {SCALES})")
+        raise ParameterError(
+            f"{key}={shown(given)!r} is not a range; allowed: [lo,hi] or [lo,hi,scale] (scale {SCALES})"
+        )
     lo, hi = given[0], given[1]
     for v in (lo, hi):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v):
-            raise ParameterError(f"{key}={list(given)}: {v!r} is not a finite number; allowed: [lo,hi] with lo < hi")
+            raise ParameterError(
+                f"{key}={shown(list(given))}: {shown(v)!r} is not a finite number; allowed: [lo,hi] with lo < hi"
+            )
     integer = name == SECTORS_COVERED or (isinstance(current, int) and not isinstance(current, bool))
     default_scale = "integer" if integer else (catalogued.scale if catalogued else "linear")
     scale = given[2] if len(given) == 3 else default_scale
     if scale not in SCALES:
-        raise ParameterError(f"{key}={list(given)}: scale {scale!r} is not allowed; allowed: {', '.join(SCALES)}")
+        raise ParameterError(
+            f"{key}={shown(list(given))}: scale {shown(scale)!r} is not allowed; allowed: {', '.join(SCALES)}"
+        )
     if integer and scale != "integer":
-        raise ParameterError(f"{key}={list(given)}: {name} takes whole numbers; allowed scale: integer")
+        raise ParameterError(f"{key}={shown(list(given))}: {name} takes whole numbers; allowed scale: integer")
     if scale == "integer" and (lo != int(lo) or hi != int(hi)):
         raise ParameterError(f"{key}={list(given)}: an integer range needs whole-number limits")
     if not lo < hi:

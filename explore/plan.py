@@ -18,6 +18,8 @@ from explore.inputs import Input, catalogue, coverage_order, free_parameter_inpu
 from explore.outcomes import NAMES
 from explore.settings import ExploreConfig
 from explore.store import identity
+from sim.common.files import check_names
+from sim.common.messages import reading, shown
 from sim.model.params import ModelParams, ParameterError, from_dict
 
 
@@ -140,14 +142,16 @@ def plan(cfg: ExploreConfig) -> tuple[Plan, Design, bytes, bytes]:
 
     Raises :class:`ParameterError` (one line) or :class:`sim.record.loader.RecordError` on bad input."""
     from sim.experiment.provenance import record_sha256
-    from sim.record.loader import load_record
+    from sim.record.loader import RecordError, load_record
 
     s = cfg.exploration
     cfg.discovery.check()
     cfg.sensitivity.check()
     _check_names(s.inputs, "exploration.inputs")
     _check_names(s.add, "exploration.add")
-    record = load_record(cfg.record_dir or None)
+    check_names({"record_dir": cfg.record_dir}, ParameterError)
+    with reading("record_dir", cfg.record_dir, (RecordError,), ParameterError):
+        record = load_record(cfg.record_dir or None)
     sectors = coverage_order(record)
     base_config, base = base_params(cfg.base, record.sector_ids())
     free, posterior = free_parameter_inputs(s.range_source)
@@ -183,7 +187,7 @@ def plan(cfg: ExploreConfig) -> tuple[Plan, Design, bytes, bytes]:
 
 def _check_names(names: Any, key: str) -> None:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ParameterError(f"{key}={names!r} is not a list of parameter names; allowed: [name, name, ...]")
+        raise ParameterError(f"{key}={shown(names)!r} is not a list of parameter names; allowed: [name, name, ...]")
 
 
 def flat_ranges(ranges: Mapping[str, Any]) -> dict[str, Any]:
@@ -218,8 +222,7 @@ def base_params(base: Mapping[str, Any], sectors: Any) -> tuple[dict, ModelParam
                 "(python -m calibration.priors lists them); the exploration's own settings are exploration.*"
             )
     try:
-        exp = experiment_config(scenario=str(scenario), **values)
-        params, _ = checked(exp, sectors)
+        params, _ = checked(experiment_config(scenario=str(scenario), **values).config, sectors)
     except ParameterError as e:
         raise ParameterError(f"base: {e}") from None
     return {"scenario": str(scenario), **values}, params

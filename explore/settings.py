@@ -12,6 +12,7 @@ from typing import Any
 
 from explore.design import MAX_POINTS, METHODS, is_power_of_two, points_for
 from explore.inputs import DEFAULT_INPUTS
+from sim.common.messages import shown
 from sim.model.params import ParameterError
 
 MAX_REPLICATIONS = 100_000
@@ -40,7 +41,9 @@ class ExplorationSettings:
         """Raise :class:`ParameterError` (one line) on the first setting out of range; ``n_inputs``: the
         design's inputs (for its size)."""
         if self.method not in METHODS:
-            raise ParameterError(f"exploration.method={self.method!r} is not allowed; allowed: {', '.join(METHODS)}")
+            raise ParameterError(
+                f"exploration.method={shown(self.method)!r} is not allowed; allowed: {', '.join(METHODS)}"
+            )
         _integer("exploration.n", self.n, 1, MAX_N)
         if self.method == "sobol" and not is_power_of_two(self.n):
             lower = 1 << (self.n.bit_length() - 1)
@@ -136,12 +139,7 @@ class ExploreConfig:
 
 def _integer(key: str, v: Any, lo: int, hi: int) -> None:
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise ParameterError(f"{key}={_short(v)} is out of range; allowed: an integer from {lo} to {hi:,}")
-
-
-def _short(v: Any) -> str:
-    text = str(v)
-    return text if len(text) <= 40 else text[:37] + "..."
+        raise ParameterError(f"{key}={shown(v)} is out of range; allowed: an integer from {lo} to {hi:,}")
 
 
 def _finite(v: float) -> bool:

@@ -32,7 +32,7 @@ from typing import Sequence
 
 import numpy as np
 
-from sim.common.commands import one_line
+from sim.common.commands import failure_line, one_line
 from sim.common.files import FolderInUse, claim_folder, release_folder, write_atomic  # noqa: F401 -- re-exported
 
 MANIFEST = "explore.json"
@@ -119,7 +119,7 @@ def finished(folder: Path, ranges: Sequence[tuple[int, int]], runs: int, n_outco
 
 def write_failure(folder: Path, start: int, stop: int, exc: BaseException) -> str:
     """Record a chunk's failure (``.failed.json``: one line and the traceback); return the line."""
-    line = one_line(exc)
+    line = failure_line(exc)
     record = {"error": line, "exception": type(exc).__name__, "traceback": "".join(traceback.format_exception(exc))}
     write_atomic(failure_path(folder, start, stop), json.dumps(record, indent=2) + "\n")
     return line

@@ -28,16 +28,15 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiment.config import ExperimentConfig, check, experiment_config, load_border, model_params
-from sim.experiment.outputs import write_outputs
+from sim.experiment.config import ExperimentConfig, Job, check, experiment_config, load_border, model_params
 from sim.experiment.replications import Replicated, replicate
 from sim.model.incidents import INCIDENT_FIELDS
 from sim.model.run import RunResult, simulate
 
-__all__ = ["ExperimentResult", "ModelRun", "configure", "run", "run_model"]
+__all__ = ["ExperimentResult", "ModelRun", "compose", "configure", "run", "run_model"]
 
 
-def configure(
+def compose(
     scenario: str | None = None,
     experiment: str | None = None,
     *,
@@ -46,12 +45,18 @@ def configure(
     horizon_days: float | None = None,
     params: str | None = None,
     **overrides: Any,
-) -> ExperimentConfig:
-    """The experiment's configuration, composed as the command line would (see :func:`run`)."""
+) -> Job:
+    """The experiment :func:`run` runs, composed as the command line would: its configuration and the
+    keys set here (:class:`sim.experiment.config.Job`)."""
     settings = {"seed": seed, "replications": replications, "horizon_days": horizon_days, "params": params}
     overrides = {**{k: v for k, v in settings.items() if v is not None}, **overrides}
     overrides.setdefault("progress", False)
     return experiment_config(scenario=scenario, experiment=experiment, **overrides)
+
+
+def configure(scenario: str | None = None, experiment: str | None = None, **settings: Any) -> ExperimentConfig:
+    """The experiment's configuration, composed as :func:`run` composes it (its :func:`compose`'s ``config``)."""
+    return compose(scenario, experiment, **settings).config
 
 
 @dataclass
@@ -65,16 +70,7 @@ class ExperimentResult:
 
     def save(self, out_dir: str | Path, timeline: bool = True) -> Path:
         """Write the command line's output files into ``out_dir``; return it."""
-        r = self._replicated
-        write_outputs(
-            Path(out_dir),
-            r.exp,
-            r.summaries,
-            r.first,
-            timeline=timeline,
-            params_info=r.params_info,
-            provenance=r.provenance,
-        )
+        self._replicated.write(Path(out_dir), timeline)
         return Path(out_dir)
 
 
@@ -94,7 +90,7 @@ def run(
     the path of a posterior.csv. Any model parameter can be set by its dotted name in ``overrides``.
     Nothing is written unless you call :meth:`ExperimentResult.save`.
     """
-    exp = configure(
+    job = compose(
         scenario,
         experiment,
         seed=seed,
@@ -103,8 +99,8 @@ def run(
         params=params,
         **overrides,
     )
-    r = replicate(exp)
-    return ExperimentResult(exp, pd.DataFrame(r.rows()), r.summary(), r)
+    r = replicate(job)
+    return ExperimentResult(job.config, pd.DataFrame(r.rows()), r.summary(), r)
 
 
 @dataclass

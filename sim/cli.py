@@ -28,10 +28,12 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.common import hydraconf
 from sim.common.commands import checked, os_error_line, renamed_overrides, run_reported
-from sim.common.files import display_path
+from sim.common.files import display_path, kind, name_problem
 from sim.common.hydraconf import UsageError as UsageError  # the one UsageError of every command
 from sim.common.hydraconf import parse_overrides
 from sim.common.hydraconf import values as _values
+from sim.common.messages import reading, shown
+from sim.common.process import command, prepare_workers, start_job
 from sim.experiment.config import (
     CONF_DIR,
     CONFIG_NAME,
@@ -39,13 +41,15 @@ from sim.experiment.config import (
     GROUP_NOUNS,
     SCHEMA,
     ExperimentConfig,
+    Job,
     check,
     check_scenario,
+    composed_job,
     explain,
-    explicit_keys,
     group_file,
     group_options,
     index_mediator_key,
+    job_keys,
     load_border,
     mediator_name,
     mediator_names,
@@ -61,7 +65,7 @@ log = logging.getLogger("ceasefire-sim")
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
-MAIN_PID_ENV = "CEASEFIRE_MAIN_PID"  # set by main(): sweep workers watch that process
+MAIN_PID_ENV = "CEASEFIRE_MAIN_PID"  # set by main() (sim.common.process.command_identity): sweep workers watch it
 
 # --- preflight ------------------------------------------------------------------------------------
 #
@@ -113,7 +117,7 @@ def read_command_line(argv: Sequence[str]) -> CommandLine:
         return CommandLine(argv, args=args)
     if args.config_dir:
         extra = Path(args.config_dir).absolute()
-        if not extra.is_dir():
+        if kind(extra) != "folder":
             raise UsageError(f"--config-dir {args.config_dir}: no such folder")
         EXTRA_CONFIG_DIRS[:] = [extra]
     config_name = args.config_name or CONFIG_NAME
@@ -162,7 +166,7 @@ def _replace_overrides(argv: list[str], old: Sequence[str], new: Sequence[str]) 
 
 def check_override(ov: Any, multirun: bool) -> None:
     """Checks that need no composition: syntax of sweeps, group options, unknown keys."""
-    text = ov.input_line or f"{ov.get_key_element()}={ov.get_value_element_as_str()}"
+    text = hydraconf.shown_override(ov.input_line or f"{ov.get_key_element()}={ov.get_value_element_as_str()}")
     if ov.is_sweep_override():
         if not multirun:
             raise UsageError(
@@ -183,8 +187,8 @@ def check_override(ov: Any, multirun: bool) -> None:
                 return
             value = (_values(ov) or [""])[0]
             raise UsageError(
-                f"experiment={value}: an experiment is added with a plus: "
-                f"+experiment={value or 'NAME'}; allowed: {allowed}"
+                f"experiment={shown(value)}: an experiment is added with a plus: "
+                f"+experiment={shown(value) or 'NAME'}; allowed: {allowed}"
             )
         if ov.is_delete() or not _values(ov):
             if key == "scenario":
@@ -192,9 +196,9 @@ def check_override(ov: Any, multirun: bool) -> None:
             return
         for value in _values(ov):
             if value not in group_options(key):
-                raise UsageError(f"{prefix}{key}={value} is not {GROUP_NOUNS[key]}; allowed: {allowed}")
+                raise UsageError(f"{prefix}{key}={shown(value)} is not {GROUP_NOUNS[key]}; allowed: {allowed}")
         return
-    if "/" in key or (CONF_DIR / key).is_dir():  # another config group: composition will tell
+    if "/" in key or kind(CONF_DIR / key) == "folder":  # another config group: composition will tell
         return
     message = unknown_key_message(key)
     if message:
@@ -312,13 +316,13 @@ def _check_jobs(
         for i, job in enumerate(jobs):
             cfg, choices = hydraconf.without_hydra(first) if i == 0 else job_config(job)
             try:
-                experiments = [choices.get("experiment") or ""]
-                explicit = explicit_keys(job, experiments)
-                exp = to_experiment(cfg, explicit=explicit, scenario=choices.get("scenario"), in_place=True)
+                composed = composed_job(cfg, job, choices, in_place=True)
+                exp = composed.config
                 if exp.record_dir not in borders:
-                    borders[exp.record_dir] = load_border(exp.record_dir)
+                    with reading("record_dir", exp.record_dir, (RecordError,), ParameterError):
+                        borders[exp.record_dir] = load_border(exp.record_dir)
                 check(exp, borders[exp.record_dir].sector_ids)
-                check_scenario(exp)
+                check_scenario(exp, composed.explicit)
             except (ParameterError, RecordError) as e:
                 raise UsageError(str(e)) from None
             except Exception as e:  # OmegaConf conversion errors
@@ -420,18 +424,24 @@ def check_writable(folder: str | Path, what: str) -> None:
     """Raise :class:`UsageError` if ``folder`` cannot be created or written (checked on its nearest
     existing parent: nothing is created here)."""
     path = Path(folder).absolute()
+    why = name_problem(path)
+    if why:
+        raise UsageError(f"{what}={shown(folder)}: {why}; give a folder that can be created")
     probe = path
-    while not probe.exists():
+    while kind(probe) == "none":
         if probe.parent == probe:
             break
         probe = probe.parent
-    if probe.exists() and not probe.is_dir():
+    if kind(probe) not in ("none", "folder"):
         raise UsageError(
-            f"{what}={folder}: {display_path(probe)} is a file, not a folder; give a folder that can be created"
+            f"{what}={shown(folder, 80)}: {display_path(probe)} is a file, not a folder; "
+            "give a folder that can be created"
         )
     if not os.access(probe, os.W_OK | os.X_OK):
         reason = "read-only file system" if _read_only_fs(probe) else "permission denied"
-        raise UsageError(f"{what}={folder}: cannot write into {display_path(probe)} ({reason}); give a writable folder")
+        raise UsageError(
+            f"{what}={shown(folder, 80)}: cannot write into {display_path(probe)} ({reason}); give a writable folder"
+        )
 
 
 def _read_only_fs(path: Path) -> bool:
@@ -444,29 +454,22 @@ def _read_only_fs(path: Path) -> bool:
 # --- the Hydra app --------------------------------------------------------------------------------
 
 
-def job_explicit_keys() -> frozenset[str]:
-    """The keys this job's user set: the task overrides of the command line (or of this sweep job)
-    and the keys of the chosen experiment file (Hydra's record of the running job)."""
+def hydra_job() -> tuple[list[str], dict[str, Any]]:
+    """The running Hydra job's task overrides (of the command line, or of this sweep job) and its
+    ``hydra.runtime.choices``: what :func:`sim.experiment.config.composed_job` reads the keys set from."""
     from hydra.core.hydra_config import HydraConfig
 
     hc = HydraConfig.get()
     task = [str(o) for o in (OmegaConf.select(hc, "overrides.task", default=None) or [])]
-    experiment = OmegaConf.select(hc, "runtime.choices.experiment", default=None)
-    return explicit_keys(task, [str(experiment)] if experiment else [])
+    choices = OmegaConf.select(hc, "runtime.choices", default=None)
+    return task, (dict(OmegaConf.to_container(choices)) if choices is not None else {})
 
 
-def run_job(cfg: DictConfig, out_dir: Path, explicit: frozenset[str], sweep_job: bool = False) -> dict:
-    """One job: run the experiment composed in ``cfg`` into ``out_dir``; return summary.json's content.
-    ``explicit``: the keys its user set (:func:`job_explicit_keys`). ``sweep_job``: a job of a ``-m``
-    sweep, which draws no per-run plots unless ``plots=true``
-    (:func:`sim.experiment.outputs.plots_wanted`)."""
-    from sim.experiment.outputs import SWEEP_JOB_ATTR
+def run_job(job: Job, out_dir: Path) -> dict:
+    """One job: run it into ``out_dir``; return summary.json's content."""
     from sim.experiment.replications import run_experiment
 
-    exp = to_experiment(cfg, explicit=explicit)
-    if sweep_job:
-        setattr(exp, SWEEP_JOB_ATTR, True)
-    return run_experiment(exp, out_dir, explicit=explicit)
+    return run_experiment(job, out_dir)
 
 
 def report(summary: dict, out_dir: Path) -> str:
@@ -499,7 +502,7 @@ def _app(cfg: DictConfig) -> dict | None:
     from sim.experiment.outputs import FolderInUse, clear_outputs
 
     try:
-        summary = run_job(cfg, out_dir, job_explicit_keys())
+        summary = run_job(composed_job(cfg, *hydra_job()), out_dir)
     except (ParameterError, RecordError) as e:  # preflight normally catches these first
         print(f"error: {e}", file=sys.stderr)
         _clean_failed(out_dir)
@@ -531,14 +534,16 @@ def _sweep_job(cfg: DictConfig, out_dir: Path) -> dict | None:
     """One job of a ``-m`` sweep (sim.sweep.jobs): skipped if it finished earlier with the same
     config; an exception becomes failed.json and ``None``, so that the other jobs and the sweep
     summary still run (the summary then names it and exits non-zero)."""
-    from sim.sweep.jobs import run_sweep_job, started_by_main, watch_parent
+    from sim.sweep.jobs import run_sweep_job
 
-    worker = started_by_main(MAIN_PID_ENV)
-    if worker:
-        watch_parent(int(os.environ[MAIN_PID_ENV]))
-    explicit = job_explicit_keys()
+    worker = start_job(MAIN_PID_ENV)
+    explicit = job_keys(*hydra_job())  # part of the job's config hash: computed before it runs
+
+    def run() -> dict:
+        return run_job(Job(to_experiment(cfg), explicit, sweep_job=True), out_dir)
+
     try:
-        summary = run_sweep_job(cfg, out_dir, lambda: run_job(cfg, out_dir, explicit, sweep_job=True), log, explicit)
+        summary = run_sweep_job(cfg, out_dir, run, log, explicit)
     except KeyboardInterrupt:
         if worker:  # the main process reports the interruption, once
             os._exit(EXIT_INTERRUPTED)
@@ -591,6 +596,7 @@ def register_resolvers() -> None:
     _register()
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``ceasefire-sim``: preflight, then the Hydra app.
 
@@ -607,7 +613,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     argv = command.argv  # mediators given by name now by index, which is what Hydra reads
     sys.argv = [sys.argv[0] if sys.argv else "ceasefire-sim", *argv]
-    os.environ[MAIN_PID_ENV] = str(os.getpid())
+    prepare_workers(MAIN_PID_ENV)
     multirun = "-m" in argv or "--multirun" in argv
     from sim.sweep.jobs import interrupt
 

@@ -80,6 +80,7 @@ SWEEP_B_ARGS = [
     "retaliation.propensity=0.6",
     *CHEAP["ceasefire-sim"],
 ]
+ROLLING_CHEAP = ["validation.rolling.first=2022-06-01", "validation.rolling.bank=20", "validation.rolling.paths=10"]
 OWN_RECORD = "path/to/events.yaml"  # docs/validation.md: a copy of the validation record
 
 # Per-command changes, keyed by the documented command (its words joined by one space):
@@ -130,6 +131,16 @@ ADJUST: dict[str, tuple[dict[str, str], list[str], str]] = {
         {"publish=true": "publish=false"},
         [],
         "would overwrite the committed validation/results/",
+    ),
+    "ceasefire-validate validation.mode=rolling": (
+        {},
+        ROLLING_CHEAP,
+        "the committed rolling settings take minutes: two origins, a small bank",
+    ),
+    "ceasefire-validate validation.mode=rolling publish=true": (
+        {"publish=true": "publish=false"},
+        ROLLING_CHEAP,
+        "would overwrite the committed validation/results/rolling/; two origins, a small bank",
     ),
 }
 

@@ -21,12 +21,15 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from sim.common import hydraconf, resources
-from sim.common.commands import renamed_overrides, run_hydra_command
+from sim.common.commands import renamed_overrides, run_hydra_command, run_job_reported
+from sim.common.files import check_names
+from sim.common.messages import reading
+from sim.common.process import command
 from sim.experiment.config import CONF_DIR
 from sim.model.params import ParameterError
 from sim.record.loader import RecordError
 from validation.report import FILES, write_report
-from validation.run import DEFAULT_VALIDATION_RECORD, ValidationSettings, run_validation, total_runs
+from validation.run import DEFAULT_VALIDATION_RECORD, POSTERIOR_SETTING, ValidationSettings, run_validation, total_runs
 
 CONFIG_NAME = "validate"
 EXIT_USAGE = 2
@@ -82,18 +85,36 @@ def preflight(overrides: Sequence[str]) -> ValidateConfig:
     cfg = compose(overrides)
     s = cfg.validation
     until = s.validate()
-    record = load_record(s.record_dir or None)
+    check_names({"validation.record_dir": s.record_dir, "validation.record": s.record}, ParameterError)
+    if s.mode == "rolling":
+        from validation.rolling.run import load_timeline, rolling_origins
+
+        rolling_origins(s, *load_timeline(s))
+        return cfg
+    with reading("validation.record_dir", s.record_dir, (RecordError,), ParameterError):
+        record = load_record(s.record_dir or None)
     window_for(Border.from_record(record), WINDOW_HOURS, until)
-    load_events_file(Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD, record)
-    load_posterior(s.posterior)
+    with reading("validation.record", s.record, (RecordError,), ParameterError):
+        load_events_file(Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD, record)
+    load_posterior(s.posterior, *POSTERIOR_SETTING)
     return cfg
 
 
-def provenance(s: ValidationSettings) -> str:
+def provenance(s: ValidationSettings, rolling: bool = False) -> str:
     """One line for the report: what the parameters and records were, by digest (no clock, no machine)."""
     from sim.common.versions import versions_text
     from sim.experiment.provenance import record_sha256
 
+    if rolling:
+        from sim.record.history import HISTORY_DIR
+
+        history = Path(s.rolling.history) if s.rolling.history else HISTORY_DIR
+        return (
+            f"Parameters: prior draws (calibration/priors.py) reweighted per origin; history record sha256 "
+            f"{_sha256(history / 'events.yaml')[:16]}; calibration record sha256 "
+            f"{record_sha256(s.record_dir or None)[:16]}; validation record sha256 "
+            f"{_sha256(Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD)[:16]}; {versions_text()}."
+        )
     post = resources.CALIBRATION_RESULTS / "posterior.csv" if s.posterior == "calibrated" else Path(s.posterior)
     record = Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD
     shown = "calibration/results/posterior.csv" if s.posterior == "calibrated" else post
@@ -114,18 +135,13 @@ def validate(cfg: ValidateConfig, out_dir: Path, log=print) -> None:
     from sim.experiment.provenance import code_version
 
     s = cfg.validation
+    if s.mode == "rolling":
+        return validate_rolling(cfg, out_dir, log)
     log(
         f"forecasting the end of 28 Sept 2022 to the end of {s.until}: {total_runs(s)} model runs and two "
         "references ..."
     )
-    start = time.perf_counter()
-    bar = _progress_bar(total_runs(s), cfg.progress)
-    try:
-        v = run_validation(s, progress=bar.update if bar else None)
-    finally:
-        if bar:
-            bar.close()
-    wall = time.perf_counter() - start
+    v, wall = timed(lambda progress: run_validation(s, progress=progress), total_runs(s), cfg.progress)
     write_report(v, out_dir, provenance(s))
     run = {
         "settings": asdict(s),
@@ -138,11 +154,42 @@ def validate(cfg: ValidateConfig, out_dir: Path, log=print) -> None:
         log(line)
     log(f"{total_runs(s)} model runs in {wall:.1f} s")
     if cfg.publish:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        for name in FILES:
-            shutil.copyfile(out_dir / name, RESULTS / f".{name}.tmp")
-            (RESULTS / f".{name}.tmp").replace(RESULTS / name)
-        log(f"published to {RESULTS}")
+        publish(out_dir, RESULTS, FILES, log)
+    log(f"outputs: {out_dir}")
+
+
+def publish(out_dir: Path, results: Path, files: Sequence[str], log=print) -> None:
+    """Copy the report's ``files`` from ``out_dir`` into ``results`` (each to a temporary name, then renamed)."""
+    results.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        shutil.copyfile(out_dir / name, results / f".{name}.tmp")
+        (results / f".{name}.tmp").replace(results / name)
+    log(f"published to {results}")
+
+
+def validate_rolling(cfg: ValidateConfig, out_dir: Path, log=print) -> None:
+    """Run the rolling validation and write its report into ``out_dir`` (and ``validation/results/rolling/``
+    if publishing)."""
+    from sim.common.files import write_atomic
+    from sim.experiment.provenance import code_version
+    from validation.rolling import report as rolling_report
+    from validation.rolling.run import load_timeline, rolling_origins, run_rolling, total_runs
+
+    s = cfg.validation
+    n = len(rolling_origins(s, *load_timeline(s)))
+    log(
+        f"rolling validation: {n} origins, {s.rolling.bank} prior draws over the record's spells, then "
+        f"{total_runs(s, n) - s.rolling.bank} model runs and two references per origin ..."
+    )
+    v, wall = timed(lambda progress: run_rolling(s, progress=progress), total_runs(s, n), cfg.progress)
+    rolling_report.write_report(v, out_dir, provenance(s, rolling=True))
+    run = {"settings": asdict(s), "code_version": code_version(), "wall_seconds": round(wall, 1)}
+    write_atomic(out_dir / "run.json", json.dumps(run, indent=2) + "\n")
+    for line in rolling_report.verdict(v)[2:]:
+        log(line)
+    log(f"{total_runs(s, n)} model runs in {wall:.1f} s")
+    if cfg.publish:
+        publish(out_dir, RESULTS / "rolling", rolling_report.FILES, log)
     log(f"outputs: {out_dir}")
 
 
@@ -158,6 +205,19 @@ def summary_lines(v) -> list[str]:
     return lines
 
 
+def timed(run, total: int, enabled: bool):
+    """``run(progress)``'s result and its wall time in seconds, with a progress bar of ``total`` model
+    runs on stderr when ``enabled`` and stderr is a terminal."""
+    start = time.perf_counter()
+    bar = _progress_bar(total, enabled)
+    try:
+        result = run(bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    return result, time.perf_counter() - start
+
+
 def _progress_bar(total: int, enabled: bool):
     if not enabled or not sys.stderr.isatty():
         return None
@@ -170,9 +230,11 @@ def _progress_bar(total: int, enabled: bool):
 def _app(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    validate(OmegaConf.to_object(cfg), Path(HydraConfig.get().runtime.output_dir))
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    run_job_reported(lambda: validate(OmegaConf.to_object(cfg), out_dir), out_dir, (ParameterError, RecordError))
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: preflight (one line, exit 2 on bad input), then the Hydra app; a fault while running
     is one line too (:func:`sim.common.commands.run_hydra_command`)."""

@@ -116,18 +116,26 @@ def pit_png(v: Validation) -> bytes:
     """Randomised PIT histograms of the weekly headline observations, per forecaster."""
     from validation.scoring import pit_values
 
+    return pit_histograms_png(
+        [(f.name, pit_values(f, v.observed, v.settings.seed)) for f in v.forecasts],
+        "weeks",
+        "PIT of weekly killed and violations with casualties (flat = calibrated)",
+    )
+
+
+def pit_histograms_png(named: list[tuple[str, np.ndarray]], ylabel: str, title: str) -> bytes:
+    """One PIT histogram (five bins, the uniform count dashed) per ``(forecaster, values)``, side by side."""
     fig = Figure(figsize=(13, 2.6), dpi=100)
-    axes = fig.subplots(1, len(v.forecasts), sharey=True)
-    for ax, f in zip(axes, v.forecasts):
-        values = pit_values(f, v.observed, v.settings.seed)
+    axes = fig.subplots(1, len(named), sharey=True)
+    for ax, (name, values) in zip(axes, named):
         ax.hist(values, bins=5, range=(0, 1), color="tab:blue", edgecolor="white")
         ax.axhline(len(values) / 5, color="black", lw=0.8, ls="--", label="uniform")
-        ax.set_title(f.name, fontsize=8)
+        ax.set_title(name, fontsize=8)
         ax.set_xlabel("PIT", fontsize=8)
         ax.tick_params(labelsize=7)
-    axes[0].set_ylabel("weeks", fontsize=8)
+    axes[0].set_ylabel(ylabel, fontsize=8)
     axes[0].legend(fontsize=7)
-    fig.suptitle("PIT of weekly killed and violations with casualties (flat = calibrated)", fontsize=10)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return png_bytes(fig)
 

@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from sim.common.messages import shown
 from sim.model.border import Border, fire_received
 from sim.model.params import ModelParams, ParameterError
 from sim.record.loader import DEFAULT_SEEDS, Event, load_events_file, load_record
@@ -24,7 +25,45 @@ from validation.window import Window, observed, window_for, with_window_events
 
 DEFAULT_VALIDATION_RECORD = DEFAULT_SEEDS / "validation" / "events.yaml"
 STARTS = ("record", "ceasefire")
+MODES = ("window", "rolling")
 MAX_PATHS = 1_000_000
+POSTERIOR_SETTING = ("validation.posterior", ("calibrated",))
+"""The setting that names the posterior and the names it allows (or the path of a posterior.csv)."""
+
+
+@dataclass
+class RollingSettings:
+    """The rolling origins of ``validation.mode=rolling`` (docs/validation.md, "Forecast by forecast")."""
+
+    first: str = "2021-01-01"  # no origin before this local day
+    step_days: int = 90  # origins this far apart, back from the end of the calibration record
+    horizon_days: int = 90  # each forecast's length
+    bank: int = 1000  # prior draws simulated over the record's spells
+    accept: float = 0.1  # share of the bank kept at each origin (ABC rejection)
+    paths: int = 500  # sample paths per forecaster and origin
+    history: str = ""  # the history record's folder ("" = seeds/history)
+
+    def validate(self) -> date:
+        """Raise :class:`ParameterError` (one line) on a bad setting; return ``first`` as a date."""
+        for key, lo, hi in (
+            ("step_days", 7, 3650),
+            ("horizon_days", 7, 3650),
+            ("bank", 2, MAX_PATHS),
+            ("paths", 2, MAX_PATHS),
+        ):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                raise ParameterError(
+                    f"validation.rolling.{key}={v!r} is out of range; allowed: an integer in [{lo}, {hi}]"
+                )
+        if not 0.0 < self.accept <= 1.0:
+            raise ParameterError(f"validation.rolling.accept={shown(self.accept)} is out of range; allowed: (0, 1]")
+        try:
+            return date.fromisoformat(str(self.first))
+        except ValueError:
+            raise ParameterError(
+                f"validation.rolling.first={self.first!r} is not a date; allowed: YYYY-MM-DD"
+            ) from None
 
 
 @dataclass
@@ -39,23 +78,28 @@ class ValidationSettings:
     record_dir: str = ""  # the calibration record ("" = seeds/)
     posterior: str = "calibrated"  # calibrated (the committed set) | the path of a posterior.csv
     bootstrap: int = 2000  # bootstrap resamples over weeks
+    mode: str = "window"  # window: the weeks after the calibration record | rolling: forecast by forecast
+    rolling: RollingSettings = field(default_factory=RollingSettings)
 
     def validate(self) -> date:
         """Raise :class:`ParameterError` (one line) on a bad setting; return ``until`` as a date."""
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ParameterError(f"validation.seed={self.seed!r} is out of range; allowed: an integer >= 0")
+            raise ParameterError(f"validation.seed={shown(self.seed)} is out of range; allowed: an integer >= 0")
         for key, lo in (("paths", 2), ("bootstrap", 100)):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= MAX_PATHS:
                 raise ParameterError(
-                    f"validation.{key}={v!r} is out of range; allowed: an integer in [{lo}, {MAX_PATHS}]"
+                    f"validation.{key}={shown(v)} is out of range; allowed: an integer in [{lo}, {MAX_PATHS}]"
                 )
+        if self.mode not in MODES:
+            raise ParameterError(f"validation.mode={shown(self.mode)!r} is not allowed; allowed: {', '.join(MODES)}")
+        self.rolling.validate()
         if self.start not in STARTS:
-            raise ParameterError(f"validation.start={self.start!r} is not allowed; allowed: {', '.join(STARTS)}")
+            raise ParameterError(f"validation.start={shown(self.start)!r} is not allowed; allowed: {', '.join(STARTS)}")
         try:
             return date.fromisoformat(str(self.until))
         except ValueError:
-            raise ParameterError(f"validation.until={self.until!r} is not a date; allowed: YYYY-MM-DD") from None
+            raise ParameterError(f"validation.until={shown(self.until)!r} is not a date; allowed: YYYY-MM-DD") from None
 
 
 @dataclass
@@ -95,7 +139,7 @@ def run_validation(s: ValidationSettings, progress: Callable[[int], None] | None
     path = Path(s.record) if s.record else DEFAULT_VALIDATION_RECORD
     events = load_events_file(path, record)
     window = window_for(border, WINDOW_HOURS, until)
-    posterior = load_posterior(s.posterior)
+    posterior = load_posterior(s.posterior, *POSTERIOR_SETTING)
     history = fire_received(record.events, border.ceasefire, border.sector_ids, window.origin_hours)
     base = ModelParams()
     params_events, border_events, entered = with_window_events(base, border, events, window)

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from sim.common.files import display_path
+from sim.common.messages import error_line, printable
 
 
 def one_line(exc: BaseException) -> str:
     """``ExceptionType: first line of the message``."""
-    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    text = error_line(exc)
     name = type(exc).__name__
     return f"{name}: {text}" if text else name
 
@@ -30,6 +31,21 @@ def os_error_line(e: OSError, where: Path | str | None = None) -> str:
         errno.EPERM: "operation not permitted; give a writable folder",
     }.get(e.errno or 0, e.strerror or str(e))
     return f"cannot write {place}{advice}"
+
+
+def failure_line(exc: BaseException) -> str:
+    """One line for a failure: an operating-system error (one with an errno) as :func:`os_error_line` says it
+    (what could not be written, where), anything else as :func:`one_line`."""
+    return printable(os_error_line(exc)) if isinstance(exc, OSError) and exc.errno else one_line(exc)
+
+
+def recorded_error_line(exc: BaseException, record_exc: BaseException, record: str) -> str:
+    """One line for a failure ``exc`` whose record (the file ``record``) could not be written either
+    (``record_exc``); the second failure is left out when it is the same operating-system error (a full
+    disk fails both)."""
+    same = isinstance(exc, OSError) and isinstance(record_exc, OSError) and exc.errno == record_exc.errno
+    also = "" if same else f" (and {record} could not be written: {failure_line(record_exc)})"
+    return failure_line(exc) + also
 
 
 def register_resolvers(options) -> None:
@@ -97,7 +113,7 @@ def checked(preflight: Callable[[], Any], errors: tuple) -> Any:
     try:
         return preflight()
     except errors as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
+        print(f"error: {error_line(e)}", file=sys.stderr, flush=True)
         sys.exit(2)
     except KeyboardInterrupt:
         print("\ninterrupted; nothing was run", file=sys.stderr, flush=True)
@@ -113,7 +129,7 @@ def run_reported(work: Callable[[], Any], interrupted: str, errors: tuple = (), 
     import signal
     import sys
 
-    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"  # as Hydra reads it: "0" is off
+    _Reported.full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"  # as Hydra reads it: "0" is off
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra then re-raises, and the line below is ours
     if on_sigterm is not None:
         try:
@@ -127,15 +143,66 @@ def run_reported(work: Callable[[], Any], interrupted: str, errors: tuple = (), 
     except KeyboardInterrupt:
         print(f"\ninterrupted; {interrupted}", file=sys.stderr, flush=True)
         sys.exit(130)
-    except errors as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
-        sys.exit(2)
     except Exception as e:  # noqa: BLE001 -- one line; the traceback on request
-        if full_error:
-            raise
-        line = os_error_line(e) if isinstance(e, OSError) else f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)"
-        print(f"error: {line}", file=sys.stderr, flush=True)
-        sys.exit(1)
+        report_failure(e, errors)
+
+
+class _Reported:
+    full_error = False  # the user asked for tracebacks (HYDRA_FULL_ERROR=1 given to the command)
+
+
+def report_failure(e: Exception, errors: tuple = ()) -> NoReturn:
+    """End the command with one line for ``e``: one of ``errors`` (bad input found late) as it is, exit 2;
+    an operating-system error as :func:`failure_line` says it, exit 1; anything else as :func:`one_line`,
+    exit 1 -- re-raised instead if the user asked for tracebacks (``HYDRA_FULL_ERROR=1``)."""
+    import sys
+
+    if isinstance(e, errors):
+        print(f"error: {error_line(e)}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    if _Reported.full_error:
+        raise e
+    line = failure_line(e) if isinstance(e, OSError) else f"{one_line(e)} (HYDRA_FULL_ERROR=1 shows the traceback)"
+    print(f"error: {line}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def run_job_reported(work: Callable[[], Any], out_dir: Path, errors: tuple = ()) -> Any:
+    """``work()`` in the task function of a command's single run (in the command's process, inside
+    :func:`run_reported`), writing into ``out_dir``. If it fails or is interrupted, what it added to
+    ``out_dir`` is removed -- no partial set of results is left to be mistaken for one -- and a failure is
+    one line (:func:`report_failure`), ending the command before Hydra adds its own."""
+    out_dir = Path(out_dir)
+    before = _entries(out_dir)
+    try:
+        return work()
+    except BaseException as e:
+        if not isinstance(e, SystemExit):
+            _remove_added(out_dir, before)
+        if isinstance(e, Exception):
+            report_failure(e, errors)
+        raise
+
+
+def _entries(folder: Path) -> set[str]:
+    try:
+        return {p.name for p in folder.iterdir()}
+    except OSError:
+        return set()
+
+
+def _remove_added(folder: Path, before: set[str]) -> None:
+    import shutil
+
+    for name in _entries(folder) - before:
+        path = folder / name
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def run_hydra_command(argv, prog: str, preflight, app, register, errors: tuple, interrupted: str) -> None:

@@ -1,5 +1,5 @@
 """Files: written whole or not at all, and paths as messages show them. The lowest layer: imports nothing
-of the project."""
+of the project but :mod:`sim.common.messages`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to a unique temporary file beside ``path``, then rename it into place."""
+    """Write ``data`` to a unique temporary file beside ``path``, then rename it into place. An
+    operating-system error (a full disk, a removed folder) names ``path`` if it names no file itself."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -17,6 +18,10 @@ def write_atomic(path: Path, data: bytes | str) -> None:
             f.flush()
             os.fsync(f.fileno())  # on disk before the rename: a crash leaves the old file or the new one
         os.replace(tmp, path)
+    except OSError as e:
+        if e.filename is None or e.filename == str(tmp):
+            e.filename = str(path)
+        raise
     finally:
         try:
             tmp.unlink()
@@ -80,3 +85,43 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def kind(path: Path | str) -> str:
+    """What ``path`` names: ``"file"``, ``"folder"``, ``"other"`` (a device, a pipe), or ``"none"`` -- nothing,
+    or a name no file can have (longer than the file system allows, a NUL character), which ``Path.exists``
+    would raise on."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return "none"
+    return "folder" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
+
+
+def name_problem(path: Path | str) -> str | None:
+    """Why no file or folder can be named ``path`` -- a NUL character, a name longer than the file system
+    allows -- or None (it exists or may be created)."""
+    import errno
+
+    text = os.fspath(path)
+    if "\x00" in text:
+        return "a file name cannot hold a NUL character"
+    try:
+        os.stat(text or ".")
+    except OSError as e:
+        if e.errno == errno.ENAMETOOLONG:
+            return "a name longer than the file system allows"
+    return None
+
+
+def check_names(settings: dict[str, str], error: type[Exception]) -> None:
+    """Raise ``error`` with one line (``key=value: why``) for the first of ``settings`` (key -> a path the
+    user gave) that no file or folder can be named (:func:`name_problem`): looking it up would raise."""
+    from sim.common.messages import about
+
+    for key, value in settings.items():
+        why = name_problem(value)
+        if why:
+            raise error(about(key, value, why))

@@ -36,6 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from sim.common.files import kind
+from sim.common.messages import shown
+
 GRAMMAR_URL = "https://hydra.cc/docs/advanced/override_grammar/basic/"
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 """``hydra.sweeper._target_`` of Hydra's default sweeper, as a multirun.yaml records it."""
@@ -71,8 +74,9 @@ def parse_overrides(overrides: Sequence[str]) -> list[Any]:
         try:
             parsed.extend(_parse_one(o))
         except HydraException as e:
-            first = str(e).splitlines()[0] if str(e) else "syntax error"
-            raise UsageError(f"cannot parse '{o}': {first}; see {GRAMMAR_URL}") from None
+            first = str(e).splitlines()[0] if str(e) else ""
+            detail = "" if o in first or len(first) > 100 else f": {first}"  # Hydra's own words, when short
+            raise UsageError(f"cannot parse '{shown_override(o)}'{detail}; see {GRAMMAR_URL}") from None
     return parsed
 
 
@@ -81,6 +85,12 @@ def _parse_one(override: str) -> tuple[Any, ...]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     return tuple(OverridesParser.create().parse_overrides([override]))
+
+
+def shown_override(text: str) -> str:
+    """An override as a message shows it: its key, and its value as :func:`sim.common.messages.shown` cuts it."""
+    key, sep, value = str(text).partition("=")
+    return f"{shown(key, 80)}{sep}{shown(value)}" if sep else shown(text, 80)
 
 
 def values(ov: Any) -> list[str]:
@@ -150,7 +160,7 @@ def composer(schema: Schema, config_name: str, explained: bool = True) -> Iterat
 
     def _compose(overrides: Sequence[str]) -> Any:
         if explained:
-            schema.check_added(overrides)
+            schema.check_overrides(overrides)
         try:
             return compose(config_name=config_name, overrides=[*overrides, *search], return_hydra_config=True)
         except Exception as e:
@@ -255,6 +265,7 @@ class JobComposer:
         for this job."""
         import pickle
 
+        self.schema.check_overrides(job)
         split = self._split(job)
         base = None if split is None else self.base(split[0])
         if base is None:
@@ -334,6 +345,7 @@ class Schema:
     groups: Mapping[str, str] = field(default_factory=dict)  # group -> "a scenario"
     dirs: Callable[[], Sequence[Path]] = _conf_dirs  # where its config files are: conf/ first
     group_usage: str = ""  # how a config group is chosen, for "is not a config group"
+    added_groups: tuple[str, ...] = ()  # groups chosen with a plus (+experiment=NAME): none is chosen by default
     errors: tuple[type, ...] = ()  # the command's own one-line errors, shown as they are
     no_option_text: str = "{group}={name} is not {noun}"
     wrong_type_text: str = "{key}={value} has the wrong type; allowed: {allowed}"
@@ -342,7 +354,7 @@ class Schema:
         """The options of a config group: the config files in its folders (sorted)."""
         names: set[str] = set()
         for root in self.dirs():
-            if (root / group).is_dir():
+            if kind(root / group) == "folder":
                 files = (root / group).iterdir()
                 names |= {p.stem for p in files if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")}
         return sorted(names)
@@ -354,31 +366,97 @@ class Schema:
 
         if "/" in key or key == "hydra":
             return True
-        if any((root / key).is_dir() for root in self.dirs()):
+        if any(kind(root / key) == "folder" for root in self.dirs()):
             return True
         return isinstance(ConfigStore.instance().repo.get(key), dict)
 
-    def check_added(self, overrides: Sequence[str]) -> None:
-        """Raise :class:`UsageError` for ``+key=value`` of a key the schema does not have: Hydra adds
-        any key with a plus, and the command would run with it unread. Keys under a mapping (a
-        ``dict`` field) may be added."""
+    def check_overrides(self, overrides: Sequence[str]) -> None:
+        """Raise :class:`UsageError` for an override that Hydra would compose but the command could not
+        honour, naming it: a key the schema does not have added with a plus (the command would run with
+        it unread; keys under a mapping, a ``dict`` field, may be added), a key of the schema removed
+        with ``~`` (every config has it: the schema's default would replace the config file's value
+        unseen), a config group the command does not have, a group's option that is not a name, a
+        ``true``/``false`` setting given anything else (OmegaConf reads ``publish=2`` as true), and a sweep
+        (``a=1,2``: one composition is one job's)."""
         for ov in parse_overrides(overrides):
-            if not (ov.is_add() or ov.is_force_add()) or ov.is_hydra_override() or self.is_group(ov.key_or_group):
-                continue
-            parts = ov.key_or_group.split(".")
+            key = ov.key_or_group
+            parts = key.split(".")
             t, walked = self.node(parts)
-            if len(walked) < len(parts) and not (typing.get_origin(t) is dict or t is dict):
-                raise UsageError(self.unknown_key(ov.key_or_group) or f"unknown key '{ov.key_or_group}'")
+            known = len(walked) == len(parts)
+            if ov.is_sweep_override():  # a composition is one job's (a sweep's jobs are composed one by one)
+                raise UsageError(
+                    f"{shown_override(ov.input_line)} is a sweep; a config is composed for one job: give one value, "
+                    "or a list as key=[a,b]"
+                )
+            if ov.is_hydra_override():
+                if "/" in key:
+                    self._check_choice(ov)
+            elif key in self.groups or "/" in key or (not known and self.is_group(key)):
+                self._check_choice(ov)
+            elif ov.is_delete():
+                self._check_deletion(key, known)
+            elif not known:
+                if (ov.is_add() or ov.is_force_add()) and not _is_mapping(t):
+                    raise UsageError(self.unknown_key(key) or f"unknown key '{shown(key)}'")
+            elif t is bool:
+                bad = next((v for v in _given(ov) if not isinstance(v, bool)), _NONE)
+                if bad is not _NONE:
+                    raise UsageError(self.wrong_type(key, shown(_text(ov, bad)), type_name(bool)))
+
+    def _check_choice(self, ov: Any) -> None:
+        """An override of a config group: a group of the command, chosen with the right prefix, and its
+        option a name (or a list of names)."""
+        group = ov.key_or_group
+        hydra_group = group.startswith("hydra/")
+        if not hydra_group and group not in self.groups:
+            usage = f"allowed: {self.group_usage}" if self.group_usage else f"{self.tool} has none"
+            raise UsageError(f"{shown(group)} is not a config group of {self.tool}; {usage}")
+        if ov.is_delete() and not hydra_group and group not in self.added_groups:
+            options = ", ".join(self.options(group))
+            raise UsageError(f"~{group}: {self.groups[group]} is required; allowed: {options}")
+        if ov.is_add() and not hydra_group and group not in self.added_groups:
+            value = shown(ov.get_value_element_as_str())
+            raise UsageError(f"+{group}={value}: {self.groups[group]} is chosen without a plus: {group}={value}")
+        names = [x for v in _given(ov) for x in (v if isinstance(v, list) else [v])]  # [a,b]: several
+        if ov.is_delete() and names == [None]:  # ~group: no option named
+            return
+        bad = next((v for v in names if not isinstance(v, str)), _NONE)
+        if bad is not _NONE and hydra_group:
+            raise UsageError(
+                f"{group}={shown(_text(ov, bad))}: an option of a config group is a name; "
+                f"{self.tool} --hydra-help lists them"
+            )
+        if not hydra_group:  # each a file of the group ([a,b] merges several; [] chooses none)
+            options = self.options(group)
+            bad = next((v for v in names if v not in options), bad)
+            if not names and group not in self.added_groups:
+                raise UsageError(f"{group}=[]: {self.groups[group]} is required; allowed: {', '.join(options)}")
+        if bad is not _NONE:
+            raise UsageError(self.no_option(group, _text(ov, bad), self.options(group)))
+
+    def _check_deletion(self, key: str, known: bool) -> None:
+        """``~key``: allowed for an item of a mapping only (a list is given whole)."""
+        parts = key.split(".")
+        parent, _ = self.node(parts[:-1])
+        if _is_mapping(parent) or not known:
+            return
+        if typing.get_origin(parent) in (list, tuple):
+            whole = ".".join(parts[:-1])
+            raise UsageError(f"~{shown(key)}: a list is given whole; allowed: {whole}=[...] without the item")
+        raise UsageError(
+            f"~{key}: every {self.tool} config has {key}, which cannot be removed; allowed: {key}=VALUE, "
+            f"{type_name(self.node(parts)[0])}"
+        )
 
     def no_option(self, group: str, name: str, options: Sequence[str]) -> str:
         """``group=name`` chose no config file of the group."""
         noun = self.groups.get(group, f"an option of {group}")
-        line = self.no_option_text.format(group=group, name=name, noun=noun)
+        line = self.no_option_text.format(group=group, name=shown(name), noun=noun)
         return line + (f"; allowed: {', '.join(options)}" if options else "")
 
     def wrong_type(self, key: str, value: Any, allowed: str) -> str:
         """``key=value`` has a value of the wrong type; ``allowed`` says which type."""
-        return self.wrong_type_text.format(key=key, value=value, allowed=allowed)
+        return self.wrong_type_text.format(key=key, value=shown(value), allowed=allowed)
 
     def node(self, path: Sequence[str]) -> tuple[Any, list[str]]:
         """Walk the schema along ``path``; return (type at the end, path walked so far), stopping at
@@ -425,6 +503,28 @@ class Schema:
         return self.wrong_type(key, value, type_name(t))
 
 
+_NONE = object()  # no value found (None is a value: null)
+
+
+def _is_mapping(t: Any) -> bool:
+    return typing.get_origin(t) is dict or t is dict
+
+
+def _given(ov: Any) -> list[Any]:
+    """The values an override gives, as Hydra parsed them: each of a sweep, or the one."""
+    return list(ov.sweep_iterator()) if ov.is_discrete_sweep() else [ov.value()]
+
+
+def _text(ov: Any, value: Any) -> str:
+    """How the user wrote ``value``, a value the override ``ov`` gives."""
+    if not ov.is_sweep_override():
+        written = (ov.input_line or "").partition("=")
+        return written[2] if written[1] else ov.get_value_element_as_str()
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return str(value)
+
+
 def fields(t: Any) -> list[str]:
     """Field names of a schema node (a dataclass), in declaration order."""
     if dataclasses.is_dataclass(t):
@@ -456,7 +556,17 @@ def type_name(t: Any) -> str:
 def explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> str:
     """One line, without the ``error:`` prefix, for a failure to compose a config or to convert it
     to the command's dataclass, told by the types of the exceptions in its chain (and their
-    ``full_key``, ``value``, ``missing_cfg_file`` and ``options`` fields), never by their text."""
+    ``full_key``, ``value``, ``missing_cfg_file`` and ``options`` fields), never by their text. A
+    long value of an override that the line quotes (Hydra's and OmegaConf's words do) is cut."""
+    line = _explain(exc, overrides, schema)
+    for o in overrides:
+        value = str(o).partition("=")[2]
+        if len(value) > 40 and value in line:
+            line = line.replace(value, shown(value))
+    return line
+
+
+def _explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> str:
     from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
     from omegaconf.errors import (
         ConfigAttributeError,
@@ -469,6 +579,9 @@ def explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> str
     chain = _chain(exc)
     if any(isinstance(e, OverflowError) for e in chain):
         return _too_large(chain, overrides)
+    missing = _missing_item(chain, overrides)
+    if missing:
+        return missing
     for e in chain:
         if isinstance(e, (UsageError, *schema.errors)):
             return str(e)
@@ -492,13 +605,14 @@ def explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> str
                 value = _override_value(overrides, key)
                 return schema.wrong_type_message(key, getattr(e, "value", None) if value is None else value)
         if isinstance(e, OmegaConfBaseException) and getattr(e, "msg", None):
-            return _first_line(e.msg)
+            line, key = _first_line(e.msg), _full_key(e)
+            return f"{key}: {line}" if key and key not in line else line
     if isinstance(exc, ConfigCompositionException) and len(chain) == 1:
         group = _group_override(overrides, schema)
         if group is not None:  # an override of a config group that the defaults list does not choose
             usage = f"allowed: {schema.group_usage}" if schema.group_usage else f"{schema.tool} has none"
             return f"{group} is not a config group of {schema.tool}; {usage}"
-    return _first_line(str(exc))
+    return shown(_first_line(str(exc)), 300)  # Hydra's own words, which may quote an override whole
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -526,7 +640,12 @@ def _group_override(overrides: Sequence[str], schema: Schema) -> str | None:
         except Exception:  # noqa: BLE001 -- not this one
             continue
         for ov in parsed:
-            if not (ov.is_add() or ov.is_force_add() or ov.is_delete()) and schema.is_group(ov.key_or_group):
+            group = ov.key_or_group
+            if ov.is_add() or ov.is_force_add() or ov.is_delete():
+                continue
+            if group in schema.groups and group not in schema.added_groups:  # chosen as it should be
+                continue
+            if not ov.is_hydra_override() and schema.is_group(group):
                 return ov.get_key_element()
     return None
 
@@ -543,12 +662,24 @@ def _too_large(chain: list[BaseException], overrides: Sequence[str]) -> str:
                 break
     if not key:
         return "a number is too large for a float; allowed: finite numbers up to 1.8e308"
-    shown = _short_int(value) if value is not None and value.strip("-").isdigit() else value
-    return f"{key}={shown} is too large for a number; allowed: a finite number up to 1.8e308"
+    return f"{key}={shown(value)} is too large for a number; allowed: a finite number up to 1.8e308"
 
 
-def _short_int(text: str) -> str:
-    return f"{text[:6]}...({len(text.lstrip('-'))} digits)" if len(text) > 24 else text
+def _missing_item(chain: list[BaseException], overrides: Sequence[str]) -> str | None:
+    """An override that reaches past the end of a list (``mediation.mediators.7.leverage=1`` with four
+    mediators): OmegaConf says so, or creates an empty item that has the wrong type."""
+    from omegaconf.errors import ConfigIndexError, ValidationError
+
+    keys = [o.lstrip("+~").partition("=")[0].split("@")[0] for o in overrides]
+    for e in chain:
+        key = _full_key(e)
+        whole, _, index = key.rpartition(".")
+        if not index.isdigit():
+            continue
+        through = any(k.startswith(f"{key}.") for k in keys)  # the item was made on the way to a key in it
+        if isinstance(e, ConfigIndexError) or (isinstance(e, ValidationError) and through and e.value == {}):
+            return f"{key}: {whole} has no item {index}; allowed: an item it has (from 0), or a new list {whole}=[...]"
+    return None
 
 
 def _int_too_large(text: str) -> bool:

@@ -8,9 +8,9 @@ replications are :func:`sim.api.run`, sweeps are :mod:`sim.sweep`'s readers, plo
 
 - :mod:`~sim.dashboard.levers` -- the page's settings (scenario, parameter source, seed, sliders) as the
   command line's overrides, and the one command that reproduces a run;
-- :mod:`~sim.dashboard.playback` -- the Mesa model that SolaraViz plays: one step is a day, the
-  ceasefire model underneath runs in hours, unchanged;
-- :mod:`~sim.dashboard.frame` -- what a day looks like, read from the model after the step: positions,
+- :mod:`~sim.dashboard.playback` -- the ceasefire model built from the page's inputs, which Mesa's
+  controls step an hour at a time (a Step of the page is a day), and what the page keeps beside it;
+- :mod:`~sim.dashboard.frame` -- what a run looks like now, read from the model between steps: positions,
   incidents, pressure and coverage over time, losses, the collapse;
 - :mod:`~sim.dashboard.border`, :mod:`~sim.dashboard.timeline`, :mod:`~sim.dashboard.claims` -- the run
   view's pictures: the border schematic, the timeline panels, the claims against who fired first;

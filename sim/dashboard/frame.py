@@ -1,8 +1,9 @@
-"""What one day of a run looks like: a frozen snapshot read from the ceasefire model after a step.
+"""What a run looks like now: a frozen snapshot read from the ceasefire model between steps.
 
-The figures draw a :class:`Frame`, never the live model: SolaraViz steps the model in a thread of its
-own while the page draws, so each step ends by reading everything the page shows into a new frame,
-which replaces the last one whole. Reading changes nothing in the model: no draw, no event, no cache.
+The figures draw a :class:`Frame`, never the live model: the page reads everything it shows into a new
+frame once Mesa's controller has run a Step's steps (the page renders then, in the thread that stepped,
+before it steps again), and the figures keep it whole. Reading changes nothing in the model: no draw, no
+event, no cache.
 
 Mediation pressure and peacekeeper coverage over time are rebuilt from the run's action log, exactly:
 a mediator presses from each of its logged acts for ``mediation.pressure_duration_days``
@@ -73,7 +74,6 @@ class Claim:
 class Frame:
     """Everything the run view draws for one day."""
 
-    day: int  # playback steps so far (days)
     now_days: float  # model time, days since the ceasefire (the horizon on the last day)
     horizon_days: float
     date: datetime  # the calendar day: the ceasefire (14 Sept 2022, 20:00 local) + now
@@ -99,14 +99,13 @@ class Frame:
         return sum(p.killed for p in self.positions if p.side == side)
 
 
-def read_frame(model: CeasefireModel, day: int, scenario: str, collapse: dict | None) -> Frame:
-    """The snapshot of ``model`` after ``day`` steps (``collapse``: :func:`sim.model.timeline.collapse_info`)."""
+def read_frame(model: CeasefireModel, scenario: str, collapse: dict | None) -> Frame:
+    """The snapshot of ``model`` now (``collapse``: :func:`sim.model.timeline.collapse_info`)."""
     now = model.now
     border = model.border
     contingents = [p for p in model.third_parties if isinstance(p, ObserverMission)]
     positions = tuple(Position(p.sector, p.side, p.tier, p.grievance(), p.killed, p.wounded) for p in model.positions)
     return Frame(
-        day=day,
         now_days=now / HOURS_PER_DAY,
         horizon_days=model.horizon_hours / HOURS_PER_DAY,
         date=border.ceasefire + timedelta(hours=now),

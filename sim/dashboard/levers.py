@@ -32,10 +32,10 @@ PROGRAM = "ceasefire-sim"
 @dataclass(frozen=True)
 class Lever:
     """A model parameter the page moves: its config key, its keyword in
-    :class:`sim.dashboard.playback.Playback`, its label (with unit) and its slider's range."""
+    :class:`sim.dashboard.playback.PageModel`, its label (with unit) and its slider's range."""
 
     key: str  # the config key, as on the command line
-    arg: str  # the keyword of Playback (and of Mesa's model_params)
+    arg: str  # the keyword of PageModel (and of Mesa's model_params)
     label: str
     lo: float = 0.0
     hi: float = 0.0
@@ -73,7 +73,7 @@ def scenario_names() -> list[str]:
 
 
 def scenario_values(scenario: str) -> dict[str, Any]:
-    """Each lever's value in ``scenario``, by Playback keyword: where the sliders start. It is what the
+    """Each lever's value in ``scenario``, by PageModel keyword: where the sliders start. It is what the
     scenario file sets, else the schema's default (as Hydra composes them; a test compares the two), read
     without composing. Raises :class:`sim.model.params.ParameterError` for an unknown scenario."""
     from sim.experiment.config import scenario_values as written_in

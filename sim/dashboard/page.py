@@ -3,10 +3,11 @@ ceasefire, day by day), Replications (N runs against the baseline) and Sweeps.
 
 The sidebar is SolaraViz's, made of the same Mesa parts (:mod:`mesa.visualization.solara_viz`):
 ``ModelController`` (Reset, Play, Step, the play and render intervals), ``ModelCreator`` (an input per
-entry of Mesa's ``model_params``, which Reset applies) and ``ShowSteps`` (the model's time: days). Reset
-builds the :class:`~sim.dashboard.playback.Playback` model again from the inputs; Step and Play call its
-``step()``, a day each. Choosing a scenario builds the model at once and gives Mesa's inputs that
-scenario's values. Two things keep the ``SolaraViz`` component itself off this page: it hands its sidebar
+entry of Mesa's ``model_params``, which Reset applies) and ``ShowSteps`` (the model's time: hours). Reset
+builds the ceasefire model (:class:`~sim.dashboard.playback.PageModel`) again from the inputs; Step and Play
+call its ``step()``, an hour each, :data:`HOURS_PER_STEP` of them per click or frame of play (Mesa's render
+interval: a day). Choosing a scenario builds the model at once and gives Mesa's inputs that scenario's
+values. Two things keep the ``SolaraViz`` component itself off this page: it hands its sidebar
 to the page layout, where the inputs' state outlives it, so a new scenario could not set them (here the
 sidebar's Mesa part is keyed by the scenario: a new scenario mounts it anew); and its component grid
 loads a layout library from a CDN, which the page's machines cannot reach.
@@ -32,13 +33,14 @@ from sim.dashboard.levers import (
     scenario_values,
     settings_text,
 )
-from sim.dashboard.playback import Playback
+from sim.dashboard.playback import PageModel
 from sim.dashboard.replications import ReplicationsView
 from sim.dashboard.sweeps import SweepsView
 from sim.dashboard.timeline import Timeline
 
 TITLE = "Ceasefire durability, Sept 2022"
 PLAY_INTERVAL_MS = 100
+HOURS_PER_STEP = 24  # Mesa's render interval: the model's steps (hours) per Step click and per frame of play
 VIEWS = ("Run", "Replications", "Sweeps")
 # the main area takes the width the sidebar leaves (solara's layout lets it grow to its longest line), and
 # wide figures and tables shrink to it
@@ -53,7 +55,7 @@ LAYOUT_CSS = """
 
 
 def model_params(scenario: str, params: str = "default", seed: Any = 0) -> dict[str, Any]:
-    """Mesa's ``model_params`` for :class:`Playback`: the scenario (fixed: chosen above Mesa's inputs), the
+    """Mesa's ``model_params`` for :class:`PageModel`: the scenario (fixed: chosen above Mesa's inputs), the
     parameter source, the seed, and a slider (or text field) per lever starting at the scenario's value."""
     values = scenario_values(scenario)
     out: dict[str, Any] = {
@@ -118,21 +120,23 @@ def warm_up() -> None:
     from sim.dashboard.border import BorderPainter
     from sim.dashboard.timeline import TimelinePainter
 
-    frame = Playback().frame
+    model = PageModel()
+    frame = model.playback.frame(model)
     BorderPainter(frame.sectors, frame.adjacency).paint(frame)
     TimelinePainter(frame.sectors).paint(frame)
 
 
 @solara.component
-def RunView(model: Playback):
-    """One run, redrawn after every step (Mesa's update counter)."""
+def RunView(model: PageModel):
+    """One run, redrawn after Mesa's controller has stepped it (its update counter)."""
     update_counter.get()
-    if model.error:
-        solara.Error(model.error, classes=["ceasefire-error"])
+    playback = model.playback
+    frame = solara.use_memo(lambda: playback.frame(model), [model, model.now])
+    if playback.error:
+        solara.Error(playback.error, classes=["ceasefire-error"])
         return
-    frame = model.frame
     solara.Text(status_text(frame), classes=["ceasefire-status"], style="font-weight: bold")
-    solara.Text(f"the same run from the command line (replication 0): {model.command}", style="font-size: 12px")
+    solara.Text(f"the same run from the command line (replication 0): {playback.command}", style="font-size: 12px")
     with solara.Columns([1, 2]):
         BorderSchematic(frame)
         Timeline(frame)
@@ -143,14 +147,14 @@ def RunView(model: Playback):
 def MesaControls(model: solara.Reactive, params: dict[str, Any]):
     """SolaraViz's sidebar, made of its own parts: Mesa's play controls (``ModelController``: Reset, Play,
     Step, with the play and render intervals), its inputs for ``params`` (``ModelCreator``, Mesa's
-    ``model_params``, which Reset applies) and the model's time in days (``ShowSteps``)."""
+    ``model_params``, which Reset applies) and the model's time in hours (``ShowSteps``)."""
     parameters = solara.use_reactive({})  # what Reset builds the model from (ModelCreator fills it)
     play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
-    render_interval = solara.use_reactive(1)
+    render_interval = solara.use_reactive(HOURS_PER_STEP)
     use_threads = solara.use_reactive(False)  # Mesa's ModelController reads .value of it
     with solara.Card("Controls"):
         solara.SliderInt("Play Interval (ms)", value=play_interval, min=1, max=500, step=10)
-        solara.SliderInt("Render Interval (steps)", value=render_interval, min=1, max=100, step=2)
+        solara.SliderInt("Render Interval (hours per Step)", value=render_interval, min=1, max=168, step=1)
         ModelController(
             model,
             model_parameters=parameters,
@@ -170,16 +174,15 @@ def Page():
     """The dashboard (``solara run sim/dashboard/app.py``)."""
     scenario = solara.use_reactive(DEFAULT_SCENARIO)
     view = solara.use_reactive(0)  # which of VIEWS is shown (only that one is rendered)
-    first = solara.use_memo(Playback, [])
+    first = solara.use_memo(PageModel, [])
     model = solara.use_reactive(first)
-    params = solara.use_memo(
-        lambda: model_params(scenario.value, model.value.params_source, model.value.seed_text), [scenario.value]
-    )
+    now = model.value.playback
+    params = solara.use_memo(lambda: model_params(scenario.value, now.params_source, now.seed_text), [scenario.value])
     note = solara.use_memo(lambda: scenario_note(scenario.value), [scenario.value])
 
     def choose(name: str) -> None:
-        now = model.value
-        model.set(Playback(scenario_name=name, params=now.params_source, seed=now.seed_text))
+        now = model.value.playback
+        model.set(PageModel(scenario_name=name, params=now.params_source, seed=now.seed_text))
         scenario.set(name)
 
     with solara.AppBar():

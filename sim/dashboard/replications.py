@@ -145,17 +145,19 @@ def run_safely(prepared: Any, n: int) -> Replicated | str:
 
 @solara.component
 def ReplicationsView(model: Any):
-    """N replications of the settings of ``model`` (a Playback) against the baseline."""
+    """N replications of the settings of ``model`` (a :class:`sim.dashboard.playback.PageModel`) against the
+    baseline."""
     n = solara.use_reactive(DEFAULT_N)
-    prepared = model.prepared
+    playback = model.playback
+    prepared = playback.prepared
     task = solara.lab.use_task(lambda: run_safely(prepared, n.value), dependencies=None)
     with solara.Column(style="max-width: 900px"):
         solara.Text(
             f"N replications of the run's settings (as Reset or the scenario last applied them), with the "
             f"command line's code, against the {BASELINE} baseline: the same seed, N, horizon and parameter source."
         )
-        if model.error:
-            solara.Error(model.error)
+        if playback.error:
+            solara.Error(playback.error)
             return
         solara.SliderInt("replications (N)", value=n, min=MIN_N, max=MAX_N, step=STEP_N)
         solara.Button(f"Run {n.value} replications", color="primary", on_click=task, disabled=task.pending)

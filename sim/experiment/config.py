@@ -25,6 +25,8 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.common import commands, hydraconf, resources
 from sim.common.commands import RENAMED_KEYS
+from sim.common.files import check_names, kind
+from sim.common.messages import about, shown
 from sim.common.values import same_value
 from sim.model.params import ModelParams, ParameterError, validate
 
@@ -56,7 +58,6 @@ MAX_REPLICATIONS = 1_000_000
 MAX_HORIZON_DAYS = 36_500.0  # a hundred years
 MAX_SEED = 2**63 - 1
 MAX_WORKERS = 256
-EXPLICIT_ATTR = "_explicit_keys"  # on an ExperimentConfig: the keys its caller set (see explicit_keys)
 # Extra config folders (ceasefire-sim --config-dir DIR); searched after conf/.
 EXTRA_CONFIG_DIRS: list[Path] = []
 
@@ -93,15 +94,54 @@ def chosen_scenario(cfg: DictConfig | None = None) -> str | None:
     return None
 
 
-def to_experiment(
-    cfg: DictConfig, explicit: Iterable[str] | None = None, scenario: str | None = None, in_place: bool = False
-) -> ExperimentConfig:
+@dataclass(frozen=True)
+class Job:
+    """An experiment as its user asked for it: the config, and which keys the user set.
+
+    ``explicit`` is what a user set, by name, even to the default value: the keys of the command line's
+    overrides (or of a sweep job's), every key the chosen experiment file sets, and the keywords of
+    :func:`experiment_config`. It is computed by :func:`explicit_keys` only (:func:`composed_job` for a
+    config Hydra composed). An explicit key wins over the scenario file's value (:func:`check_scenario`)
+    and over a posterior draw (:func:`fixed_parameters`), and ``workers`` set explicitly holds in a
+    sweep job. A config given alone (``Job(config)``, or an :class:`ExperimentConfig` handed to
+    :func:`sim.experiment.replications.run_experiment`) has no explicit keys: its values must be its
+    scenario's, and a posterior draws every parameter left at its default.
+
+    ``sweep_job``: a job of a ``-m`` sweep, which runs its replications on one worker unless
+    ``workers`` is explicit and draws no per-run plots unless ``plots=true``.
+    """
+
+    config: ExperimentConfig
+    explicit: frozenset[str] = frozenset()
+    sweep_job: bool = False
+
+    @staticmethod
+    def of(job: Job | ExperimentConfig) -> Job:
+        """``job`` itself, or a config given alone as a Job (no explicit keys)."""
+        return job if isinstance(job, Job) else Job(job)
+
+
+def composed_job(cfg: DictConfig, overrides: Iterable[str], choices: Mapping[str, Any], in_place: bool = False) -> Job:
+    """The Job of a config Hydra composed with ``overrides`` (the task overrides of a command line or of
+    one sweep job), ``choices`` its ``hydra.runtime.choices``: the config as an :class:`ExperimentConfig`
+    and the keys the overrides and the chosen experiment file set. ``in_place``: as :func:`to_experiment`."""
+    exp = to_experiment(cfg, scenario=choices.get("scenario"), in_place=in_place)
+    return Job(exp, job_keys(overrides, choices))
+
+
+def job_keys(overrides: Iterable[str], choices: Mapping[str, Any]) -> frozenset[str]:
+    """The keys set by a composed job's ``overrides`` and by the experiment file its ``choices`` (its
+    ``hydra.runtime.choices``) name (:func:`explicit_keys`)."""
+    experiment = choices.get("experiment")
+    return explicit_keys(overrides, [str(experiment)] if experiment else [])
+
+
+def to_experiment(cfg: DictConfig, scenario: str | None = None, in_place: bool = False) -> ExperimentConfig:
     """The composed config (with or without its ``hydra`` node) as an :class:`ExperimentConfig`.
 
     The scenario label is the scenario chosen in the config group (``scenario``, else
-    :func:`chosen_scenario`), never a value a file repeats. ``explicit``: the keys the user set
-    (:func:`explicit_keys`), kept on the object for :func:`sim.experiment.replications.run_experiment`.
-    ``in_place``: ``cfg`` is the caller's own copy, which may be changed (saves copying it).
+    :func:`chosen_scenario`), never a value a file repeats. ``in_place``: ``cfg`` is the caller's own
+    copy, which may be changed (saves copying it).
     """
     label = scenario or chosen_scenario(cfg)
     cfg = cfg if in_place else cfg.copy()
@@ -120,8 +160,6 @@ def to_experiment(
     exp = OmegaConf.to_object(cfg)
     if not isinstance(exp, ExperimentConfig):  # a config not built on the schema
         raise ParameterError("the configuration does not extend ceasefire_schema")
-    if explicit is not None:
-        setattr(exp, EXPLICIT_ATTR, frozenset(explicit))
     return exp
 
 
@@ -134,22 +172,22 @@ def check_run(exp: ExperimentConfig):
     """Range checks on the run settings (the model's own come from :func:`sim.model.params.validate`);
     return the posterior that ``params`` names, read and checked (None for ``params=default``)."""
     if isinstance(exp.seed, bool) or not isinstance(exp.seed, int) or not 0 <= exp.seed <= MAX_SEED:
-        raise ParameterError(f"seed={_short(exp.seed)} is out of range; allowed: an integer from 0 to {MAX_SEED}")
+        raise ParameterError(f"seed={shown(exp.seed)} is out of range; allowed: an integer from 0 to {MAX_SEED}")
     h = exp.horizon_days
     if isinstance(h, bool) or not isinstance(h, (int, float)) or not _finite(h) or not 0 < h <= MAX_HORIZON_DAYS:
-        raise ParameterError(f"horizon_days={_short(h)} is out of range; allowed (0.0, {MAX_HORIZON_DAYS:g}] days")
+        raise ParameterError(f"horizon_days={shown(h)} is out of range; allowed (0.0, {MAX_HORIZON_DAYS:g}] days")
     n = exp.replications
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
         raise ParameterError(
-            f"replications={_short(n)} is out of range; allowed: an integer from 1 to {MAX_REPLICATIONS}"
+            f"replications={shown(n)} is out of range; allowed: an integer from 1 to {MAX_REPLICATIONS}"
         )
     w = exp.workers
     if w != "auto" and (isinstance(w, bool) or not isinstance(w, int) or not 0 <= w <= MAX_WORKERS):
         raise ParameterError(
-            f"workers={_short(w)} is not allowed; allowed: auto or 0 (every core) or an integer from 1 to {MAX_WORKERS}"
+            f"workers={shown(w)} is not allowed; allowed: auto or 0 (every core) or an integer from 1 to {MAX_WORKERS}"
         )
     if not (isinstance(exp.plots, bool) or exp.plots == "auto"):
-        raise ParameterError(f"plots={_short(exp.plots)} is not allowed; allowed: auto, true or false")
+        raise ParameterError(f"plots={shown(exp.plots)} is not allowed; allowed: auto, true or false")
     return load_posterior(exp.params)
 
 
@@ -160,28 +198,23 @@ def _finite(x: Any) -> bool:
         return False
 
 
-def _short(v: Any) -> str:
-    """A value for a message: a 400-digit integer as its first digits and length."""
-    text = str(v)
-    if isinstance(v, int) and not isinstance(v, bool) and len(text) > 24:
-        return f"{text[:6]}...({len(text.lstrip('-'))} digits)"
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def load_posterior(params: str):
+def load_posterior(params: str, key: str = "params", choices: Sequence[str] = PARAMS_CHOICES):
     """None for ``params=default``; else the posterior to draw each replication's parameters from:
-    ``calibrated`` = the committed set (calibration/results/posterior.csv), or a posterior.csv path."""
-    if params == "default":
+    ``calibrated`` = the committed set (calibration/results/posterior.csv), or a posterior.csv path.
+    ``key`` and ``choices``: the setting that names it and the names it allows (``ceasefire-validate``'s
+    ``validation.posterior`` has no ``default``), for the one-line :class:`ParameterError` on a bad one."""
+    if params == "default" and "default" in choices:
         return None
     from calibration.posterior import RESULTS, Posterior, PosteriorError
 
     path = RESULTS / "posterior.csv" if params == "calibrated" else Path(params)
+    allowed = f"allowed: {', '.join(choices)} or the path of a posterior.csv"
+    if params in PARAMS_CHOICES and params not in choices:
+        raise ParameterError(f"{key}={params} is not allowed; {allowed}")
     try:
         return Posterior.load(path)
     except PosteriorError as e:
-        raise ParameterError(
-            f"params={params}: {e}; allowed: {', '.join(PARAMS_CHOICES)} or the path of a posterior.csv"
-        ) from None
+        raise ParameterError(f"{about(key, params, str(e))}; {allowed}") from None
 
 
 def check(exp: ExperimentConfig, sectors: Sequence[str] | None = None) -> ModelParams:
@@ -218,7 +251,7 @@ def check_collapse(params: ModelParams, n_sectors: int) -> None:
     c = params.collapse
     if c.rule != "killed_window" and c.top_tier_sectors > n_sectors:
         raise ParameterError(
-            f"collapse.top_tier_sectors={_short(c.top_tier_sectors)} can never be reached with "
+            f"collapse.top_tier_sectors={shown(c.top_tier_sectors)} can never be reached with "
             f"collapse.rule={c.rule}: the record has {n_sectors} sectors; allowed: 1 to "
             f"{n_sectors} (or collapse.rule=killed_window)"
         )
@@ -231,6 +264,7 @@ def load_border(record_dir: str):
     from sim.record.loader import DEFAULT_SEEDS, FILES
 
     root = Path(record_dir) if record_dir else DEFAULT_SEEDS
+    check_names({"record_dir": record_dir}, ParameterError)
     key: tuple | None = None
     try:
         if all(_small_file(root / name) for name in FILES):  # anything else: read as it comes
@@ -293,7 +327,7 @@ def group_file(group: str, name: str) -> Path | None:
     for root in config_dirs():
         for suffix in (".yaml", ".yml"):
             path = root / group / f"{name}{suffix}"
-            if path.is_file() or (path.exists() and not path.is_dir()):
+            if kind(path) in ("file", "other"):
                 return path
     return None
 
@@ -465,21 +499,14 @@ def default_differences(exp: ExperimentConfig) -> frozenset[str]:
     return frozenset(k for k, v in now.items() if k not in base or not _same(v, base[k]))
 
 
-def experiment_explicit(exp: ExperimentConfig) -> frozenset[str]:
-    """The keys set explicitly on ``exp``: those its builder recorded (command line, experiment file,
-    :func:`experiment_config`), else those whose value differs from the default."""
-    recorded = getattr(exp, EXPLICIT_ATTR, None)
-    return frozenset(recorded) if recorded is not None else default_differences(exp)
-
-
-def check_scenario(exp: ExperimentConfig, explicit: Iterable[str] | None = None) -> None:
+def check_scenario(exp: ExperimentConfig, explicit: Iterable[str]) -> None:
     """Refuse a config whose values disagree with its scenario's label: every value the scenario
-    file sets must be in ``exp`` unless the user set that key explicitly."""
+    file sets must be in ``exp`` unless the user set that key (``explicit``, :attr:`Job.explicit`)."""
     name = exp.scenario
     options = group_options("scenario")
     if not isinstance(name, str) or name not in options:
         raise ParameterError(f"scenario={name} is not a scenario; allowed: {', '.join(options)}")
-    explicit = experiment_explicit(exp) if explicit is None else frozenset(explicit)
+    explicit = frozenset(explicit)
     for key, want in scenario_values(name).items():
         if is_explicit(key, explicit):
             continue
@@ -495,13 +522,14 @@ def check_scenario(exp: ExperimentConfig, explicit: Iterable[str] | None = None)
             )
 
 
-def experiment_config(scenario: str | None = None, experiment: str | None = None, **overrides: Any) -> ExperimentConfig:
-    """An :class:`ExperimentConfig` composed through Hydra as the command line would: the scenario
+def experiment_config(scenario: str | None = None, experiment: str | None = None, **overrides: Any) -> Job:
+    """The :class:`Job` of an experiment composed through Hydra as the command line would: the scenario
     (default: the experiment's, else sept2022), an experiment (``experiments/NAME.yaml``), then
     ``overrides`` (dotted keys as ``**{"observer.strength": 40}`` or nested mappings such as
     ``observer={"strength": 40}``; a mediator by name, ``**{"mediation.mediators.Russia.leverage": 0.9}``,
     or by index, ``mediation.mediators.0.leverage``). The keys given (and those the experiment sets)
-    count as explicitly set: they win over a posterior draw (``params=calibrated``)."""
+    count as explicitly set (:attr:`Job.explicit`): they win over the scenario's values and over a posterior
+    draw (``params=calibrated``)."""
     for old, new in RENAMED_KEYS.items():
         if old in overrides:
             warnings.warn(f"{old} is now {new}; the old name will be removed", DeprecationWarning, stacklevel=2)
@@ -539,23 +567,20 @@ def experiment_config(scenario: str | None = None, experiment: str | None = None
         except OmegaConfBaseException as e:
             raise ParameterError(explain(e, [f"{key}={value}"])) from None
         given[key] = value
-    flat = given
-    keys = set(flat) | set(explicit_keys((), [experiment] if experiment else []))
+    explicit = explicit_keys((), [experiment] if experiment else []) | set(given)
     try:
-        return to_experiment(cfg, explicit=keys)
+        return Job(to_experiment(cfg), explicit)
     except ParameterError:
         raise
     except Exception as e:  # noqa: BLE001 -- conversion errors: one line
-        raise ParameterError(explain(e, [f"{k}={v}" for k, v in flat.items()])) from None
+        raise ParameterError(explain(e, [f"{k}={v}" for k, v in given.items()])) from None
 
 
-def fixed_parameters(
-    exp: ExperimentConfig, names: Iterable[str], explicit: Iterable[str] | None = None
-) -> tuple[str, ...]:
-    """Which of a posterior's parameters ``names`` stay at the configured value: those set
-    explicitly (``explicit``, default :func:`experiment_explicit`) or differing from the default."""
-    explicit = (experiment_explicit(exp) if explicit is None else frozenset(explicit)) | default_differences(exp)
-    return tuple(n for n in names if is_explicit(n, explicit))
+def fixed_parameters(exp: ExperimentConfig, names: Iterable[str], explicit: Iterable[str]) -> tuple[str, ...]:
+    """Which of a posterior's parameters ``names`` stay at the configured value: those the user set
+    (``explicit``, :attr:`Job.explicit`) and those whose value differs from the default (a scenario's)."""
+    kept = frozenset(explicit) | default_differences(exp)
+    return tuple(n for n in names if is_explicit(n, kept))
 
 
 # --- one-line explanations -----------------------------------------------------------------------
@@ -573,6 +598,7 @@ SCHEMA = hydraconf.Schema(
     tool="ceasefire-sim",
     root=ExperimentConfig,
     groups=GROUP_NOUNS,
+    added_groups=("experiment",),
     dirs=config_dirs,
     group_usage="scenario=NAME, +experiment=NAME",
     errors=(ParameterError,),

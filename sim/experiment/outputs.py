@@ -38,7 +38,6 @@ SUMMARY_FILE = "summary.json"
 REPLICATIONS_FILE = "replications.csv"
 SURVIVAL_FILE = "survival.png"
 LOCK_FILE = ".ceasefire-sim.lock"
-SWEEP_JOB_ATTR = "_sweep_job"  # on an ExperimentConfig: True for the job of a -m sweep (plots_wanted)
 # Every file a run writes into its folder (summary.json first: removed first, written last).
 OUTPUT_FILES = (SUMMARY_FILE, REPLICATIONS_FILE, SURVIVAL_FILE, "incidents.csv", "timeline.png")
 # run-summary fields that are the same for every replication (they go to summary.json once)
@@ -153,14 +152,13 @@ def _dumps(obj: Any, level: int) -> str:
 # --- plots ----------------------------------------------------------------------------------------
 
 
-def plots_wanted(exp: ExperimentConfig) -> bool:
+def plots_wanted(exp: ExperimentConfig, sweep_job: bool = False) -> bool:
     """Whether a run draws its plots (``timeline.png``, ``survival.png``): ``exp.plots`` true or
-    false as set; ``auto``: yes, except for the job of a ``-m`` sweep (``ceasefire-sim`` marks its
-    config, :data:`SWEEP_JOB_ATTR`)."""
+    false as set; ``auto``: yes, except for the job of a ``-m`` sweep (``sweep_job``)."""
     plots = getattr(exp, "plots", "auto")
     if isinstance(plots, bool):
         return plots
-    return not getattr(exp, SWEEP_JOB_ATTR, False)
+    return not sweep_job
 
 
 # --- replication 0 --------------------------------------------------------------------------------
@@ -208,16 +206,17 @@ def write_outputs(
     timeline: bool = True,
     params_info: dict | None = None,
     provenance: dict | None = None,
+    sweep_job: bool = False,
 ) -> dict:
     """Write every output file into ``out_dir``; return summary.json's content.
 
     Files an earlier run left in the folder are removed first (a reused folder never mixes two
     runs' files); every file is written to a temporary name and renamed, summary.json last. The
-    plots only if ``exp.plots`` wants them (:func:`plots_wanted`; ``timeline=False`` leaves out
-    timeline.png in any case).
+    plots only if ``exp.plots`` wants them (:func:`plots_wanted`, ``sweep_job``: the job of a ``-m``
+    sweep; ``timeline=False`` leaves out timeline.png in any case).
     """
     out_dir = Path(out_dir)
-    plots = plots_wanted(exp)
+    plots = plots_wanted(exp, sweep_job)
     lock = claim_folder(out_dir)
     try:
         clear_outputs(out_dir)

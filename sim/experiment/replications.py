@@ -33,15 +33,14 @@ import numpy as np
 
 from sim.experiment.config import (
     ExperimentConfig,
+    Job,
     check_scenario,
     checked,
-    experiment_explicit,
     fixed_parameters,
     is_explicit,
     load_border,
 )
 from sim.experiment.outputs import (
-    SWEEP_JOB_ATTR,
     constant_columns,
     experiment_summary,
     replication_rows,
@@ -230,18 +229,12 @@ def pool_context() -> Any:
 def _start_worker(stop: Any) -> None:
     """In a worker process: leave Ctrl-C to the main process, and end this process as soon as the
     main process dies or writes to ``stop`` (a worker holds nothing that needs saving)."""
-    from multiprocessing.connection import wait
+    from sim.common.process import watch_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    parent = multiprocessing.parent_process()
-    watched = [stop] + ([parent.sentinel] if parent is not None else [])
-
-    def watch() -> None:
-        wait(watched)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="ceasefire-worker-watch", daemon=True).start()
+    parent = multiprocessing.parent_process()  # a pipe from the process that started the pool: its end is its death
+    watch_parent(os.getppid(), [stop] + ([parent.sentinel] if parent is not None else []))
 
 
 def available_cores() -> int:
@@ -282,30 +275,41 @@ class Replicated:
         """The rows of replications.csv, as dicts (replication index first)."""
         return replication_rows(self.summaries, constant_columns(self.summary()))
 
+    def write(self, out_dir: Path, timeline: bool = True, sweep_job: bool = False) -> dict:
+        """Write the output files into ``out_dir`` (:func:`sim.experiment.outputs.write_outputs`); return
+        summary.json's content."""
+        return write_outputs(
+            Path(out_dir),
+            self.exp,
+            self.summaries,
+            self.first,
+            timeline=timeline,
+            params_info=self.params_info,
+            provenance=self.provenance,
+            sweep_job=sweep_job,
+        )
 
-def replicate(
-    exp: ExperimentConfig, border: Any = None, stream: TextIO | None = None, explicit: Sequence[str] | None = None
-) -> Replicated:
+
+def replicate(job: Job | ExperimentConfig, border: Any = None, stream: TextIO | None = None) -> Replicated:
     """Check the config and run its replications (nothing written).
 
-    ``explicit``: the keys the user set (default: those recorded on ``exp`` by
-    :func:`sim.experiment.config.experiment_config` or the command line, else those differing from the
-    defaults). A value the scenario file sets must be in ``exp`` unless its key is explicit (so a
-    config labelled ``observer_mission`` runs the observer mission); with a posterior
-    (``params=calibrated`` or a file) the explicit parameters stay fixed and the others are drawn.
-    ``exp.workers`` processes run the replications (:func:`worker_count`: in the job of a ``-m`` sweep,
-    marked by ``ceasefire-sim`` with :data:`sim.experiment.outputs.SWEEP_JOB_ATTR`, one unless
-    ``workers`` is explicit).
+    ``job``: a :class:`sim.experiment.config.Job` (the config and the keys its user set), or a config
+    alone, which has no explicit keys (what that means: :class:`~sim.experiment.config.Job`). A value the
+    scenario file sets must be in the config unless its key is explicit (so a config labelled
+    ``observer_mission`` runs the observer mission); with a posterior (``params=calibrated`` or a file)
+    the explicit parameters stay fixed and the others are drawn. ``exp.workers`` processes run the
+    replications (:func:`worker_count`: in the job of a ``-m`` sweep, one unless ``workers`` is explicit).
 
     Raises :class:`sim.model.params.ParameterError` or :class:`sim.record.loader.RecordError` (one-line
     messages) before anything is run.
     """
     from sim.experiment.provenance import params_info, provenance
 
+    job = Job.of(job)
+    exp, explicit = job.config, job.explicit
     if border is None:
         border = load_border(exp.record_dir)
     params, posterior = checked(exp, border.sector_ids)  # the posterior file is read here, once
-    explicit = experiment_explicit(exp) if explicit is None else frozenset(explicit)
     check_scenario(exp, explicit)
     fixed = fixed_parameters(exp, posterior.names, explicit) if posterior is not None else ()
     info = params_info(exp, posterior, fixed)
@@ -320,21 +324,18 @@ def replicate(
         progress,
         posterior,
         fixed,
-        workers=worker_count(exp.workers, is_explicit("workers", explicit), getattr(exp, SWEEP_JOB_ATTR, False)),
+        workers=worker_count(exp.workers, is_explicit("workers", explicit), job.sweep_job),
     )
     return Replicated(exp, summaries, first, info, provenance(exp))
 
 
 def run_experiment(
-    exp: ExperimentConfig,
+    job: Job | ExperimentConfig,
     out_dir: Path,
     border: Any = None,
     stream: TextIO | None = None,
     timeline: bool = True,
-    explicit: Sequence[str] | None = None,
 ) -> dict:
     """:func:`replicate`, then write the outputs into ``out_dir``; return summary.json's content."""
-    r = replicate(exp, border, stream, explicit)
-    return write_outputs(
-        out_dir, exp, r.summaries, r.first, timeline=timeline, params_info=r.params_info, provenance=r.provenance
-    )
+    job = Job.of(job)
+    return replicate(job, border, stream).write(out_dir, timeline, job.sweep_job)

@@ -4,7 +4,9 @@ Mesa's ``schedule_event`` creates an ``Event`` object and two weak references pe
 of ``model.time`` goes through Mesa's observable; the model's own agents schedule through
 :meth:`EventModel.schedule` instead (a plain list entry). Mesa's API keeps working on the same clock:
 ``schedule_event`` (it returns an :class:`EventHandle` that can be cancelled), ``schedule_recurring``
-(Mesa's own list, merged in), ``run_until``, ``run_for`` and ``step`` (one time unit).
+(Mesa's own list, merged in), ``run_until``, ``run_for``, ``step`` (one time unit) and ``run_model``
+(steps while ``running``). Time never passes the model's :attr:`EventModel.end` (its horizon), where the
+model stops running, so Mesa's controls (SolaraViz's Step and Play) drive it as they drive any model.
 
 Events run in Mesa's order: time, priority, then the order they were scheduled. One more event may be
 kept off the heap (:attr:`EventModel.retimed`): an event whose time changes after nearly every other
@@ -73,9 +75,10 @@ class EventModel(mesa.Model):
     """A Mesa model driven by events only: Mesa's default step every time unit is stopped (as Mesa's own
     DEVS simulator does), so cost grows with events, not with time x agents."""
 
-    def __init__(self, rng):
+    def __init__(self, rng, end: float = NEVER):
         super().__init__(rng=rng)
         self._default_schedule.stop()
+        self.end = end  # the last time the model runs to: it stops running there
         self.now = 0.0  # = self.time, as a plain attribute for the hot path
         self.n_events = 0  # events run
         self.retimed: Retimed = _Nothing()
@@ -106,8 +109,9 @@ class EventModel(mesa.Model):
         return EventHandle(entry)
 
     def _advance_time(self, until: float) -> None:
-        """Run every event up to ``until`` in order; then time is ``until``. Mesa's own list runs first at
-        equal times, the heap before the retimed event."""
+        """Run every event up to ``until`` (at most :attr:`end`) in order; then time is ``until``. Mesa's own
+        list runs first at equal times, the heap before the retimed event."""
+        until = min(until, self.end)
         queue, mesa_events, retimed = self._queue, self._event_list._events, self.retimed
         while True:
             if mesa_events and self._run_mesa_event(until):
@@ -134,6 +138,8 @@ class EventModel(mesa.Model):
                 break
         if until > self.now:
             self._set_time(until)
+        if self.now >= self.end:
+            self.running = False
 
     def _run_mesa_event(self, until: float) -> bool:
         """Run the first event of Mesa's own list if it is due before anything else; whether it ran."""

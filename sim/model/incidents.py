@@ -47,7 +47,7 @@ ROW_LAYOUT = (
     *CLAIM_FIELDS,
     "verified",
 )  # how IncidentLog.add builds a row; equal to INCIDENT_FIELDS (a test keeps them so)
-_NO_LOSSES = [0] * len(LOSS_FIELDS)  # killed per side, then wounded per side (copied)
+_NO_LOSSES = (0,) * len(LOSS_FIELDS)  # killed per side, then wounded per side: most exchanges' losses
 _LOSS_AT = {side: (i, len(SIDES) + i) for i, side in enumerate(SIDES)}  # side -> where its killed, wounded go
 _NONE, _NOT_YET = dict.fromkeys(SIDES, 0), dict.fromkeys(SIDES, False)  # an episode's losses and answers (copied)
 _new_row = tuple.__new__  # Incident(...) without NamedTuple's argument handling (once per exchange)
@@ -88,9 +88,11 @@ class IncidentLog:
             episode.max_tier = tier
         if kind == "retaliation":
             episode.retaliated[firer.side] = True
-        losses = _NO_LOSSES.copy()
-        k, w = _LOSS_AT[target]
-        losses[k], losses[w] = killed, wounded
+        losses = _NO_LOSSES
+        if killed or wounded:
+            losses = list(_NO_LOSSES)
+            k, w = _LOSS_AT[target]
+            losses[k], losses[w] = killed, wounded
         xid = len(self.incidents)
         row = (xid, now, firer.sector, firer.side, target, kind, tier, *losses, answers, *self._tails[episode.id])
         self.incidents.append(_new_row(Incident, row))

@@ -13,6 +13,7 @@ import functools
 from collections import deque
 
 import numpy as np
+from mesa.agent import AgentSet
 
 from sim.model import rules
 from sim.model.agents import BorderPosition, Command
@@ -29,7 +30,13 @@ from sim.record.patterns import Episode
 
 class CeasefireModel(EventModel):
     """Border positions, their commands, peacekeepers and mediators from the ceasefire to collapse or the
-    horizon."""
+    horizon.
+
+    The groups are Mesa's ``AgentSet``: :attr:`commands` (Mesa's own set of :class:`Command` agents),
+    :attr:`third_parties` and each side's positions (:meth:`positions_of`). :attr:`positions` stays a
+    plain list, each position at its ``index``: unprovoked fire picks a position by index at every
+    candidate, where an AgentSet (a weak-key mapping) has no index and iterates several times slower.
+    """
 
     THIRD_PARTIES: tuple[type[ThirdParty], ...] = (Mediator, ObserverMission)
     """The kinds of third party, each creating its agents from the parameters (``from_params``) in this
@@ -51,28 +58,26 @@ class CeasefireModel(EventModel):
         ``origin_hours`` > 0 starts the forecast later, from the state the record implies then: ``history``
         (fire received before the origin) sets grievances and mediators' pressure, talks before the origin
         are held on their dates, and the model's own fire begins at the origin. The run lasts
-        ``horizon_days`` from the origin."""
-        super().__init__(rng)
+        ``horizon_days`` from the origin, the model's :attr:`end`."""
+        self.origin_hours, self.horizon_hours = float(origin_hours), float(origin_hours) + horizon_days * HOURS_PER_DAY
+        super().__init__(rng, end=self.horizon_hours)
         self.params, self.border = params, border
-        self.origin_hours = float(origin_hours)
-        self.horizon_hours = self.origin_hours + horizon_days * HOURS_PER_DAY
         self.collapsed, self.collapse_hours, self.collapse_cause = False, None, ""  # cause: "spiral" or "offensive"
         self.log = IncidentLog()
         self.incidents, self.episodes = self.log.incidents, self.log.episodes  # each episode updated by its exchanges
         self.actions: list[tuple[float, str, str]] = []  # (hours, who, what)
         self._offensives: list[float] = []  # hours at which a command launched one
         self._window: deque[tuple[float, int]] = deque()  # (hours, killed) within the collapse window
-        self._window_killed = 0
+        self._window_killed = 0  # their sum
         self._top_tier_at: dict[str, float] = {}  # sector -> last hour fire was at the top tier
         self.draws = Draws(self.rng)
         self._tabulate(params)
         self.positions = self._deploy_positions()
         self.parties = ThirdParties(self, [agent for kind in self.THIRD_PARTIES for agent in kind.from_params(self)])
-        self.third_parties = self.parties.parties
         # what the agents read at every exchange, one lookup away
         self.sector_deterrence, self.sector_interposition = self.parties.deterrence, self.parties.interposition
         self.pressure, self.pressure_floor = self.parties.pressure, self.parties.pressure_floor
-        self.commands = [Command(self, side) for side in SIDES]
+        self.commands = self._enlist_commands()
         self.unprovoked = self.retimed = UnprovokedFire(self, self.positions)
         self._start(start, history)
 
@@ -91,6 +96,11 @@ class CeasefireModel(EventModel):
         self.spillover_delay_mean_hours = params.spillover.delay_mean_hours
         self.grievance_params, self.violation_params = params.grievance, params.violations
         self.retaliation_params, self.escalation_params = params.retaliation, params.escalation
+
+    def _enlist_commands(self) -> AgentSet:
+        """One command per side, in the order of :data:`SIDES`: Mesa's own set of the model's commands."""
+        self._commands_by_side = {side: Command(self, side) for side in SIDES}
+        return self.agents_by_type[Command]
 
     def _deploy_positions(self) -> list[BorderPosition]:
         """One position per side per sector, carrying part of the flare-up's losses as grievance."""
@@ -111,7 +121,6 @@ class CeasefireModel(EventModel):
             p.opponent = by_key[sector, SIDES[1 - SIDES.index(side)]]
             p.neighbours = tuple(by_key[other, side] for other in self.border.adjacency[sector])
         self._by_key = by_key
-        self._by_side = {side: [p for p in positions if p.side == side] for side in SIDES}
         return positions
 
     def _start(self, start: str, history: tuple[FireReceived, ...]) -> None:
@@ -119,8 +128,7 @@ class CeasefireModel(EventModel):
         own fire starts at the origin."""
         if start == "war":
             self.unprovoked.rebound()
-            for command in self.commands:
-                command.launch_offensive(full_breadth=True)
+            self.commands.do("launch_offensive", full_breadth=True)
             return
         self._schedule_record_events()
         self._remember(history)
@@ -131,7 +139,7 @@ class CeasefireModel(EventModel):
 
     def _schedule_record_events(self) -> None:
         """The ceasefire's broker presses from hour 0; talks in the record are held on their dates."""
-        by_name = {m.name: m for m in self.third_parties if isinstance(m, Mediator)}
+        by_name = {m.name: m for m in self.parties.parties if isinstance(m, Mediator)}
         for regime in self.border.regimes:
             if regime.hours <= 0.0:
                 self.change_regime(regime)
@@ -150,13 +158,13 @@ class CeasefireModel(EventModel):
         for fire in sorted(history, key=lambda f: f.hours):
             self._by_key[fire.sector, fire.side].remember(fire.killed, fire.wounded, fire.hours)
             if fire.killed + fire.wounded > 0:
-                for party in self.third_parties:
+                for party in self.parties.parties:
                     party.recall_casualties(fire.hours)
 
     def change_regime(self, regime: Regime) -> None:
         """A regime of the record begins: each mediator takes its standing in it, the lead of truces is
         chosen again, and the pressure (which may fall) is read afresh."""
-        mediators = [m for m in self.third_parties if isinstance(m, Mediator)]
+        mediators = [m for m in self.parties.parties if isinstance(m, Mediator)]
         for mediator in mediators:
             mediator.take_standing(regime)
         Mediator.choose_lead(mediators)
@@ -165,8 +173,7 @@ class CeasefireModel(EventModel):
     def open_forecast(self) -> None:
         """The model's own fire starts: unprovoked fire and each command's deliberations."""
         self.unprovoked.rebound()
-        for command in self.commands:
-            command.plan()
+        self.commands.do("plan")
 
     def run(self) -> None:
         """Run from the origin to collapse or the horizon."""
@@ -191,11 +198,24 @@ class CeasefireModel(EventModel):
 
     def command_of(self, side: str) -> Command:
         """This side's command."""
-        return self.commands[SIDES.index(side)]
+        return self._commands_by_side[side]
 
-    def positions_of(self, side: str) -> list[BorderPosition]:
-        """This side's positions, north to south."""
-        return self._by_side[side]
+    def positions_of(self, side: str) -> AgentSet:
+        """This side's positions, north to south (built when first asked for)."""
+        return self._groups[side]
+
+    @property
+    def third_parties(self) -> AgentSet:
+        """The mediators and observer missions, in creation order (built when first asked for)."""
+        return self._groups["third_parties"]
+
+    @functools.cached_property
+    def _groups(self) -> dict[str, AgentSet]:
+        """Each side's positions and the third parties as Mesa AgentSets. Built on demand: a run reads
+        neither, and weak-key sets are costly to build (docs/performance.md)."""
+        groups = {side: AgentSet((p for p in self.positions if p.side == side), random=self.random) for side in SIDES}
+        groups["third_parties"] = AgentSet(self.parties.parties, random=self.random)
+        return groups
 
     def rate_rose(self, position: BorderPosition | None = None) -> None:
         """The one call for anything that may raise a rate of unprovoked fire between exchanges:

@@ -184,11 +184,8 @@ def summarize(
     drawn: dict[str, float] | None = None,
 ) -> RunSummary:
     """The run's summary: collapse and its cause, durability, violations, casualties per side, top tier."""
-    killed = {s: 0 for s in SIDES}
-    wounded = {s: 0 for s in SIDES}
-    for side in SIDES:
-        killed[side] = sum(p.killed for p in model.positions if p.side == side)
-        wounded[side] = sum(p.wounded for p in model.positions if p.side == side)
+    killed = {side: sum(p.killed for p in model.positions if p.side == side) for side in SIDES}
+    wounded = {side: sum(p.wounded for p in model.positions if p.side == side) for side in SIDES}
     max_tier = max((e.max_tier for e in model.episodes), default=0)  # every exchange is in an episode
     if model.collapsed:
         durability = (model.collapse_hours - model.origin_hours) / HOURS_PER_DAY

@@ -269,8 +269,7 @@ class Mediator(ThirdParty):
         for position in self.model.positions:
             if self.model.draws.uniform() < self.lever:
                 position.stand_down()
-        for command in self.model.commands:
-            command.accept_truce(self.lever)
+        self.model.commands.do("accept_truce", self.lever)
         self.press("truce")
 
 

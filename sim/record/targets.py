@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from sim.common.process import command
 from sim.record.loader import LOCAL_TZ, PUBLIC, SIDES, Claim, Event, Record, RecordError, TimeClaim, load_record
 from sim.record.patterns import STATISTICS, record_episodes, summary_statistics
 
@@ -198,6 +199,7 @@ def format_report(record: Record, targets: Targets) -> str:
     return "\n".join(lines) + "\n"
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     """CLI entry: print the timeline and the targets; exit 2 with one line on a bad record."""
     ap = argparse.ArgumentParser(prog="python -m sim.record.targets", description=__doc__.splitlines()[0])

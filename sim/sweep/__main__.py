@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.common.process import command
 from sim.sweep.callback import summarize_sweep
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     """Summarize the sweep folder named in ``argv``; return the exit code (1 if a job failed)."""
     parser = argparse.ArgumentParser(

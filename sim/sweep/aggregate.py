@@ -32,7 +32,9 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from sim.common import hydraconf
+from sim.common.files import kind, name_problem
 from sim.common.hydraconf import BASIC_SWEEPER
+from sim.common.messages import shown
 from sim.common.values import same_value
 from sim.experiment.survival import days_text, kaplan_meier
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, MULTIRUN_FILE, REPLICATIONS_FILE, SUMMARY_FILE
@@ -327,9 +329,12 @@ def load_job(job: Job) -> Job:
 def read_sweep(path: Path | str) -> Sweep:
     """Read the sweep folder ``path``; raise :class:`SweepError` if it is not one."""
     path = Path(path)
-    if not path.exists():
+    why = name_problem(path)
+    if why:
+        raise SweepError(f"{shown(path, 80)}: {why}")
+    if kind(path) == "none":
         raise SweepError(f"{path}: no such folder")
-    if not path.is_dir():
+    if kind(path) != "folder":
         raise SweepError(f"{path} is not a folder")
     if not (path / MULTIRUN_FILE).is_file():
         raise SweepError(

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from hydra.experimental.callback import Callback
 
+from sim.common.commands import failure_line
 from sim.common.files import display_path
 from sim.sweep import COX_FILE, COX_PLOT, HEATMAP_PLOT, SURVIVAL_PLOT, SWEEP_SUMMARY_FILE
 
@@ -40,14 +41,8 @@ def summarize_sweep(
     sweep_dir = Path(sweep_dir)
     try:
         return _summarize(sweep_dir, out, err, plots)
-    except Exception as e:  # noqa: BLE001 -- never a traceback at the end of a sweep
-        first = next((line.strip() for line in str(e).splitlines() if line.strip()), "")
-        print(
-            f"error: the sweep summary of {display_path(sweep_dir)} failed: {type(e).__name__}"
-            + (f": {first}" if first else ""),
-            file=err,
-            flush=True,
-        )
+    except Exception as e:  # noqa: BLE001 -- never a traceback at the end of a sweep; a full disk names its file
+        print(f"error: the sweep summary of {display_path(sweep_dir)} failed: {failure_line(e)}", file=err, flush=True)
         return EXIT_FAILED
 
 

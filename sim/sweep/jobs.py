@@ -24,14 +24,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import threading
-import time
 import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from sim.common.commands import one_line
+from sim.common.commands import failure_line, one_line, recorded_error_line
 from sim.common.files import write_atomic
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 
@@ -47,7 +44,7 @@ def config_hash(cfg: Any, explicit: Any = None) -> str:
     The config is resolved to plain containers and dumped as JSON with sorted keys, so the hash
     is the same for the config a task function receives and for the ``.hydra/config.yaml``
     Hydra saved from it. With a posterior (``params`` not ``default``) the keys the user set
-    (``explicit``, :func:`job_explicit`) change the results -- they stay fixed instead of drawn --
+    (``explicit``, :attr:`sim.experiment.config.Job.explicit`) change the results -- they stay fixed instead of drawn --
     so they are part of the hash. :data:`NON_RESULT_KEYS` are not, except ``plots: true``.
     """
     from omegaconf import DictConfig, OmegaConf
@@ -119,38 +116,9 @@ def check_results(job_dir: Path) -> str | None:
     return None
 
 
-def started_by_main(main_pid_env: str) -> bool:
-    """True in a process the command started to run jobs (its pid is in the environment variable
-    ``main_pid_env``, set by the command's ``main``), not in the command itself."""
-    main_pid = os.environ.get(main_pid_env, "")
-    return main_pid.isdigit() and int(main_pid) != os.getpid() and os.getppid() == int(main_pid)
-
-
 def interrupt(signum: int, frame: Any) -> None:
     """A signal handler that ends the command as Ctrl-C does (SIGTERM: finished work is kept)."""
     raise KeyboardInterrupt
-
-
-def watch_parent(main_pid: int, interval: float = 0.2) -> None:
-    """In a sweep's pool worker: end this process at once if the command that started it dies
-    (killed, or ended without stopping its pool), so that no orphaned job keeps writing into the
-    sweep folder. Output files are renamed into place only when complete, so ending here never
-    leaves a half-written one. Started once per process."""
-    global _WATCHED
-    if _WATCHED == main_pid:
-        return
-    _WATCHED = main_pid
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != main_pid:
-                os._exit(1)
-            time.sleep(interval)
-
-    threading.Thread(target=watch, name="ceasefire-parent-watch", daemon=True).start()
-
-
-_WATCHED: int | None = None
 
 
 def stored_hash(job_dir: Path) -> str | None:
@@ -171,7 +139,7 @@ def is_finished(job_dir: Path, digest: str) -> bool:
 def write_failure(job_dir: Path, exc: BaseException, digest: str | None = None) -> dict:
     """Write ``failed.json`` (the one-line error, the exception type, the traceback); return it."""
     record = {
-        "error": one_line(exc),
+        "error": failure_line(exc),
         "exception": type(exc).__name__,
         "config_sha256": digest,
         "traceback": "".join(traceback.format_exception(exc)),
@@ -238,6 +206,6 @@ def run_sweep_job(
             record = write_failure(out_dir, e, digest)
             message = record["error"]
         except Exception as e2:  # noqa: BLE001 -- even the marker could not be written
-            message = f"{one_line(e)} (and failed.json could not be written: {one_line(e2)})"
+            message = recorded_error_line(e, e2, FAILED_FILE)
         logger.error(f"error: job {out_dir.name} failed: {message}")
         return None

@@ -4,6 +4,7 @@ fails here, by name, rather than quietly in a command."""
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -216,6 +217,37 @@ def test_a_syntax_error_names_its_override():
 
 
 def test_a_key_added_with_a_plus_must_be_in_the_schema():
-    TINY.check_added(["+extra.new=1", "++rate=2", "+hydra.job.name=x", "+scenario=a"])  # a mapping, a field, Hydra's
+    TINY.check_overrides(["+extra.new=1", "++rate=2", "+hydra.job.name=x", "scenario=sept2022"])  # a mapping, a field
     with pytest.raises(UsageError, match="unknown key 'inner.new'; allowed keys under 'inner': strength, names"):
-        TINY.check_added(["+inner.new=1"])
+        TINY.check_overrides(["+inner.new=1"])
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("~rate", "~rate: every tiny config has rate, which cannot be removed; allowed: rate=VALUE, a number"),
+        ("~inner.names.0", "~inner.names.0: a list is given whole; allowed: inner.names=[...] without the item"),
+        ("~scenario", "~scenario: a scenario is required"),
+        ("+scenario=sept2022", "+scenario=sept2022: a scenario is chosen without a plus: scenario=sept2022"),
+        ("scenario=[]", "scenario=[]: a scenario is required"),
+        ("scenario=${x}", "scenario=${x} is not a scenario"),
+        ("scenario=0", "scenario=0 is not a scenario"),
+        ("hydra/launcher=0", "hydra/launcher=0: an option of a config group is a name; tiny --hydra-help lists them"),
+        ("+nope/x=1", "nope/x is not a config group of tiny; tiny has none"),
+        ("rate=1,2", "rate=1,2 is a sweep; a config is composed for one job"),
+    ],
+)
+def test_overrides_a_composition_would_take_but_the_command_cannot_honour(override, message):
+    with pytest.raises(UsageError) as e:
+        TINY.check_overrides([override])
+    assert str(e.value).startswith(message), str(e.value)
+    TINY.check_overrides(["~extra.key", "scenario=[sept2022,no_mediation]", "hydra/launcher=basic"])  # merged
+
+
+@pytest.mark.parametrize("value", ["1", "2", "yes", "'true'", "null", "[true]"])
+def test_a_true_or_false_setting_takes_nothing_else(value):
+    """OmegaConf would read ``progress=2`` or ``progress=yes`` as true."""
+    schema = sim_schema()
+    with pytest.raises(UsageError, match=f"progress={re.escape(value)} has the wrong type; allowed: true or false"):
+        schema.check_overrides([f"progress={value}"])
+    schema.check_overrides(["progress=true", "progress=False"])

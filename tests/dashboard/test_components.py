@@ -12,7 +12,7 @@ import solara
 
 from sim import api
 from sim.dashboard.page import Page
-from sim.dashboard.playback import Playback
+from sim.dashboard.playback import PageModel
 from sim.dashboard.replications import ReplicationsView
 from sim.dashboard.sweeps import SweepsView
 from sim.sweep.aggregate import read_sweep
@@ -80,7 +80,7 @@ def test_step_runs_one_day_and_redraws():
     assert f": {exchanges_by(20, seed=0)} exchanges of fire" in status(rc)
     after = [w.value for w in widgets(rc, ipywidgets.Image)]
     assert all(a != b for a, b in zip(after, before))
-    assert text_with(rc, "Time: ") == "Time: 20.0"  # Mesa's ShowSteps: the playback's clock counts days
+    assert text_with(rc, "Time: ") == "Time: 480.0"  # Mesa's ShowSteps: the model's clock, in hours
 
 
 def test_a_moved_slider_and_seed_apply_on_reset_as_the_command_lines_overrides():
@@ -125,7 +125,7 @@ def test_bad_input_shows_the_command_lines_one_line_and_cannot_play(label, text,
     rc = render_page()
     enter(rc, label, text)
     button(rc, "Reset").click()
-    expected = Playback(**settings).error  # tests/dashboard/test_playback.py: the same as ceasefire-sim's stderr
+    expected = PageModel(**settings).playback.error  # test_playback.py: the same as ceasefire-sim's stderr
     shown = [t for t in texts(rc) if t.startswith("error: ")]
     assert shown == [expected] and "\n" not in expected
     assert not any("Traceback" in t for t in texts(rc))
@@ -134,7 +134,7 @@ def test_bad_input_shows_the_command_lines_one_line_and_cannot_play(label, text,
 
 
 def test_replications_view_runs_the_command_lines_experiments():
-    model = Playback(seed=3, mediation_intensity=0.5)
+    model = PageModel(seed=3, mediation_intensity=0.5)
     box, rc = solara.render(ReplicationsView(model), handle_error=False)
     rc.find(v.Slider, label="replications (N)").widget.v_model = 20
     button(rc, "Run 20 replications").click()
@@ -153,9 +153,9 @@ def test_replications_view_runs_the_command_lines_experiments():
 
 
 def test_replications_view_of_bad_settings_is_the_one_line():
-    model = Playback(seed="x")
+    model = PageModel(seed="x")
     box, rc = solara.render(ReplicationsView(model), handle_error=False)
-    assert [t for t in texts(rc) if t.startswith("error: ")] == [model.error]
+    assert [t for t in texts(rc) if t.startswith("error: ")] == [model.playback.error]
     assert not widgets(rc, v.Btn)
 
 

@@ -7,15 +7,22 @@ import numpy as np
 import pytest
 
 from sim.dashboard.frame import Series, pressure_series
-from sim.dashboard.playback import Playback
+from sim.dashboard.playback import PageModel
 from sim.model.model import CeasefireModel
 from sim.model.rules import HOURS_PER_DAY
 
 
-def fresh(page: Playback) -> CeasefireModel:
+def fresh(page: PageModel) -> CeasefireModel:
     """The same model as the page's, not yet run."""
-    r = page.prepared
+    r = page.playback.prepared
     return CeasefireModel(r.params, r.border, r.exp.horizon_days, rng=np.random.default_rng(r.seed))
+
+
+def played(days: int, **settings) -> tuple[PageModel, object]:
+    """The page's model after ``days`` Step clicks (a day each), and its frame."""
+    page = PageModel(**settings)
+    page.run_for(days * HOURS_PER_DAY)
+    return page, page.playback.frame(page)
 
 
 def sample_hours(series: Series, until_hours: float) -> list[float]:
@@ -27,10 +34,8 @@ def sample_hours(series: Series, until_hours: float) -> list[float]:
 
 @pytest.mark.parametrize("scenario,seed", [("sept2022", 0), ("sept2022", 5), ("peacekeeper_withdrawal", 1)])
 def test_pressure_over_time_is_the_models_pressure_at_each_hour(scenario, seed):
-    page = Playback(scenario_name=scenario, seed=seed)
-    for _ in range(60):
-        page.step()
-    series, until = page.frame.pressure, page.ceasefire.now
+    page, frame = played(60, scenario_name=scenario, seed=seed)
+    series, until = frame.pressure, page.now
     assert len(series.days) > 3  # the broker's pressure at the start, and reactions to casualties
     for hours in sample_hours(series, until):
         model = fresh(page)
@@ -48,11 +53,9 @@ def test_pressure_over_time_is_the_models_pressure_at_each_hour(scenario, seed):
     ids=["withdrawn on day 90", "two sectors from day 12", "no observers"],
 )
 def test_coverage_over_time_is_the_share_of_sectors_the_model_covers(settings):
-    page = Playback(seed=3, **settings)
-    for _ in range(120):
-        page.step()
-    series, until = page.frame.coverage, page.ceasefire.now
-    n = len(page.frame.sectors)
+    page, frame = played(120, seed=3, **settings)
+    series, until = frame.coverage, page.now
+    n = len(frame.sectors)
     for hours in sample_hours(series, until):
         model = fresh(page)
         model.run_until(hours)
@@ -70,14 +73,11 @@ def test_pressure_series_combines_levers_and_lapses():
 
 
 def test_positions_and_losses_are_the_models():
-    page = Playback(seed=0)
-    for _ in range(45):
-        page.step()
-    f, m = page.frame, page.ceasefire
+    m, f = played(45, seed=0)
     assert [(p.sector, p.side, p.tier, p.killed) for p in f.positions] == [
         (p.sector, p.side, p.tier, p.killed) for p in m.positions
     ]
     assert [p.grievance for p in f.positions] == [p.grievance() for p in m.positions]
-    summary = page.result().summary
+    summary = m.playback.result(m).summary
     assert {s: f.killed(s) for s in ("ARM", "AZE")} == summary.killed
     assert len(f.claims) == summary.n_violations and f.date.date().isoformat() == "2022-10-29"

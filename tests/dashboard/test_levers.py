@@ -53,10 +53,10 @@ def test_the_printed_command_is_the_command_lines():
 def test_mesa_model_params_name_every_keyword_of_the_model():
     import inspect
 
-    from sim.dashboard.playback import Playback
+    from sim.dashboard.playback import PageModel
 
     params = model_params("observer_mission", "calibrated", 7)
-    keywords = set(inspect.signature(Playback.__init__).parameters) - {"self", "horizon_days"}
+    keywords = set(inspect.signature(PageModel.__init__).parameters) - {"self", "horizon_days"}
     assert set(params) == keywords
     assert params["scenario_name"] == "observer_mission" and params["seed"]["value"] == "7"
     assert params["observer_strength"]["value"] == 100 and params["params"]["value"] == "calibrated"

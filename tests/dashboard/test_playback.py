@@ -1,16 +1,18 @@
-"""A day per step, hours underneath: the page's run is the command line's replication 0, incident for
-incident. No outcome is written down here: every expected value comes from sim.api or ceasefire-sim."""
+"""The page steps the ceasefire model itself, an hour per Mesa step: its run is the command line's
+replication 0, incident for incident. No outcome is written down here: every expected value comes from
+sim.api or ceasefire-sim."""
 
 from __future__ import annotations
 
 import math
 import shlex
 
-import numpy as np
 import pytest
 
 from sim import api
-from sim.dashboard.playback import Playback
+from sim.dashboard.page import HOURS_PER_STEP
+from sim.dashboard.playback import PageModel
+from sim.model.model import CeasefireModel
 from sim.model.rules import HOURS_PER_DAY
 from sim.model.run import incidents_csv
 
@@ -26,43 +28,48 @@ CASES = [
 
 @pytest.mark.parametrize("scenario,settings", CASES, ids=[c[0] for c in CASES])
 def test_day_by_day_gives_the_incidents_of_the_command_lines_run(scenario, settings):
-    page = Playback(scenario_name=scenario, **settings)
-    page.play_to_end()
+    model = PageModel(scenario_name=scenario, **settings)
+    model.run_model()  # Mesa's: step while running
+    page = model.playback
     same = api.run_model(scenario, seed=page.seed, **page.prepared.overrides)
-    assert incidents_csv(page.result()) == incidents_csv(same.result)
-    assert page.result().actions == same.result.actions
-    assert page.result().summary == same.result.summary
+    assert incidents_csv(page.result(model)) == incidents_csv(same.result)
+    assert page.result(model).actions == same.result.actions
+    assert page.result(model).summary == same.result.summary
 
 
 def test_the_levers_moved_are_the_overrides_and_the_printed_command():
-    page = Playback(scenario_name="observer_mission", seed="5", mediation_intensity=0.5, observer_strength=100)
+    model = PageModel(scenario_name="observer_mission", seed="5", mediation_intensity=0.5, observer_strength=100)
+    page = model.playback
     assert page.prepared.overrides == {"mediation.intensity": 0.5}  # 100 observers is the scenario's own value
     assert page.command == "ceasefire-sim scenario=observer_mission seed=5 mediation.intensity=0.5"
     assert page.prepared.exp.mediation.intensity == 0.5 and page.prepared.exp.observer.strength == 100.0
 
 
 def test_a_calibrated_run_is_replication_zero_of_the_printed_command(tmp_path):
-    page = Playback(scenario_name="sept2022", params="calibrated", seed="11", mediation_intensity=0.6, horizon_days=120)
+    settings = {"params": "calibrated", "seed": "11", "mediation_intensity": 0.6, "horizon_days": 120}
+    model = PageModel(scenario_name="sept2022", **settings)
+    page = model.playback
     assert page.prepared.drawn  # parameters drawn from the posterior, the lever held fixed
-    page.play_to_end()
+    model.run_model()
     words = shlex.split(page.command)
     assert words[0] == "ceasefire-sim" and "params=calibrated" in words and "mediation.intensity=0.6" in words
     proc = ceasefire_sim([*words[1:], f"hydra.run.dir={tmp_path}", "plots=false"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "incidents.csv").read_bytes() == incidents_csv(page.result())
+    assert (tmp_path / "incidents.csv").read_bytes() == incidents_csv(page.result(model))
 
 
-def test_a_step_is_a_day_of_mesa_time_and_24_hours_of_the_model():
-    page = Playback(seed=2)
+def test_the_page_steps_the_ceasefire_model_itself_an_hour_per_mesa_step():
+    model = PageModel(seed=2)
+    assert isinstance(model, CeasefireModel)  # no second model: Mesa's controls step this one
     whole = api.run_model("sept2022", seed=2).incidents
     for day in range(1, 41):
-        page.step()
-        assert page.day == day and page.time == float(day) and page.steps == day  # Mesa's clock: days
-        if page.running:
-            assert page.ceasefire.now == day * HOURS_PER_DAY  # the model's clock: hours
-        until = page.ceasefire.now
-        assert len(page.frame.incidents) == int((whole["time_hours"] <= until).sum())
-        assert page.frame.now_days == until / HOURS_PER_DAY
+        for _ in range(HOURS_PER_STEP):  # a Step click of the page
+            model.step()
+        if model.running:
+            assert model.now == model.time == day * HOURS_PER_DAY  # Mesa's clock is the model's: hours
+        frame = model.playback.frame(model)
+        assert len(frame.incidents) == int((whole["time_hours"] <= model.now).sum())
+        assert frame.now_days == model.now / HOURS_PER_DAY
 
 
 def _seed_that(condition, tries: int = 200, **settings) -> int:
@@ -75,22 +82,25 @@ def _seed_that(condition, tries: int = 200, **settings) -> int:
 def test_playback_stops_on_the_day_of_the_collapse():
     seed = _seed_that(lambda r: r.summary["collapsed"])
     same = api.run_model("sept2022", seed=seed)
-    page = Playback(seed=seed)
-    page.play_to_end()
-    assert not page.running and page.frame.collapse is not None
-    assert page.day == math.ceil(same.summary["durability_days"])
-    assert page.frame.collapse["day"] == pytest.approx(same.summary["durability_days"], abs=1e-6)
-    before = page.day
-    page.step()  # nothing more happens
-    assert page.day == before and len(page.frame.incidents) == same.summary["n_exchanges"]
+    model = PageModel(seed=seed)
+    model.run_model()
+    frame = model.playback.frame(model)
+    assert not model.running and frame.collapse is not None
+    assert model.now == math.ceil(model.collapse_hours)  # the end of the step (hour) it collapsed in
+    assert frame.collapse["day"] == pytest.approx(same.summary["durability_days"], abs=1e-6)
+    model.step()  # Mesa's Step would not be offered; if called, the clock moves and nothing more happens
+    assert len(model.playback.frame(model).incidents) == same.summary["n_exchanges"]
 
 
 def test_playback_stops_at_a_horizon_that_is_not_a_whole_day():
     seed = _seed_that(lambda r: not r.summary["collapsed"], horizon_days=20.5)
-    page = Playback(seed=seed, horizon_days=20.5)
-    page.play_to_end()
-    assert page.day == 21 and page.ceasefire.now == 20.5 * HOURS_PER_DAY and page.frame.collapse is None
-    assert page.result().summary == api.run_model("sept2022", seed=seed, horizon_days=20.5).result.summary
+    model = PageModel(seed=seed, horizon_days=20.5)
+    model.run_model()
+    assert model.now == 20.5 * HOURS_PER_DAY and model.playback.frame(model).collapse is None
+    model.step()  # the horizon is the model's end: time never passes it
+    assert model.now == 20.5 * HOURS_PER_DAY and not model.running
+    want = api.run_model("sept2022", seed=seed, horizon_days=20.5).result.summary
+    assert model.playback.result(model).summary == want
 
 
 @pytest.mark.parametrize(
@@ -107,19 +117,11 @@ def test_playback_stops_at_a_horizon_that_is_not_a_whole_day():
     ids=["negative seed", "seed not a number", "unknown sector", "withdrawn before deployed"],
 )
 def test_bad_input_is_the_command_lines_one_line_and_nothing_runs(settings, argv, tmp_path):
-    page = Playback(**settings)
+    model = PageModel(**settings)
+    page = model.playback
     proc = ceasefire_sim([*argv, f"hydra.run.dir={tmp_path / 'out'}"], tmp_path)
     assert proc.returncode == 2
     assert page.error == proc.stderr.strip() and "\n" not in page.error and page.error.startswith("error: ")
-    assert not page.running and page.ceasefire is None and page.frame is None
-    page.step()  # Mesa's Play would call it: nothing happens, nothing raises
-    assert not page.running and page.day == 0
-
-
-def test_the_playback_model_draws_nothing_itself():
-    page = Playback(seed=4)
-    state = page.rng.bit_generator.state
-    for _ in range(30):
-        page.step()
-    assert page.rng.bit_generator.state == state  # Mesa's own generator of the wrapper is never used
-    assert isinstance(page.ceasefire.rng, np.random.Generator) and page.ceasefire.rng is not page.rng
+    assert not model.running and page.prepared is None and page.frame(model) is None
+    model.step()  # Mesa's Play would call it: nothing happens, nothing raises
+    assert not model.running and model.now == 0.0 and not model.agents

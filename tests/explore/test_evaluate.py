@@ -43,6 +43,23 @@ def test_points_through_ema_are_the_model_runs_on_common_streams(small, border):
             assert per_run[k, r].tolist() == [got[name] for name in NAMES]
 
 
+@pytest.mark.parametrize("only", ["levers", "uncertainties"])
+def test_points_of_one_role_only_run_through_ema(only, border):
+    """An exploration of levers alone (or of uncertainties alone) runs each design point as the model does."""
+    inputs = ["observer.strength", "mediation.intensity"] if only == "levers" else INPUTS[:2]
+    cfg = ExploreConfig(
+        exploration=ExplorationSettings(n=2, replications=2, horizon_days=60.0, inputs=inputs, range_source="priors")
+    )
+    p, design, _, _ = plan(cfg)
+    replication = Replication(p.base, p.inputs, p.sectors, border, p.horizon_days, p.seed)
+    values = design.values[:2]
+    per_run = run_points(replication, p.inputs, values, 0, p.replications)
+    for k in range(2):
+        ss = np.random.SeedSequence(p.seed, spawn_key=(1,))
+        got = run_values(simulate(replication.params(values[k]), ss, p.horizon_days, border))
+        assert per_run[k, 1].tolist() == [got[name] for name in NAMES]
+
+
 def test_a_chunk_is_written_once_and_its_failure_recorded(small, tmp_path):
     p, _, data, array = small
     ranges = store.chunk_ranges(p.points, p.chunk_size)

@@ -268,15 +268,15 @@ def test_repo_conf_dir_is_used():
 
 @pytest.mark.parametrize("field, value", [("leverage", 0.9), ("delay_hours", 6.0), ("name", "RU")])
 def test_experiment_config_takes_mediators_by_name(field, value):
-    from sim.experiment.config import EXPLICIT_ATTR, experiment_config
+    from sim.experiment.config import experiment_config
 
     by_name = experiment_config(**{f"mediation.mediators.Russia.{field}": value})
     by_index = experiment_config(**{f"mediation.mediators.0.{field}": value})
-    assert by_name == by_index
-    assert getattr(by_name.mediation.mediators[0], field) == value
-    assert getattr(by_name, EXPLICIT_ATTR) == getattr(by_index, EXPLICIT_ATTR) == {f"mediation.mediators.0.{field}"}
+    assert by_name.config == by_index.config
+    assert getattr(by_name.config.mediation.mediators[0], field) == value
+    assert by_name.explicit == by_index.explicit == {f"mediation.mediators.0.{field}"}
     nested = experiment_config(mediation={"mediators": {"EU": {"leverage": 0.1}}})
-    assert nested.mediation.mediators[2].leverage == 0.1
+    assert nested.config.mediation.mediators[2].leverage == 0.1
 
 
 def test_unknown_mediator_is_one_line_naming_the_mediators():

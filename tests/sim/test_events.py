@@ -9,7 +9,7 @@ from mesa.time import Priority, Schedule
 from sim.model import rules
 from sim.model.border import Border
 from sim.model.model import CeasefireModel
-from sim.model.params import ModelParams
+from sim.model.params import SIDES, ModelParams
 
 
 @pytest.fixture(scope="module")
@@ -128,5 +128,22 @@ def test_every_agent_is_in_mesa_s_registry(border):
 
     m = CeasefireModel(ModelParams(), border, 30.0, rng=np.random.default_rng(3))
     assert list(m.agents_by_type[BorderPosition]) == m.positions
-    assert list(m.agents_by_type[Command]) == m.commands
+    assert m.commands is m.agents_by_type[Command] and [c.side for c in m.commands] == list(SIDES)
     assert len(m.agents) == len(m.positions) + len(m.commands) + len(m.third_parties)
+    for side in SIDES:  # each side's positions, north to south
+        assert list(m.positions_of(side)) == [p for p in m.positions if p.side == side]
+
+
+def test_mesa_steps_an_hour_and_never_past_the_horizon(border):
+    """Mesa's step() and run_model() drive the model as SolaraViz does: an hour per step, the same events
+    as one run_until, and the clock stops at the horizon, where the model stops running."""
+    whole = CeasefireModel(ModelParams(), border, 2.25, rng=np.random.default_rng(8))
+    whole.run()
+    stepped = CeasefireModel(ModelParams(), border, 2.25, rng=np.random.default_rng(8))
+    stepped.step()
+    assert stepped.now == stepped.time == 1.0 and stepped.running
+    stepped.run_model()
+    assert stepped.now == whole.now == 54.0 and not stepped.running and not whole.running
+    assert stepped.incidents == whole.incidents and stepped.actions == whole.actions
+    stepped.run_for(10.0)
+    assert stepped.now == 54.0

@@ -25,6 +25,7 @@ from sim.experiment.replications import run_experiment
 from sim.model.params import ParameterError
 from sim.sweep.jobs import check_results, config_hash, run_sweep_job
 
+from ..unix.helpers import mount_tmpfs, unmount
 from .test_cli import REPO, listing, run
 
 QUICK = ["replications=4", "horizon_days=30", "progress=false"]
@@ -119,14 +120,18 @@ def test_dataclass_with_scenario_name_but_not_its_values_is_refused(tmp_path, bo
 
 
 def test_experiment_config_applies_the_scenario(tmp_path, border):
-    exp = experiment_config(scenario="observer_mission", replications=2, horizon_days=20, progress=False)
-    assert (exp.scenario, exp.observer.strength) == ("observer_mission", 100.0)
-    summary = run_experiment(exp, tmp_path / "x", border=border, timeline=False)
+    job = experiment_config(scenario="observer_mission", replications=2, horizon_days=20, progress=False)
+    assert (job.config.scenario, job.config.observer.strength) == ("observer_mission", 100.0)
+    summary = run_experiment(job, tmp_path / "x", border=border, timeline=False)
     assert summary["scenario"] == "observer_mission"
     assert summary["provenance"]["config"]["observer"]["strength"] == 100.0
-    # an explicit value on top of the scenario is allowed and recorded
-    exp = experiment_config(scenario="observer_mission", **{"observer.strength": 0})
-    run_experiment(exp, tmp_path / "y", border=border, timeline=False)
+    # an explicit value on top of the scenario is allowed: the Job carries the keys set
+    job = experiment_config(scenario="observer_mission", **{"observer.strength": 0})
+    assert job.explicit == {"observer.strength"}
+    run_experiment(job, tmp_path / "y", border=border, timeline=False)
+    # its config alone has no keys set: the value is not the scenario's, and nobody set it
+    with pytest.raises(ParameterError, match=r"sets observer.strength=100.0 but this config has observer.strength=0"):
+        run_experiment(job.config, tmp_path / "z", border=border, timeline=False)
     with pytest.raises(ParameterError, match="not a scenario"):
         experiment_config(scenario="nope")
     with pytest.raises(ParameterError, match="unknown key"):
@@ -353,24 +358,13 @@ def test_full_disk_leaves_no_half_written_results(tmp_path, border, monkeypatch)
     assert left == set(), left  # no summary.json, no replications.csv alone, no .tmp
 
 
-def _mount_tmpfs(path: Path, options: str) -> bool:
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        return (
-            subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True).returncode
-            == 0
-        )
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def tiny_disk(tmp_path):
     path = tmp_path / "full"
-    if not _mount_tmpfs(path, "size=64k"):
+    if not mount_tmpfs(path, "size=64k"):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     yield path
-    subprocess.run(["umount", str(path)])
+    unmount(path)
 
 
 def test_full_disk_on_the_command_line(tmp_path, tiny_disk):
@@ -387,14 +381,14 @@ def test_full_disk_on_the_command_line(tmp_path, tiny_disk):
 
 def test_read_only_output_folder(tmp_path):
     ro = tmp_path / "ro"
-    if not _mount_tmpfs(ro, "ro,size=64k"):
+    if not mount_tmpfs(ro, "ro,size=64k"):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     try:
         for args in ([f"hydra.run.dir={ro / 'run'}"], ["-m", "seed=1,2", f"hydra.sweep.dir={ro / 'sweep'}"]):
             line = one_line_error(run([*args[:-1], *QUICK, args[-1]], cwd=tmp_path))
             assert "read-only file system" in line and "give a writable folder" in line
     finally:
-        subprocess.run(["umount", str(ro)])
+        unmount(ro)
 
 
 def _sweep_cmd(sweep: Path, n: int = 2000) -> list[str]:

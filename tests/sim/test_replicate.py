@@ -268,10 +268,12 @@ def test_params_must_name_a_posterior():
 
     assert load_posterior("default") is None
     assert load_posterior("calibrated") is not None
-    with pytest.raises(
-        ParameterError, match="params=nope.csv: nope.csv: no such posterior file; .*allowed: default, calibrated"
-    ):
+    with pytest.raises(ParameterError, match="params=nope.csv: no such posterior file; .*allowed: default, calibrated"):
         load_posterior("nope.csv")
+    with pytest.raises(  # a setting of another command: its own key and names
+        ParameterError, match="^validation.posterior=default is not allowed; allowed: calibrated or the path"
+    ):
+        load_posterior("default", "validation.posterior", ("calibrated",))
 
 
 # --- worker processes (issue 13) --------------------------------------------------------------------
@@ -327,14 +329,14 @@ def test_same_bytes_from_a_fork_server(tmp_path, border, pooled):
 
     from sim.experiment.config import experiment_config
 
-    exp = experiment_config(replications=30, horizon_days=120, progress=False, params="calibrated", workers=1)
-    run_experiment(exp, tmp_path / "here", border=border)
-    exp.workers = 2
+    job = experiment_config(replications=30, horizon_days=120, progress=False, params="calibrated", workers=1)
+    run_experiment(job, tmp_path / "here", border=border)
+    job.config.workers = 2
     release = threading.Event()
     thread = threading.Thread(target=release.wait, daemon=True)
     thread.start()
     try:
-        run_experiment(exp, tmp_path / "server", border=border)
+        run_experiment(job, tmp_path / "server", border=border)
     finally:
         release.set()
         thread.join()
@@ -406,16 +408,16 @@ def test_worker_count():
 
 
 def test_a_sweep_job_runs_on_one_worker_unless_set(monkeypatch, border):
+    import dataclasses
+
     import sim.experiment.replications as replications
     from sim.experiment.config import experiment_config
-    from sim.experiment.outputs import SWEEP_JOB_ATTR
 
     used = []
     monkeypatch.setattr(replications, "run_replications", lambda *a, workers, **k: used.append(workers) or ([], None))
     for settings, sweep_job in [({}, False), ({}, True), ({"workers": "auto"}, True), ({"workers": 2}, True)]:
-        exp = experiment_config(replications=2, progress=False, **settings)
-        setattr(exp, SWEEP_JOB_ATTR, sweep_job)
-        replications.replicate(exp, border)
+        job = experiment_config(replications=2, progress=False, **settings)
+        replications.replicate(dataclasses.replace(job, sweep_job=sweep_job), border)
     cores = replications.available_cores()
     assert used == [cores, 1, cores, 2]
 

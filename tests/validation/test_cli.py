@@ -132,7 +132,7 @@ def test_help_lists_only_its_own_settings(tmp_path):
     for word in ("scenario", "experiment", "calibration:", "Configuration groups"):
         assert word not in out, word
     for name in [f.name for f in dataclasses.fields(ValidationSettings)] + ["publish", "progress"]:
-        assert f"\n  {name}: " in out or f"\n{name}: " in out, name
+        assert f"\n  {name}:" in out or f"\n{name}:" in out, name
     assert list(tmp_path.iterdir()) == []
 
 
@@ -152,7 +152,10 @@ def test_a_fault_while_running_is_one_line(tmp_path):
         ("foo=1", "unknown key 'foo'; allowed keys: validation, publish, progress"),
         ("+foo=1", "unknown key 'foo'; allowed keys: validation, publish, progress"),
         ("scenario=x", "scenario is not a config group of ceasefire-validate; ceasefire-validate has none"),
-        ("validation.record=/nonexistent/events.yaml", "/nonexistent/events.yaml: file not found; expected a YAML"),
+        (
+            "validation.record=/nonexistent/events.yaml",
+            "validation.record=/nonexistent/events.yaml: file not found; expected a YAML",
+        ),
     ],
 )
 def test_its_own_keys_and_inputs_in_its_messages(override, message):

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from sim.common.files import display_path
+from sim.common.files import check_names, display_path, kind
+from sim.common.messages import error_line, shown
+from sim.common.process import command
 from sim.sweep.compare.matching import CompareError
 from sim.sweep.compare.plots import MEDIANS_FILE, SURVIVAL_FILE, medians_png, survival_png
 from sim.sweep.compare.statistics import DEFAULT_RESAMPLES, compare
@@ -30,7 +32,10 @@ def default_out(path_a: str, path_b: str) -> Path:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse would print its usage too)
-        print(f"error: {message}; see ceasefire-compare --help", file=sys.stderr)
+        """argparse's message with each word the user gave shown as a one-line message shows a value."""
+        what, sep, given = message.partition(": ")
+        words = " ".join(shown(w) for w in given.split(" ")) if sep else ""
+        print(f"error: {error_line(what)}{sep}{words}; see ceasefire-compare --help", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -55,6 +60,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``ceasefire-compare``: one line and exit 2 on bad input."""
     args = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -81,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
         raise CompareError(f"--seed {args.seed}: allowed an integer >= 0")
     if args.resamples < 200:
         raise CompareError(f"--resamples {args.resamples}: allowed an integer >= 200")
+    check_names({"--out": args.out or ""}, CompareError)
     out = Path(args.out) if args.out else default_out(args.sweep_a, args.sweep_b)
-    if out.exists() and not out.is_dir():
+    if kind(out) not in ("none", "folder"):
         raise CompareError(f"--out {out} exists and is not a folder")
     a, b, pairs = compare(args.sweep_a, args.sweep_b, seed=args.seed, resamples=args.resamples)
     table = format_table(a, b, pairs, args.seed, args.resamples)
