@@ -233,20 +233,19 @@ class Command(mesa.Agent):
         m = self.model
         m.log_action(self.label, "offensive")
         m.note_offensive()
-        every = m.positions_of(self.side)
-        self._front = every if full_breadth else self.choose_front()
+        every = list(m.positions_of(self.side))
+        self._front = every if full_breadth else self.choose_front(every)
         share = len(self._front) / len(every)
         self.attacking_until = m.now + m.params.offensive.max_days * HOURS_PER_DAY
         self.pushing_until = m.now + m.params.offensive.max_days * HOURS_PER_DAY * share
         self._barrages = {}
         self.barrage()
 
-    def choose_front(self) -> list[BorderPosition]:
+    def choose_front(self, positions: list[BorderPosition]) -> list[BorderPosition]:
         """Where an offensive attacks: a stretch of 1 + Binomial(n - 1, ``offensive.scale``) adjacent sectors
-        around a sector drawn at random, n the side's sectors (breadth first along the border's adjacency;
+        around a sector drawn at random, of the side's ``positions`` (n, north to south) (breadth first along the border's adjacency;
         a stretch ends where its chain of sectors does). At scale 1, every sector, and nothing is drawn."""
         m = self.model
-        positions = m.positions_of(self.side)
         scale = m.params.offensive.scale
         if scale >= 1.0:
             return positions

@@ -223,7 +223,7 @@ class MediationParams:
     )
     truce_lead_delay_hours: float = param(
         24.0,
-        "hours",
+        "hours (mean of an exponential delay, drawn per attempt)",
         "public reporting: the 14 Sept ceasefire took about 40 h after the flare-up began; "
         "a first truce on 13 Sept failed within minutes",
         **POSITIVE,

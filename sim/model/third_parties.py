@@ -255,22 +255,27 @@ class Mediator(ThirdParty):
         self.model.log_action(self.name, action)
 
     def push_for_truce(self) -> None:
-        """Fire reached the top of the ladder: broker a truce after the lead delay."""
+        """Fire reached the top of the ladder: broker a truce after a delay, Exponential with mean
+        ``mediation.truce_lead_delay_hours`` (drawn per attempt: some truces come within hours, some take days)."""
         if self.lever > 0.0 and self._brokering is None:
-            self._brokering = self.model.schedule(
-                self.broker_truce, self.model.now + self.model.params.mediation.truce_lead_delay_hours
-            )
+            m = self.model
+            delay = m.draws.exponential(m.params.mediation.truce_lead_delay_hours)
+            self._brokering = m.schedule(self.broker_truce, m.now + delay)
 
     def broker_truce(self) -> None:
-        """Restore the ceasefire: positions stand down (each with probability = leverage) and pressure applies."""
+        """Restore the ceasefire: positions stand down (each with probability = leverage) and pressure applies.
+        While a command's offensive goes on (it refused), this mediator tries again after a new delay."""
         self._brokering = None
-        if self.model.collapsed:
+        m = self.model
+        if m.collapsed:
             return
-        for position in self.model.positions:
-            if self.model.draws.uniform() < self.lever:
+        for position in m.positions:
+            if m.draws.uniform() < self.lever:
                 position.stand_down()
-        self.model.commands.do("accept_truce", self.lever)
+        m.commands.do("accept_truce", self.lever)
         self.press("truce")
+        if self.leads_truce and any(command.is_attacking() for command in m.commands):
+            self.push_for_truce()
 
 
 HOOKS = tuple("deterrence interposition verification pressure_lever pressure_held on_casualties on_top_tier".split())
