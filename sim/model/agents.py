@@ -243,8 +243,8 @@ class Command(mesa.Agent):
 
     def choose_front(self, positions: list[BorderPosition]) -> list[BorderPosition]:
         """Where an offensive attacks: a stretch of 1 + Binomial(n - 1, ``offensive.scale``) adjacent sectors
-        around a sector drawn at random, of the side's ``positions`` (n, north to south) (breadth first along the border's adjacency;
-        a stretch ends where its chain of sectors does). At scale 1, every sector, and nothing is drawn."""
+        around a sector drawn at random from the side's n ``positions`` (breadth first along the border's
+        adjacency; a stretch ends where its chain of sectors does). At scale 1, every sector, and nothing is drawn."""
         m = self.model
         scale = m.params.offensive.scale
         if scale >= 1.0:

@@ -24,6 +24,9 @@ from hypothesis import strategies as st
 
 from calibration.posterior import RESULTS, Posterior, PosteriorError
 from calibration.priors import FREE_PARAMETERS
+
+# at import, not inside a test: a module defining @given tests, imported in one, fails hypothesis's nested check
+from tests.common.test_fuzz_overrides import TOOLS, answer
 from tests.conftest import FUZZ_SCALE
 
 COMMITTED = (RESULTS / "posterior.csv").read_text().splitlines()[:6]  # the header and five samples
@@ -131,7 +134,6 @@ def test_a_bad_posterior_is_one_line_from_each_command_and_the_api(data):
     """The commands and the API on the same file: accepted by all, or refused by each with one line."""
     from sim import api
     from sim.model.params import ParameterError
-    from tests.common.test_fuzz_overrides import TOOLS, answer
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "posterior.csv"
