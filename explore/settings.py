@@ -27,7 +27,7 @@ class ExplorationSettings:
 
     method: str = "sobol"  # sobol (indices and PRIM) | morris (screening: a quick look)
     n: int = 2048  # Sobol base samples (a power of two), or Morris trajectories
-    replications: int = 16  # runs per design point, on the same random streams at every point
+    replications: int = 12  # runs per design point, on the same random streams at every point
     horizon_days: float = 365.0
     seed: int = 2022
     range_source: str = "posterior"  # posterior (its 90% intervals) | priors | the path of a posterior.csv
