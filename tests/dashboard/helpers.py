@@ -96,6 +96,20 @@ def wait_for_text(rc, part: str, timeout: float = 60.0) -> str:
     raise AssertionError(f"no text with {part!r} within {timeout} s; shown: {texts(rc)}")
 
 
+def wait_for_values(rc, cls, count: int, timeout: float = 60.0) -> list:
+    """The values of the ``cls`` widgets, once a render in a task's thread has made ``count`` of them: the
+    page's texts can show before the same render has made its images (fails after ``timeout``)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [w.value for w in widgets(rc, cls)]
+        if len(found) >= count:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} {cls.__name__} widgets within {timeout} s: {len(found)}")
+
+
 def unavailable(reason: str) -> None:
     """Skip for want of a tool, with the reason, except in CI (CI=true), which skips nothing: there it fails."""
     import pytest

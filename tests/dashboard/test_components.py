@@ -21,7 +21,7 @@ from sim.sweep.compare import survival_png as compare_survival
 from sim.sweep.hazards import cox_table
 from sim.sweep.plots import cox_png, heatmap_png, survival_png
 
-from .helpers import ceasefire_compare, run, text_with, texts, wait_for_text, widgets
+from .helpers import ceasefire_compare, run, text_with, texts, wait_for_text, wait_for_values, widgets
 
 
 def sweep_pictures(folder) -> list[bytes]:
@@ -149,7 +149,7 @@ def test_replications_view_runs_the_command_lines_experiments():
     assert text_with(rc, "your settings: ").endswith(
         "ceasefire-sim scenario=sept2022 seed=3 replications=20 mediation.intensity=0.5"
     )
-    assert len(widgets(rc, ipywidgets.Image)) == 1  # the two survival curves
+    assert len(wait_for_values(rc, ipywidgets.Image, 1)) == 1  # the two survival curves, in one picture
 
 
 def test_replications_view_of_bad_settings_is_the_one_line():
@@ -166,7 +166,8 @@ def test_sweep_view_opens_a_sweep_and_compares_two_as_ceasefire_compare(sweeps, 
     assert text_with(rc, "sweep folders found") == "2 sweep folders found:"
     enter(rc, "sweep A (folder)", "multirun/A")
     wait_for_text(rc, "sweep: 4 jobs over observer.strength (2) x mediation.intensity (2); 4 finished")
-    assert [w.value for w in widgets(rc, ipywidgets.Image)] == sweep_pictures(a)  # python -m sim.sweep's plots
+    pictures_a = sweep_pictures(a)  # python -m sim.sweep's plots
+    assert wait_for_values(rc, ipywidgets.Image, len(pictures_a)) == pictures_a
     enter(rc, "sweep B (folder, to compare)", "multirun/B")
     wait_for_text(rc, "B - A over 4 jobs")
     cli = ceasefire_compare(["multirun/A", "multirun/B", "--out", "compared"], a.parent.parent)
@@ -174,13 +175,8 @@ def test_sweep_view_opens_a_sweep_and_compares_two_as_ceasefire_compare(sweeps, 
     table = cli.stdout.rsplit("\noutputs: ", 1)[0]
     assert text_with(rc, "B - A over 4 jobs") == table  # what ceasefire-compare prints, to the character
     sa, sb, pairs = compare(str(a), str(b))
-    shown = [w.value for w in widgets(rc, ipywidgets.Image)]
-    assert shown == [
-        compare_survival(sa, sb, pairs),
-        medians_png(sa, sb, pairs),
-        *sweep_pictures(a),
-        *sweep_pictures(b),
-    ]
+    expected = [compare_survival(sa, sb, pairs), medians_png(sa, sb, pairs), *pictures_a, *sweep_pictures(b)]
+    assert wait_for_values(rc, ipywidgets.Image, len(expected)) == expected
 
 
 def test_a_folder_that_is_not_a_sweep_is_the_commands_one_line(sweeps, tmp_path, monkeypatch):
