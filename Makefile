@@ -4,7 +4,7 @@ VENV  ?= .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-all verify-calibration verify-rolling fuzz lint bench dashboard explore setup lock clean
+.PHONY: run test test-all verify-calibration verify-rolling identifiability fuzz lint bench dashboard explore setup lock clean
 
 run: $(STAMP)
 	$(BIN)/ceasefire-sim +experiment=baseline
@@ -24,9 +24,15 @@ verify-rolling: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow tests/validation/test_rolling.py
 
 # The committed calibration (calibration/results/) rerun at its settings and compared byte for byte, on two
-# cores (about 10 minutes on an idle 2-core machine; make test checks its first generation only)
+# cores (about 10 minutes on an idle 2-core machine; make test checks its first generation only), and the
+# published identifiability check (3.5 minutes)
 verify-calibration: $(STAMP)
-	$(BIN)/python -m pytest -q -m "" "tests/calibration/test_abc.py::test_committed_set_is_what_the_code_produces[parallel]"
+	$(BIN)/python -m pytest -q -m "" "tests/calibration/test_abc.py::test_committed_set_is_what_the_code_produces[parallel]" \
+		tests/calibration/test_identifiability.py::test_committed_check_is_what_the_code_produces
+
+# What the record can identify at all, whatever the ABC run (calibration/results/identifiability.md; 3.5 min)
+identifiability: $(STAMP)
+	$(BIN)/python -m calibration.identifiability --publish
 
 # The fuzz tests with ten times the generated inputs of make test, new ones each run (tests/conftest.py)
 fuzz: $(STAMP)

@@ -204,15 +204,18 @@ class WholeRecord:
             out.update({period_key(i, k): float(v) for k, v in stats.items()})
         return out
 
-    def simulate(self, params: ModelParams, seed: np.random.SeedSequence) -> dict[str, float]:
+    def simulate(self, params: ModelParams, seed: np.random.SeedSequence, extra=None) -> dict[str, float]:
         """Every statistic of one simulation of the whole record (the articles' window and flare-up, then
-        each period from its own start), each from its own child of ``seed``."""
+        each period from its own start), each from its own child of ``seed``. ``extra(episodes, span_hours)``,
+        if given, adds statistics to each period's (:mod:`calibration.identifiability`)."""
         articles_seed, *period_seeds = seed.spawn(1 + len(self.periods))
         stats, sizes = [], []
         for period, child in zip(self.periods, period_seeds):
             run = simulate(params, child, period.span_hours / HOURS_PER_DAY, period.border, "history", check=False)
             episodes = flareup_episodes(run)
             stats.append(history_statistics(episodes, period.span_hours) | {WAR_SCALE: 1.0 if run.collapsed else 0.0})
+            if extra is not None:
+                stats[-1] |= extra(episodes, period.span_hours)
             sizes.append(flareup_sizes(episodes, period.span_hours))
         return self._combine(simulated_statistics(params, articles_seed, self.border), stats, sizes)
 

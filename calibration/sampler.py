@@ -217,6 +217,36 @@ class WorkerPool:
         gc.unfreeze()
 
 
+def map_ordered(function, items: list, n_procs: int, chunk: int = 50, on_done=None) -> list:
+    """``[function(x) for x in items]`` on ``n_procs`` worker processes (:class:`WorkerPool`), in the order
+    of ``items`` whatever order they finish in; ``on_done(k)`` after each of the ``k`` results so far. An
+    exception ``function`` raises is raised here."""
+    if n_procs <= 1:
+        out = []
+        for x in items:
+            out.append(function(x))
+            if on_done:
+                on_done(len(out))
+        return out
+    pool = WorkerPool(function, n_procs)
+    try:
+        results: dict[int, object] = {}
+        sent = 0
+        while len(results) < len(items):
+            while sent < len(items) and (worker := pool.idle()) is not None:
+                pool.submit(worker, 0, sent, items[sent : sent + chunk])
+                sent += chunk
+            for _, index, ok, value in pool.receive():
+                if not ok:
+                    raise value
+                results[index] = value
+                if on_done:
+                    on_done(len(results))
+        return [results[i] for i in range(len(items))]
+    finally:
+        pool.close()
+
+
 class _Generation:
     """One call's proposals: recorded ahead in this process, simulated by the workers, replayed in order."""
 

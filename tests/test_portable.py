@@ -20,6 +20,7 @@ BYTE_PROMISED = [
     "sim/sweep/compare/statistics.py",
     "calibration/abc.py",
     "calibration/history.py",
+    "calibration/identifiability.py",
     "calibration/kernel.py",
     "calibration/proposals.py",
     "calibration/priors.py",

@@ -4,12 +4,25 @@ after it (:func:`run_reported`), old spellings of keys, and the resolvers their 
 
 from __future__ import annotations
 
+import argparse
 import errno
+import sys
 from pathlib import Path
 from typing import Any, Callable, NoReturn
 
 from sim.common.files import display_path
-from sim.common.messages import error_line, printable
+from sim.common.messages import error_line, printable, shown
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's parser whose errors are one line and exit 2 (argparse prints its usage too)."""
+
+    def error(self, message: str) -> NoReturn:
+        """argparse's message, each word the user gave shown as a one-line message shows a value."""
+        what, sep, given = message.partition(": ")
+        words = " ".join(shown(w) for w in given.split(" ")) if sep else ""
+        print(f"error: {error_line(what)}{sep}{words}; see {self.prog} --help", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def one_line(exc: BaseException) -> str:

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from sim.common.commands import OneLineParser
 from sim.common.files import check_names, display_path, kind
-from sim.common.messages import error_line, shown
 from sim.common.process import command
 from sim.sweep.compare.matching import CompareError
 from sim.sweep.compare.plots import MEDIANS_FILE, SURVIVAL_FILE, medians_png, survival_png
@@ -30,18 +30,9 @@ def default_out(path_a: str, path_b: str) -> Path:
     return Path("compare") / f"{name(path_a)}_vs_{name(path_b)}"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2 (argparse would print its usage too)
-        """argparse's message with each word the user gave shown as a one-line message shows a value."""
-        what, sep, given = message.partition(": ")
-        words = " ".join(shown(w) for w in given.split(" ")) if sep else ""
-        print(f"error: {error_line(what)}{sep}{words}; see ceasefire-compare --help", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
-
-
 def parser() -> argparse.ArgumentParser:
     """The command line of ``ceasefire-compare``."""
-    p = _Parser(
+    p = OneLineParser(
         prog="ceasefire-compare",
         description="Compare two sweeps over the same parameters (folders written by "
         "'ceasefire-sim -m ...'): side-by-side plots and a table of B - A in median "
