@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import re
 import typing
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -391,6 +392,17 @@ class Schema:
             if ov.is_hydra_override():
                 if "/" in key:
                     self._check_choice(ov)
+                elif (ov.is_add() or ov.is_force_add()) and not hydra_key_known(parts[1:]):
+                    raise UsageError(
+                        f"{shown_override(ov.input_line)}: Hydra has no setting {shown(key)}, so it would go unread; "
+                        f"{self.tool} --hydra-help lists Hydra's settings"
+                    )
+            elif (found := unrepeatable_resolver(_given(ov))) is not None:
+                resolver, text = found
+                raise UsageError(
+                    f"{shown(key)}={shown(text)}: a value from ${{{resolver}:...}} ({UNREPEATABLE[resolver]}) "
+                    "would make the same command give another result; give the value itself"
+                )
             elif key in self.groups or "/" in key or (not known and self.is_group(key)):
                 self._check_choice(ov)
             elif ov.is_delete():
@@ -508,6 +520,45 @@ _NONE = object()  # no value found (None is a value: null)
 
 def _is_mapping(t: Any) -> bool:
     return typing.get_origin(t) is dict or t is dict
+
+
+UNREPEATABLE = {
+    "now": "the clock",
+    "oc.env": "the environment",
+    "ceasefire_pid": "the process id",
+}
+"""Resolvers whose value changes from one run of the same command to the next: a setting of a job that
+used one would not be reproducible from its command line and seed (Hydra's own settings may: run folders
+named by the time are what ``hydra.run.dir`` is for)."""
+
+_RESOLVER = re.compile(r"\$\{\s*([A-Za-z_][\w.]*)\s*:")
+
+
+def unrepeatable_resolver(values: Any) -> tuple[str, str] | None:
+    """The first :data:`UNREPEATABLE` resolver that the texts in ``values`` (nested lists and mappings
+    too) interpolate, and the text, or None."""
+    if isinstance(values, str):
+        return next(((m, values) for m in _RESOLVER.findall(values) if m in UNREPEATABLE), None)
+    items = values.values() if isinstance(values, Mapping) else values if isinstance(values, list | tuple) else ()
+    return next((r for v in items if (r := unrepeatable_resolver(v)) is not None), None)
+
+
+def hydra_key_known(parts: Sequence[str]) -> bool:
+    """True if ``hydra.<parts>`` is one of Hydra's settings, or lies under a mapping of them (a launcher's
+    or sweeper's parameters, ``job.env_set``), by the fields of Hydra's config dataclass."""
+    from hydra.conf import HydraConf
+
+    t: Any = HydraConf
+    for part in parts:
+        if not dataclasses.is_dataclass(t):
+            return True
+        if part not in {f.name for f in dataclasses.fields(t)}:
+            return False
+        t = typing.get_type_hints(t)[part]
+        if typing.get_origin(t) is typing.Union:
+            args = [a for a in typing.get_args(t) if a is not type(None)]
+            t = args[0] if len(args) == 1 else Any
+    return True
 
 
 def _given(ov: Any) -> list[Any]:

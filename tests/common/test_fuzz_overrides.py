@@ -21,6 +21,7 @@ import dataclasses
 import io
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -301,6 +302,8 @@ def surely_bad(tool: Tool, override: str, multirun: bool) -> str | None:
     key = ov.key_or_group
     if ov.is_hydra_override():
         return None
+    if re.search(r"(?<!\\)\$\{\s*(now|oc\.env|ceasefire_pid)\s*:", override):
+        return "a value from the clock, the environment or the process id"
     if ov.is_sweep_override() and not multirun:
         return "a sweep without -m"
     if key in tool.groups or key in tool.added_groups:

@@ -216,6 +216,26 @@ def test_a_syntax_error_names_its_override():
         hydraconf.parse_overrides(["b=1", "a=[1"])
 
 
+@pytest.mark.parametrize(
+    "override, shown, source",
+    [
+        ("rate=${now:%Y}", "rate=${now:%Y}", "the clock"),
+        ("rate='${now:%s}'", "rate=${now:%s}", "the clock"),
+        ("rate=${ oc.env:HOME}", "rate=${ oc.env:HOME}", "the environment"),
+        ("rate='${oc.decode:${oc.env:X}}'", "rate=${oc.decode:${oc.env:X}}", "the environment"),
+        ("inner.names=[a,'${now:%H}']", "inner.names=${now:%H}", "the clock"),
+        ("+extra.k={a: ${ceasefire_pid:}}", "extra.k=${ceasefire_pid:}", "the process id"),
+        ("rate=1${now:%Y}", "rate=1${now:%Y}", "the clock"),
+    ],
+)
+def test_a_value_from_the_clock_or_the_environment_is_refused(override, shown, source):
+    """The same command would give another result: the config would not be reproducible from it."""
+    with pytest.raises(UsageError) as e:
+        TINY.check_overrides([override])
+    assert str(e.value).startswith(f"{shown}: a value from ") and f"({source})" in str(e.value), str(e.value)
+    TINY.check_overrides(["rate=${inner.strength}", "hydra.run.dir=out/${now:%H-%M}", "+hydra.job.env_set.X=1"])
+
+
 def test_a_key_added_with_a_plus_must_be_in_the_schema():
     TINY.check_overrides(["+extra.new=1", "++rate=2", "+hydra.job.name=x", "scenario=sept2022"])  # a mapping, a field
     with pytest.raises(UsageError, match="unknown key 'inner.new'; allowed keys under 'inner': strength, names"):
@@ -235,6 +255,9 @@ def test_a_key_added_with_a_plus_must_be_in_the_schema():
         ("hydra/launcher=0", "hydra/launcher=0: an option of a config group is a name; tiny --hydra-help lists them"),
         ("+nope/x=1", "nope/x is not a config group of tiny; tiny has none"),
         ("rate=1,2", "rate=1,2 is a sweep; a config is composed for one job"),
+        ("+hydra.foo=1", "+hydra.foo=1: Hydra has no setting hydra.foo, so it would go unread"),
+        ("+hydra.job.nope=1", "+hydra.job.nope=1: Hydra has no setting hydra.job.nope"),
+        ("++hydra.runtime.x=1", "++hydra.runtime.x=1: Hydra has no setting hydra.runtime.x"),
     ],
 )
 def test_overrides_a_composition_would_take_but_the_command_cannot_honour(override, message):
