@@ -319,6 +319,26 @@ def to_markdown(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def publish(files: dict) -> None:
+    """Write each file (path -> text) in turn, each whole (write, then rename); if one fails, put back
+    those already written as they were, so that the report and its data never disagree on disk."""
+    from sim.common.files import write_atomic
+
+    before = {path: path.read_bytes() if path.exists() else None for path in files}
+    done = []
+    try:
+        for path, text in files.items():
+            write_atomic(path, text)
+            done.append(path)
+    except OSError:
+        for path in done:
+            if before[path] is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, before[path])
+        raise
+
+
 def _integer(lo: int, hi: int):
     """An argparse type: an integer from ``lo`` to ``hi``."""
     import argparse
@@ -367,7 +387,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from calibration.history import whole_record
     from calibration.posterior import RESULTS
-    from sim.common.files import write_atomic
     from sim.record.history import load_history
     from sim.record.loader import RecordError, load_record
 
@@ -399,8 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        write_atomic(RESULTS / "identifiability.json", data)
-        write_atomic(RESULTS / "identifiability.md", text)
+        publish({RESULTS / "identifiability.json": data, RESULTS / "identifiability.md": text})
     except OSError as exc:
         print(f"error: {os_error_line(exc, RESULTS)}", file=sys.stderr)
         return 1

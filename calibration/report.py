@@ -191,11 +191,18 @@ def identifiability(params: list[ParameterSummary]) -> list[str]:
     rate = next((p for p in params if p.name == GOAL_RATE), None)
     met = len(others) >= GOAL_INFORMED and rate is not None and rate.informed
     left = sorted((p for p in params if not p.informed), key=lambda p: p.width_ratio)
+    names = ", ".join(f"`{p.name}`" for p in informed)
     lines = [
         "",
         f"Informed: {len(informed)} of {len(params)} free parameters"
-        + (f" (`{GOAL_RATE}`: width ratio {rate.width_ratio:.2f})" if rate else "")
-        + f". Goal: at least {GOAL_INFORMED} besides `{GOAL_RATE}`, and it: {'met' if met else 'NOT met'}.",
+        + (f" ({names})" if informed else "")
+        + "."
+        + (
+            f" `{GOAL_RATE}`: width ratio {rate.width_ratio:.2f}, {'' if rate.informed else 'not '}informed."
+            if rate
+            else ""
+        )
+        + f" Goal: at least {GOAL_INFORMED} besides `{GOAL_RATE}`, and it: {'met' if met else 'NOT met'}.",
     ]
     if left:
         lines.append(
@@ -203,6 +210,10 @@ def identifiability(params: list[ParameterSummary]) -> list[str]:
             + ", ".join(f"`{p.name}` ({p.width_ratio:.2f})" for p in left)
             + "."
         )
+    lines.append(
+        "Whether the record could identify more with any run: `calibration/results/identifiability.md`"
+        " (`make identifiability`)."
+    )
     return lines
 
 

@@ -178,3 +178,25 @@ def test_effective_sample_size_and_the_degeneracy_warning():
     run = {"settings": {"population_size": 1000}, "generations": [{"ess": 2.0}]}
     assert "effective sample size is 2 of 1000" in degenerate_warning(run)
     assert degenerate_warning({"settings": {"population_size": 1000}, "generations": [{"ess": 240.0}]}) == ""
+
+
+def test_identifiability_lines_name_the_informed_and_the_rate():
+    from calibration.report import GOAL_RATE, ParameterSummary, identifiability
+
+    def summary(name, ratio):
+        return ParameterSummary(name, "u", 1.0, 0.5, 2.0, 0.1, 10.0, ratio)
+
+    lines = identifiability([summary("a.b", 0.5), summary(GOAL_RATE, 1.02), summary("c.d", 0.9)])
+    assert lines[1].startswith(
+        f"Informed: 1 of 3 free parameters (`a.b`). `{GOAL_RATE}`: width ratio 1.02, not informed."
+    )
+    assert lines[1].endswith("NOT met.")
+    assert (
+        lines[2]
+        == f"Not identified (near the prior; docs/calibration.md says why): `c.d` (0.90), `{GOAL_RATE}` (1.02)."
+    )
+    assert "identifiability.md" in lines[3]
+    none = identifiability([summary(GOAL_RATE, 0.6)])
+    assert none[1].startswith(
+        f"Informed: 1 of 1 free parameters (`{GOAL_RATE}`). `{GOAL_RATE}`: width ratio 0.60, informed."
+    )

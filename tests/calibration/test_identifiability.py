@@ -142,3 +142,28 @@ def test_committed_check_is_what_the_code_produces(inputs):
     assert (
         ident.to_json(settings, ident.run(settings, record, history)) == (RESULTS / "identifiability.json").read_text()
     )
+
+
+def test_a_failed_publish_leaves_the_published_pair_as_it_was(tmp_path, monkeypatch):
+    """The second file cannot be written: the first, already renamed into place, is put back."""
+    import sim.common.files as files
+
+    first, second, new = tmp_path / "a.json", tmp_path / "b.md", tmp_path / "c.md"
+    first.write_text("old json")
+    second.write_text("old md")
+    real = files.write_atomic
+
+    def failing(path, data):
+        if path in (second, new):
+            raise OSError(28, "No space left on device", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(files, "write_atomic", failing)
+    with pytest.raises(OSError):
+        ident.publish({first: "new json", second: "new md"})
+    assert first.read_text() == "old json" and second.read_text() == "old md"
+    fresh = tmp_path / "d.json"
+    with pytest.raises(OSError):
+        ident.publish({fresh: "new json", new: "new md"})
+    assert not fresh.exists() and not new.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.md"]
