@@ -84,8 +84,35 @@ def parse_overrides(overrides: Sequence[str]) -> list[Any]:
 @functools.lru_cache(maxsize=4096)  # the jobs of a sweep repeat the same overrides
 def _parse_one(override: str) -> tuple[Any, ...]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ValueType
 
-    return tuple(OverridesParser.create().parse_overrides([override]))
+    parsed = tuple(OverridesParser.create().parse_overrides([override]))
+    for ov in parsed:
+        if ov.value_type == ValueType.GLOB_CHOICE_SWEEP:
+            ov.config_loader = _GroupOptions()  # what Hydra's sweeper sets before it expands a glob
+    return parsed
+
+
+class _GroupOptions:
+    """What Hydra's ``glob()`` sweep asks of its config loader: a config group's options, sorted (none
+    for a key that is not a group), so that a glob expands here as Hydra's sweeper will expand it."""
+
+    def get_group_options(self, group: str, results_filter: Any = None, **_: Any) -> list[str]:
+        """The config files of ``group`` in the commands' config folders."""
+        names = {p.stem for d in _conf_dirs() if kind(d / group) == "folder" for p in (d / group).iterdir()}
+        return sorted(n for n in names if not n.startswith("."))
+
+
+def _sweep_strings(ov: Any) -> list[str]:
+    """The values of a sweep override as text; :class:`UsageError` for a ``glob()`` that matches nothing
+    (Hydra would launch no job, or fail on a key that is not a config group)."""
+    out = list(ov.sweep_string_iterator())
+    if not out:
+        raise UsageError(
+            f"{shown_override(ov.input_line)} matches no option; glob() chooses among the files of a config "
+            "group (scenario=glob(sept*), +experiment=glob(*))"
+        )
+    return out
 
 
 def shown_override(text: str) -> str:
@@ -97,7 +124,7 @@ def shown_override(text: str) -> str:
 def values(ov: Any) -> list[str]:
     """The values an override gives, as text: one, those of a sweep, or none (``key=``, ``~key``)."""
     if ov.is_sweep_override():
-        return list(ov.sweep_string_iterator())
+        return _sweep_strings(ov)
     if ov.value() is None:
         return []
     return [ov.get_value_element_as_str()]
@@ -132,7 +159,7 @@ def sweep_jobs(parsed: Sequence[Any]) -> list[list[str]]:
         if ov.is_sweep_override() and not ov.is_discrete_sweep():
             raise UsageError(f"{ov.input_line}: the basic sweeper takes a list of values or a range")
         axes[key] = (
-            [f"{key}={v}" for v in ov.sweep_string_iterator()]
+            [f"{key}={v}" for v in _sweep_strings(ov)]
             if ov.is_sweep_override()
             else [f"{key}={ov.get_value_element_as_str()}"]
         )
@@ -561,9 +588,15 @@ def hydra_key_known(parts: Sequence[str]) -> bool:
     return True
 
 
+def _is_glob(ov: Any) -> bool:
+    return getattr(ov, "config_loader", None) is not None
+
+
 def _given(ov: Any) -> list[Any]:
     """The values an override gives, as Hydra parsed them: each of a sweep, or the one."""
-    return list(ov.sweep_iterator()) if ov.is_discrete_sweep() else [ov.value()]
+    return (
+        (_sweep_strings(ov) if _is_glob(ov) else list(ov.sweep_iterator())) if ov.is_discrete_sweep() else [ov.value()]
+    )
 
 
 def _text(ov: Any, value: Any) -> str:

@@ -137,16 +137,10 @@ def format_value(v: Any) -> str:
     return str(v)
 
 
-def _parse(overrides: Sequence[str]) -> list[Any]:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    return OverridesParser.create().parse_overrides(list(overrides))
-
-
 def override_values(overrides: Sequence[str]) -> dict[str, Any]:
     """``{key: value}`` of plain ``key=value`` overrides (``+``/``++`` dropped from the key)."""
     out: dict[str, Any] = {}
-    for ov in _parse(overrides):
+    for ov in hydraconf.parse_overrides(list(overrides)):
         if ov.is_sweep_override() or ov.is_delete():
             continue
         v = ov.value()
@@ -216,7 +210,7 @@ def sweep_definition(path: Path) -> tuple[list[str], list[list[str]] | None, lis
         raise SweepError(f"{path}: cannot read {MULTIRUN_FILE}: {_first_line(e)}") from None
     arguments = [f"{k}={v}" for k, v in (params or {}).items()] + task
     try:
-        parsed = _parse(arguments)
+        parsed = hydraconf.parse_overrides(arguments)
     except Exception as e:  # noqa: BLE001
         raise SweepError(f"{path}: cannot parse the sweep in {MULTIRUN_FILE}: {_first_line(e)}") from None
     # a later override of a key replaces an earlier one (the command line an experiment's sweep),

@@ -274,3 +274,21 @@ def test_a_true_or_false_setting_takes_nothing_else(value):
     with pytest.raises(UsageError, match=f"progress={re.escape(value)} has the wrong type; allowed: true or false"):
         schema.check_overrides([f"progress={value}"])
     schema.check_overrides(["progress=true", "progress=False"])
+
+
+def test_a_glob_sweep_expands_over_a_groups_files_as_hydras_sweeper_does():
+    """Hydra expands ``glob()`` with its config loader, which a preflight does not have: the commands
+    expand it over the group's files (sorted), and refuse one that matches nothing, or a key that is
+    not a config group, in one line (it was a traceback: "ConfigLoader is not set")."""
+    (ov,) = hydraconf.parse_overrides(["scenario=glob(*,exclude=sept*)"])
+    assert hydraconf.values(ov) == ["no_mediation", "observer_mission", "peacekeeper_withdrawal"]
+    jobs = hydraconf.sweep_jobs(hydraconf.parse_overrides(["+experiment=glob(sw*)", "seed=1,2"]))
+    assert [job[0] for job in jobs[::2]] == [
+        "+experiment=sweep_observer_mediation",
+        "+experiment=sweep_retaliation_grievance",
+        "+experiment=sweep_withdrawal",
+    ]
+    assert len(jobs) == 6
+    for bad in ["seed=glob(*)", "scenario=glob(nothing*)", "violations.base_rate_per_day=glob(*,exclude=a)"]:
+        with pytest.raises(UsageError, match=r"matches no option; glob\(\) chooses among the files of a config group"):
+            hydraconf.sweep_jobs(hydraconf.parse_overrides([bad]))
