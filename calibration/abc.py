@@ -26,6 +26,7 @@ from calibration.history import USED, WholeRecord
 from calibration.priors import BY_KEY, FREE_PARAMETERS, apply, natural
 from sim.common.files import write_atomic
 from sim.common.messages import shown
+from sim.common.values import MAX_SEED
 from sim.common.versions import package_versions
 
 SAMPLERS = ("parallel", "single", "multicore")
@@ -94,9 +95,9 @@ class CalibrationSettings:
             )
         if not 0.0 <= self.min_epsilon <= 1e300:
             raise ParameterError(f"calibration.min_epsilon={self.min_epsilon} is out of range; allowed [0, 1e300]")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= 2**63 - 1:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
             raise ParameterError(
-                f"calibration.seed={shown(self.seed)} is out of range; allowed: an integer from 0 to {2**63 - 1}"
+                f"calibration.seed={shown(self.seed)} is out of range; allowed: an integer from 0 to {MAX_SEED}"
             )
 
 

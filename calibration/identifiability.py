@@ -35,6 +35,7 @@ from calibration.priors import FREE_PARAMETERS, apply
 from sim.common.commands import OneLineParser, os_error_line
 from sim.common.messages import shown
 from sim.common.process import command
+from sim.common.values import MAX_SEED
 from sim.record.loader import SIDES
 
 EXTRA_PERIOD = ("wounded_ARM", "wounded_AZE", "captured_ARM", "captured_AZE")
@@ -397,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         default=Settings.simulations,
         help="prior draws (default %(default)s)",
     )
-    ap.add_argument("--seed", type=_integer(0, 2**63 - 1), default=Settings.seed, help="seed (default %(default)s)")
+    ap.add_argument("--seed", type=_integer(0, MAX_SEED), default=Settings.seed, help="seed (default %(default)s)")
     ap.add_argument("--accept", type=_share, default=Settings.accept, help="share accepted (default %(default)s)")
     ap.add_argument(
         "--workers", type=_integer(1, 256), default=Settings.n_procs, help="processes (default %(default)s)"

@@ -13,11 +13,11 @@ from typing import Any
 from explore.design import MAX_POINTS, METHODS, is_power_of_two, points_for
 from explore.inputs import DEFAULT_INPUTS
 from sim.common.messages import shown
+from sim.common.values import MAX_SEED
 from sim.model.params import ParameterError
 
 MAX_REPLICATIONS = 100_000
 MAX_N = 1 << 20
-MAX_SEED = 2**63 - 1
 MAX_HORIZON_DAYS = 36_500.0
 
 

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from sim.common.messages import shown
+from sim.common.values import MAX_SEED
 from sim.model.border import Border, fire_received
 from sim.model.params import ModelParams, ParameterError
 from sim.record.loader import DEFAULT_SEEDS, Event, load_events_file, load_record
@@ -54,7 +55,7 @@ class RollingSettings:
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
                 raise ParameterError(
-                    f"validation.rolling.{key}={v!r} is out of range; allowed: an integer in [{lo}, {hi}]"
+                    f"validation.rolling.{key}={shown(v)} is out of range; allowed: an integer in [{lo}, {hi}]"
                 )
         if not 0.0 < self.accept <= 1.0:
             raise ParameterError(f"validation.rolling.accept={shown(self.accept)} is out of range; allowed: (0, 1]")
@@ -62,7 +63,7 @@ class RollingSettings:
             return date.fromisoformat(str(self.first))
         except ValueError:
             raise ParameterError(
-                f"validation.rolling.first={self.first!r} is not a date; allowed: YYYY-MM-DD"
+                f"validation.rolling.first={shown(self.first)!r} is not a date; allowed: YYYY-MM-DD"
             ) from None
 
 
@@ -83,8 +84,10 @@ class ValidationSettings:
 
     def validate(self) -> date:
         """Raise :class:`ParameterError` (one line) on a bad setting; return ``until`` as a date."""
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ParameterError(f"validation.seed={shown(self.seed)} is out of range; allowed: an integer >= 0")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ParameterError(
+                f"validation.seed={shown(self.seed)} is out of range; allowed: an integer from 0 to {MAX_SEED}"
+            )
         for key, lo in (("paths", 2), ("bootstrap", 100)):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= MAX_PATHS:

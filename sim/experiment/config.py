@@ -27,7 +27,7 @@ from sim.common import commands, hydraconf, resources
 from sim.common.commands import RENAMED_KEYS
 from sim.common.files import check_names, kind
 from sim.common.messages import about, shown
-from sim.common.values import same_value
+from sim.common.values import MAX_SEED, same_value
 from sim.model.params import ModelParams, ParameterError, validate
 
 REPO_ROOT = resources.ROOT  # the checkout, or the installed data copy (sim/common/resources.py)
@@ -56,7 +56,6 @@ class ExperimentConfig(ModelParams):
 PARAMS_CHOICES = ("default", "calibrated")
 MAX_REPLICATIONS = 1_000_000
 MAX_HORIZON_DAYS = 36_500.0  # a hundred years
-MAX_SEED = 2**63 - 1
 MAX_WORKERS = 256
 # Extra config folders (ceasefire-sim --config-dir DIR); searched after conf/.
 EXTRA_CONFIG_DIRS: list[Path] = []

@@ -166,3 +166,24 @@ def test_its_own_keys_and_inputs_in_its_messages(override, message):
         preflight([override])
     line = str(err.value)
     assert line.startswith(message) and "-: -:" not in line and "calibration" not in line, line
+
+
+@pytest.mark.parametrize(
+    "settings,message",
+    [
+        ({"seed": 2**63}, "validation.seed=9223372036854775808 is out of range; allowed: an integer from 0 to "),
+        ({"seed": -1}, "validation.seed=-1 is out of range"),
+        ({"rolling": {"first": "9" * 61}}, "validation.rolling.first='999999...(61 digits)' is not a date"),
+        ({"rolling": {"step_days": 10**400}}, "validation.rolling.step_days=100000...(401 digits) is out of range"),
+        ({"rolling": {"first": "x" * 300}}, "validation.rolling.first='" + "x" * 40 + "...' is not a date"),
+    ],
+)
+def test_settings_out_of_range_are_one_short_line(settings, message):
+    """A seed beyond 63 bits is refused as every command's is; a long value is shown cut (found by make fuzz)."""
+    from sim.model.params import ParameterError
+    from validation.run import RollingSettings, ValidationSettings
+
+    rolling = RollingSettings(**settings.pop("rolling", {}))
+    with pytest.raises(ParameterError) as err:
+        ValidationSettings(**settings, rolling=rolling).validate()
+    assert str(err.value).startswith(message) and len(str(err.value)) < 200, str(err.value)
