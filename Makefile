@@ -25,12 +25,12 @@ verify-rolling: $(STAMP)
 
 # The committed calibration (calibration/results/) rerun at its settings and compared byte for byte, on two
 # cores (about 10 minutes on an idle 2-core machine; make test checks its first generation only), and the
-# published identifiability check (3.5 minutes)
+# published identifiability check (4.5 minutes)
 verify-calibration: $(STAMP)
 	$(BIN)/python -m pytest -q -m "" "tests/calibration/test_abc.py::test_committed_set_is_what_the_code_produces[parallel]" \
 		tests/calibration/test_identifiability.py::test_committed_check_is_what_the_code_produces
 
-# What the record can identify at all, whatever the ABC run (calibration/results/identifiability.md; 3.5 min)
+# What the record can identify at all, whatever the ABC run (calibration/results/identifiability.md; 4.5 min)
 identifiability: $(STAMP)
 	$(BIN)/python -m calibration.identifiability --publish
 

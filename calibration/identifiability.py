@@ -2,24 +2,27 @@
 
 The ABC-SMC run (:mod:`calibration.abc`) leaves most free parameters at their priors. That may be the
 record's fault (its statistics say little about them) or the run's (too few simulations, a tolerance too
-loose, a distance that dilutes the informative statistics among the others). This check separates the two,
-after Fearnhead & Prangle (2012)'s semi-automatic ABC:
+loose, a distance that dilutes the informative statistics among the others). This check tells the two
+apart, after Fearnhead & Prangle (2012)'s semi-automatic ABC:
 
 1. draw ``simulations`` parameter sets from the prior (seeded), and simulate the whole record once for each
    (:meth:`calibration.history.WholeRecord.simulate`: the articles' window and every period of the history);
 2. on the first half, fit for each parameter (on its prior's unit scale) a least-squares regression on the
-   statistics (``log(1 + x)``, standardised) and their squares: its fitted value is the best such summary
-   of the statistics for that parameter, so the distance is no longer diluted;
-3. on the second half, accept the share ``accept`` of simulations whose fitted values lie nearest the
-   record's (Euclidean, in prior units), and report each parameter's 90% width over the prior's (the
-   report's "width ratio"), with the regression's R^2 on those held-out simulations.
+   statistics (``log(1 + x)``, standardised) and their squares: its fitted value ŝ_j is that parameter's
+   summary of all the statistics;
+3. on the second half, for each parameter on its own, accept the share ``accept`` of simulations whose ŝ_j
+   lies nearest the record's: an ABC sample of p(θ_j | ŝ_j). Report its 90% width over the prior's (the
+   calibration report's "width ratio"), with its bootstrap standard deviation, and the regression's R^2 on those
+   held-out simulations. A posterior given one summary is at least as wide as the posterior given all the
+   data, so a width here is an upper bound of what the record allows, within the regression's reach.
 
-A parameter still near its prior here is one that these statistics cannot identify, not one the run missed.
-Two sets of statistics (:data:`STATISTIC_SETS`): the calibration's own, per period, and those plus the
-record's counts the calibration leaves out because their coverage is less sure (wounded, captured).
+Three sets of statistics (:func:`statistic_sets`): the calibration's own, per period; those and the
+record's wounded, which the calibration leaves out; and those and what only a complete record of every
+exchange of fire would give, checked on record-like simulations only.
 
-Arithmetic: sums with ``math.fsum``, logarithms through ``math``, a Gaussian elimination in Python, and
-elementwise ``+ - * /``: no BLAS, no SIMD ``log``, so the report has the same bytes on every CPU.
+Arithmetic: sums with ``math.fsum``, logarithms through ``math`` (glibc, whose FMA variants every x86-64-v3
+CPU takes: docs/reproducibility.md), a Gaussian elimination in Python, and elementwise ``+ - * /``: no
+BLAS, no numpy SIMD ``log``, so the report has the same bytes on every CPU.
 """
 
 from __future__ import annotations
@@ -32,15 +35,16 @@ import numpy as np
 
 from calibration.history import CHECKED_PERIOD, USED, WholeRecord, period_key
 from calibration.priors import FREE_PARAMETERS, apply
-from sim.common.commands import OneLineParser, os_error_line
-from sim.common.messages import shown
+from sim.common.commands import OneLineParser, run_reported
+from sim.common.messages import error_line, shown
 from sim.common.process import command
 from sim.common.values import MAX_SEED
 from sim.record.loader import SIDES
 
-EXTRA_PERIOD = ("wounded_ARM", "wounded_AZE", "captured_ARM", "captured_AZE")
+EXTRA_PERIOD = ("wounded_ARM", "wounded_AZE")
 """Each period's counts the record holds but the calibration leaves out (seeds/history/COVERAGE.md: deaths
-are well covered; wounded and captured figures less surely, and one side's more than the other's)."""
+are well covered; wounded figures less surely, and one side's more than the other's). The record's captures
+(20 Armenian) are not here: the model does not simulate captures."""
 
 COMPLETE_PERIOD = ("episodes", "exchanges", "retaliated", "both_blame")
 """Each period's counts that only a complete record of every exchange of fire would give (violations,
@@ -50,6 +54,10 @@ exchanges, those answered, those each side blamed on the other): the record hold
 LIKE = 20
 """Record-like simulations: each is taken in turn as the record, to ask what a record like ours, with a
 set's statistics, would identify (and to check a set the record itself lacks)."""
+
+BOOTSTRAP = 200
+"""Resamples of the accepted draws for the standard deviation of a width ratio at the record: how much of a
+parameter's verdict is the luck of which simulations came nearest."""
 
 RIDGE = 1.0
 """Added to the normal equations' diagonal (standardised statistics, thousands of rows: a negligible
@@ -85,7 +93,6 @@ def extra_counts(episodes, span_hours: float) -> dict[str, float]:
     """:data:`EXTRA_PERIOD` and :data:`COMPLETE_PERIOD` of the episodes starting in ``[0, span_hours]``."""
     eps = [e for e in episodes if 0.0 <= e.start_hours <= span_hours]
     out = {f"wounded_{s}": float(sum(e.wounded.get(s, 0) for e in eps)) for s in SIDES}
-    out |= {f"captured_{s}": float(sum((e.captured or {}).get(s, 0) for e in eps)) for s in SIDES}
     out["episodes"] = float(len(eps))
     out["exchanges"] = float(sum(e.exchanges for e in eps))
     out["retaliated"] = float(sum(1 for e in eps if any(e.retaliated.values())))
@@ -187,20 +194,22 @@ def predict(x: np.ndarray, coef: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Check:
     """One set's result, per parameter: the width ratio at the record (None where the record lacks the
-    set's statistics), its mean over record-like simulations, and the regression's held-out R^2."""
+    set's statistics) with its bootstrap standard deviation, its mean over record-like simulations, and the
+    regression's held-out R^2."""
 
     statistics: str
-    n_statistics: int
+    n_statistics: int  # statistics used (those constant over the simulations are left out)
     accepted: int
     ratio: dict[str, float] | None
+    spread: dict[str, float] | None  # the bootstrap standard deviation of each width ratio at the record
     like_ratio: dict[str, float]
     like_informed: float  # parameters informed, on average over the record-like simulations
     r2: dict[str, float]
 
 
-def project(keys, rows, obs, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-    """Fit on the first half of ``rows``: the second half's fitted values, the record's, and each
-    parameter's R^2 on the second half."""
+def project(keys, rows, obs, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, float], int]:
+    """Fit on the first half of ``rows``: the second half's fitted values, the record's, each parameter's
+    R^2 on the second half, and the number of statistics used."""
     x, x0 = features(rows, obs, keys)
     half = len(rows) // 2
     coef = fit(x[:half], draws[:half])
@@ -210,7 +219,7 @@ def project(keys, rows, obs, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray,
         y = truth[:, j]
         mean = math.fsum(y.tolist()) / len(y)
         r2[p.name] = 1.0 - math.fsum(((held[:, j] - y) ** 2).tolist()) / math.fsum(((y - mean) ** 2).tolist())
-    return held, predict(x0[None, :], coef)[0], r2
+    return held, predict(x0[None, :], coef)[0], r2, (x.shape[1] - 1) // 2
 
 
 def nearest(held: np.ndarray, at: np.ndarray, n: int, skip: int = -1) -> np.ndarray:
@@ -221,24 +230,52 @@ def nearest(held: np.ndarray, at: np.ndarray, n: int, skip: int = -1) -> np.ndar
     return np.argsort(distance, kind="stable")[:n]
 
 
-def width_ratios(truth: np.ndarray) -> np.ndarray:
-    """Each column's 90% width over the prior's (0.9 on the unit scale)."""
-    q = np.quantile(truth, [0.05, 0.95], axis=0)
-    return (q[1] - q[0]) / 0.9
+def width_ratio(values: np.ndarray) -> float:
+    """The 90% width of ``values`` (unit scale) over the prior's, 0.9."""
+    q = np.quantile(values, [0.05, 0.95])
+    return float((q[1] - q[0]) / 0.9)
 
 
-def check(name: str, keys, rows, obs, draws: np.ndarray, accept: float, like: np.ndarray, at_record: bool) -> Check:
-    """Accept the nearest ``accept`` share of the held-out simulations, at the record (if ``at_record``)
-    and at each record-like simulation ``like`` (held-out indices) in turn, itself left out."""
-    held, at, r2 = project(keys, rows, obs, draws)
+def accepted(held: np.ndarray, at: np.ndarray, j: int, n: int, skip: int = -1) -> np.ndarray:
+    """The ``n`` held-out simulations whose fitted value for parameter ``j`` is nearest ``at[j]`` (ties in
+    row order), leaving out row ``skip``: an ABC sample of p(θ_j | ŝ_j), the posterior given that one
+    summary. Each parameter on its own summary: on all of them at once the parameters the statistics do not
+    inform would set the distance, and dilute the one they do."""
+    distance = np.abs(held[:, j] - at[j])
+    if skip >= 0:
+        distance[skip] = np.inf
+    return np.argsort(distance, kind="stable")[:n]
+
+
+def check(
+    name: str, keys, rows, obs, draws: np.ndarray, settings: Settings, like: np.ndarray, at_record: bool
+) -> Check:
+    """Accept, per parameter, the nearest ``settings.accept`` share of the held-out simulations: at the
+    record (if ``at_record``, with a bootstrap standard deviation over the accepted draws) and at each record-like
+    simulation ``like`` (held-out indices) in turn, itself left out."""
+    held, at, r2, used = project(keys, rows, obs, draws)
     truth = draws[len(rows) // 2 :]
-    n = max(2, int(accept * len(held)))
+    n = max(2, int(settings.accept * len(held)))
     names = [p.name for p in FREE_PARAMETERS]
-    ratio = dict(zip(names, width_ratios(truth[nearest(held, at, n)]).tolist())) if at_record else None
-    each = np.array([width_ratios(truth[nearest(held, held[m], n, skip=m)]) for m in like.tolist()])
+    ratio = spread = None
+    if at_record:
+        rng = np.random.default_rng(np.random.SeedSequence([settings.seed, 3]))
+        ratio, spread = {}, {}
+        for j, key in enumerate(names):
+            values = truth[accepted(held, at, j, n), j]
+            ratio[key] = width_ratio(values)
+            boot = np.array([width_ratio(values[rng.integers(0, n, n)]) for _ in range(BOOTSTRAP)])
+            mean = math.fsum(boot.tolist()) / BOOTSTRAP
+            spread[key] = math.sqrt(math.fsum(((boot - mean) ** 2).tolist()) / (BOOTSTRAP - 1))
+    each = np.array(
+        [
+            [width_ratio(truth[accepted(held, held[m], j, n, skip=m), j]) for j in range(len(names))]
+            for m in like.tolist()
+        ]
+    )
     like_ratio = {k: math.fsum(each[:, j].tolist()) / len(each) for j, k in enumerate(names)}
     informed = math.fsum((each <= 0.75).sum(axis=1).astype(float).tolist()) / len(each)
-    return Check(name, len(keys), n, ratio, like_ratio, informed, r2)
+    return Check(name, used, n, ratio, spread, like_ratio, informed, r2)
 
 
 def run(settings: Settings, record: WholeRecord, history, on_done=None) -> list[Check]:
@@ -252,17 +289,18 @@ def run(settings: Settings, record: WholeRecord, history, on_done=None) -> list[
     rows = map_ordered(simulation, list(range(len(draws))), settings.n_procs, on_done=on_done)
     obs = observed(record, history)
     sets = statistic_sets(len(record.periods))
-    held, at, _ = project(sets["calibration"], rows, obs, draws)
+    held, at, _, _ = project(sets["calibration"], rows, obs, draws)
     like = nearest(held, at, min(LIKE, len(held)))
     return [
-        check(name, keys, rows, obs, draws, settings.accept, like, at_record=name != "complete")
-        for name, keys in sets.items()
+        check(name, keys, rows, obs, draws, settings, like, at_record=name != "complete") for name, keys in sets.items()
     ]
 
 
 def to_json(settings: Settings, checks: list[Check]) -> str:
-    """The settings and every check, as the published ``identifiability.json``."""
-    return json.dumps({"settings": asdict(settings), "checks": [asdict(c) for c in checks]}, indent=2) + "\n"
+    """The settings (but the number of workers, which changes nothing) and every check, as the published
+    ``identifiability.json``."""
+    published = {k: v for k, v in asdict(settings).items() if k != "n_procs"}
+    return json.dumps({"settings": published, "checks": [asdict(c) for c in checks]}, indent=2) + "\n"
 
 
 def to_markdown(data: dict) -> str:
@@ -276,17 +314,23 @@ def to_markdown(data: dict) -> str:
         f" set's summaries, and the nearest {s['accept']:.0%} of the other half are accepted"
         " (docs/calibration.md, `calibration/identifiability.py`).",
         "",
-        "- **at the record**: the accepted draws' 90% width over the prior's (the calibration report's rule:"
-        " informed at 0.75 or less);",
+        "- **at the record**: the accepted draws' 90% width over the prior's ± its bootstrap standard deviation"
+        " (the calibration report's rule: informed at 0.75 or less; *clearly* when 1.645 standard deviations"
+        " above it still are);",
         f"- **record-like**: the same, averaged over the {LIKE} simulations nearest the record, each taken in turn as"
         " the record: what a record like ours would identify with these statistics;",
         "- **R²**: how much of the parameter's prior spread the statistics predict, on held-out simulations.",
         "",
+        "Each parameter is accepted on its own summary (the posterior given that summary alone, so at least as wide"
+        " as the posterior given all the data): a width here bounds what the record allows, within the"
+        " regression's reach.",
+        "",
         "Sets: **calibration**, the statistics the calibration computes (the articles' window, and each period's"
-        " deaths, killed per side and flare-ups); **record**, those and each period's wounded and captured per"
-        " side, which the record holds with less sure coverage; **complete**, those and each period's"
-        " violations, exchanges of fire, answered violations and mutually blamed ones, which only a complete"
-        " record of every exchange would give (so: record-like simulations only).",
+        " deaths, killed per side and flare-ups); **record**, those and each period's wounded per side, which the"
+        " record holds with less sure coverage (its captures are not used: the model does not simulate them);"
+        " **complete**, those and each period's violations, exchanges of fire, answered violations and mutually"
+        " blamed ones, which only a complete record of every exchange would give (so: record-like simulations"
+        " only).",
         "",
         "| parameter | " + " | ".join(f"{c['statistics']}: at the record | record-like | R²" for c in checks) + " |",
         "|---|" + "---|---|---|" * len(checks),
@@ -294,7 +338,9 @@ def to_markdown(data: dict) -> str:
     for p in FREE_PARAMETERS:
         cells = []
         for c in checks:
-            at = "-" if c["ratio"] is None else f"{c['ratio'][p.name]:.2f}"
+            at = "-"
+            if c["ratio"] is not None:
+                at = f"{c['ratio'][p.name]:.2f} ± {c['spread'][p.name]:.2f}"
             cells.append(f"{at} | {c['like_ratio'][p.name]:.2f} | {c['r2'][p.name]:.2f}")
         lines.append(f"| `{p.name}` | " + " | ".join(cells) + " |")
     lines.append("")
@@ -304,8 +350,10 @@ def to_markdown(data: dict) -> str:
             verdict = "the record lacks these statistics"
         else:
             informed = [k for k, v in c["ratio"].items() if v <= 0.75]
+            clearly = [k for k in informed if c["ratio"][k] + 1.645 * c["spread"][k] <= 0.75]
             verdict = f"at the record, informed {len(informed)} of {len(FREE_PARAMETERS)}"
             verdict += f" ({', '.join(f'`{k}`' for k in informed)})" if informed else ""
+            verdict += f", {len(clearly)} clearly" if informed else ""
         if c["accepted"] < MIN_ACCEPTED:
             verdict = f"too few accepted to judge (fewer than {MIN_ACCEPTED}: widths of a few draws are noise)"
             like = ""
@@ -314,7 +362,8 @@ def to_markdown(data: dict) -> str:
     lines += [
         "",
         f"Sampling noise: {MIN_ACCEPTED} draws from the prior itself give a width ratio of 0.98 +- 0.04"
-        " (200 draws: 0.99 +- 0.02); R² below 0 means the regression predicts held-out draws worse than the"
+        " (200 draws: 0.99 +- 0.02); the ± figures say it of each estimate. R² below 0 means"
+        " the regression predicts held-out draws worse than the"
         " prior's mean (too few simulations for its statistics).",
     ]
     return "\n".join(lines) + "\n"
@@ -331,7 +380,7 @@ def publish(files: dict) -> None:
         for path, text in files.items():
             write_atomic(path, text)
             done.append(path)
-    except OSError:
+    except BaseException:  # a full disk, or Ctrl-C between the two
         for path in done:
             if before[path] is None:
                 path.unlink(missing_ok=True)
@@ -410,21 +459,22 @@ def main(argv: list[str] | None = None) -> int:
         history = load_history()
         record = whole_record(load_record(), history)
     except RecordError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {error_line(exc)}", file=sys.stderr)
         return 2
-    checks = run(settings, record, history, on_done=_progress(settings.simulations))
-    data = to_json(settings, checks)
-    text = to_markdown(json.loads(data))
-    if not args.publish:
-        sys.stdout.write(text)
-        return 0
-    try:
+
+    def work() -> int:
+        checks = run(settings, record, history, on_done=_progress(settings.simulations))
+        data = to_json(settings, checks)
+        text = to_markdown(json.loads(data))
+        if not args.publish:
+            sys.stdout.write(text)
+            return 0
         publish({RESULTS / "identifiability.json": data, RESULTS / "identifiability.md": text})
-    except OSError as exc:
-        print(f"error: {os_error_line(exc, RESULTS)}", file=sys.stderr)
-        return 1
-    print(f"wrote {RESULTS / 'identifiability.md'} and identifiability.json")
-    return 0
+        print(f"wrote {RESULTS / 'identifiability.md'} and identifiability.json")
+        return 0
+
+    # Ctrl-C: exit 130, nothing published; a failure (a worker's, a full disk): one line, exit 1
+    return run_reported(work, "nothing was published")
 
 
 if __name__ == "__main__":

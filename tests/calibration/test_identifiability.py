@@ -39,24 +39,33 @@ def test_fit_is_ridge_least_squares():
 
 
 def test_check_finds_what_a_statistic_measures_and_nothing_else():
-    """Statistic ``a`` measures the first parameter (noise sd 0.02 on its unit scale); ``b`` is noise.
+    """Statistic ``a`` measures the first parameter (noise sd 0.02 on its unit scale); ``b`` the second,
+    more loosely (sd 0.1); ``c`` is noise.
 
-    The first parameter's width ratio is about 0.1; every other's, from 200 draws that ``a`` and ``b``
-    select independently of them, is 0.99 +- 0.025, so the bounds [0.8, 1.15] fail with probability
-    below 1e-8 per parameter."""
+    The first parameter's width ratio is about 0.1, the second's about 0.4; every other's, from 200 draws
+    selected independently of it, is 0.99 +- 0.025, so the bounds [0.8, 1.15] fail with probability below
+    1e-8 per parameter. Accepting each parameter on its own summary keeps the first one's width small however
+    many uninformed parameters there are (on all summaries at once they would dilute it)."""
     rng = np.random.default_rng(11)
     draws = rng.uniform(size=(4000, len(FREE_PARAMETERS)))
-    rows = [{"a": 1.0 + u[0] + 0.02 * rng.normal(), "b": 1.0 + rng.uniform()} for u in draws]
-    obs = {"a": 1.3, "b": 1.5}
-    held, at, _ = ident.project(("a", "b"), rows, obs, draws)
+    rows = [
+        {"a": 1.0 + u[0] + 0.02 * rng.normal(), "b": 1.0 + u[1] + 0.1 * rng.normal(), "c": 1.0 + rng.uniform()}
+        for u in draws
+    ]
+    obs = {"a": 1.3, "b": 1.5, "c": 1.5}
+    keys = ("a", "b", "c")
+    held, at, _, used = ident.project(keys, rows, obs, draws)
+    assert used == 3
     like = ident.nearest(held, at, 20)
-    result = ident.check("toy", ("a", "b"), rows, obs, draws, 0.1, like, at_record=True)
-    first, *others = [p.name for p in FREE_PARAMETERS]
+    result = ident.check("toy", keys, rows, obs, draws, ident.Settings(4000, 5, 0.1, 1), like, at_record=True)
+    first, second, *others = [p.name for p in FREE_PARAMETERS]
     assert result.accepted == 200
-    assert result.ratio[first] < 0.3 and result.like_ratio[first] < 0.3 and result.r2[first] > 0.9
+    assert result.ratio[first] < 0.2 and result.like_ratio[first] < 0.2 and result.r2[first] > 0.9
+    assert 0.2 < result.ratio[second] < 0.6 and 0.2 < result.like_ratio[second] < 0.6
     assert all(0.8 <= result.ratio[k] <= 1.15 for k in others), result.ratio
     assert all(0.8 <= result.like_ratio[k] <= 1.15 for k in others), result.like_ratio
-    assert result.like_informed == pytest.approx(1.0, abs=0.2)
+    assert all(0.0 < result.spread[k] < 0.1 for k in result.spread), result.spread
+    assert result.like_informed == pytest.approx(2.0, abs=0.2)
 
 
 def test_every_statistic_of_every_set_is_simulated_and_observed(inputs):
@@ -66,6 +75,7 @@ def test_every_statistic_of_every_set_is_simulated_and_observed(inputs):
     obs = ident.observed(record, history)
     sets = ident.statistic_sets(len(record.periods))
     assert set(sets) == {"calibration", "record", "complete"}
+    assert not any("captured" in k for keys in sets.values() for k in keys)  # the model has no captures
     for keys in sets.values():
         assert set(keys) <= set(row) and set(keys) <= set(obs)
     assert obs["p2_wounded_AZE"] == 10.0  # COVERAGE.md: period C's own wounded per Azerbaijan's claims
@@ -77,13 +87,13 @@ def test_same_bytes_for_any_number_of_workers(inputs):
     two = ident.run(ident.Settings(240, 9, 0.1, 2), record, history)
     other = ident.run(ident.Settings(240, 10, 0.1, 2), record, history)
     text = ident.to_json(ident.Settings(240, 9, 0.1, 1), one)
-    assert text == ident.to_json(ident.Settings(240, 9, 0.1, 1), two)
+    assert text == ident.to_json(ident.Settings(240, 9, 0.1, 2), two)  # the workers are not published
     assert text != ident.to_json(ident.Settings(240, 9, 0.1, 1), other)
 
 
 def test_published_report_is_its_json_and_the_default_settings():
     data = json.loads((RESULTS / "identifiability.json").read_text())
-    assert data["settings"] == asdict(ident.Settings())
+    assert data["settings"] == {k: v for k, v in asdict(ident.Settings()).items() if k != "n_procs"}
     assert (RESULTS / "identifiability.md").read_text() == ident.to_markdown(data)
     assert [c["statistics"] for c in data["checks"]] == ["calibration", "record", "complete"]
 
@@ -135,7 +145,7 @@ def test_prints_the_report_with_progress():
 
 @pytest.mark.slow
 def test_committed_check_is_what_the_code_produces(inputs):
-    """The published check, rerun at its settings (3.5 minutes on two cores; make verify-calibration)."""
+    """The published check, rerun at its settings (4.5 minutes on two cores; make verify-calibration)."""
     record, history = inputs
     data = json.loads((RESULTS / "identifiability.json").read_text())
     settings = ident.Settings(**data["settings"])
@@ -167,3 +177,41 @@ def test_a_failed_publish_leaves_the_published_pair_as_it_was(tmp_path, monkeypa
         ident.publish({fresh: "new json", new: "new md"})
     assert not fresh.exists() and not new.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.md"]
+
+
+def test_ctrl_c_is_one_line_exit_130_and_publishes_nothing():
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    before = {p.name: p.stat().st_mtime_ns for p in RESULTS.iterdir()}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calibration.identifiability", "--simulations", "2000", "--publish"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    first = proc.stderr.readline()  # the first tenth done: the workers are running
+    assert first.startswith("identifiability: 200/2000"), first
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == "interrupted; nothing was published"
+    assert {p.name: p.stat().st_mtime_ns for p in RESULTS.iterdir()} == before
+    deadline = time.monotonic() + 10
+    while (
+        time.monotonic() < deadline
+        and subprocess.run(
+            ["pgrep", "-f", "calibration.identifiability --simulations 2000 "], capture_output=True
+        ).returncode
+        == 0
+    ):
+        time.sleep(0.1)
+    assert (
+        subprocess.run(
+            ["pgrep", "-f", "calibration.identifiability --simulations 2000 "], capture_output=True
+        ).returncode
+        == 1
+    )
