@@ -45,6 +45,7 @@ from sim.experiment.config import (
     check,
     check_scenario,
     composed_job,
+    config_dirs,
     explain,
     group_file,
     group_options,
@@ -140,7 +141,7 @@ def checked_jobs_only(command: CommandLine) -> Iterator[None]:
     """While in this block, Hydra's basic sweeper launches the jobs :func:`read_command_line` checked
     without composing each of them again first (a repeat of what that check did, one full composition
     per job); a batch with any job not checked here is still checked by Hydra."""
-    parsed_jobs = (zip(job, parse_overrides(job)) for job in command.job_overrides)
+    parsed_jobs = (zip(job, parse_overrides(job, config_dirs)) for job in command.job_overrides)
     done = {tuple(o for o, ov in job if not ov.is_hydra_override()) for job in parsed_jobs}
 
     def still_check(batch: list[list[str]]) -> list[list[str]]:
@@ -208,7 +209,7 @@ def check_override(ov: Any, multirun: bool) -> None:
 def job_overrides(overrides: Sequence[str], multirun: bool, sweeper_params: Sequence[str] = ()) -> list[list[str]]:
     """The overrides of each job Hydra would launch (:func:`sim.common.hydraconf.sweep_jobs`), each
     override checked first (:func:`check_override`)."""
-    parsed = parse_overrides([*sweeper_params, *overrides])
+    parsed = parse_overrides([*sweeper_params, *overrides], config_dirs)
     for ov in parsed:
         check_override(ov, multirun)
     if not multirun:
@@ -241,7 +242,7 @@ def index_mediators(overrides: Sequence[str], multirun: bool = False, config_nam
     scenario, experiment and mediation settings). A name no mediator has is one line listing the
     mediators; a name at different places in different jobs of a sweep is refused (give the index)."""
     overrides = list(overrides)
-    parsed = parse_overrides(overrides)
+    parsed = parse_overrides(overrides, config_dirs)
     named = [i for i, ov in enumerate(parsed) if not ov.is_hydra_override() and mediator_name(ov.key_or_group)]
     if not named:
         return overrides
@@ -371,7 +372,7 @@ def _check_config_files(overrides: Sequence[str], config_name: str) -> None:
         files.append(primary)
     scenarios: set[str] = set()
     experiments: set[str] = set()
-    for ov in parse_overrides(list(overrides)):
+    for ov in parse_overrides(list(overrides), config_dirs):
         if ov.is_hydra_override() or ov.is_delete():
             continue
         target = {"scenario": scenarios, "experiment": experiments}.get(ov.key_or_group)

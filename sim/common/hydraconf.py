@@ -66,8 +66,11 @@ def parse_flags(argv: Sequence[str], app: str) -> Any:
     return parser.parse_args(list(argv))
 
 
-def parse_overrides(overrides: Sequence[str]) -> list[Any]:
-    """Hydra's ``Override`` objects, parsed one by one so that a syntax error names its override."""
+def parse_overrides(overrides: Sequence[str], dirs: Callable[[], Sequence[Path]] | None = None) -> list[Any]:
+    """Hydra's ``Override`` objects, parsed one by one so that a syntax error names its override. A
+    ``glob()`` sweep expands over the files of its config group in ``dirs()`` (the command's config
+    folders; default conf/), as Hydra's sweeper expands it."""
+    from hydra.core.override_parser.types import ValueType
     from hydra.errors import HydraException
 
     parsed = []
@@ -78,29 +81,42 @@ def parse_overrides(overrides: Sequence[str]) -> list[Any]:
             first = str(e).splitlines()[0] if str(e) else ""
             detail = "" if o in first or len(first) > 100 else f": {first}"  # Hydra's own words, when short
             raise UsageError(f"cannot parse '{shown_override(o)}'{detail}; see {GRAMMAR_URL}") from None
+    for ov in parsed:
+        if ov.value_type != ValueType.GLOB_CHOICE_SWEEP:
+            continue
+        if ov.key_or_group.startswith("hydra/"):
+            raise UsageError(
+                f"{shown_override(ov.input_line)}: glob() over Hydra's own groups is not expanded here; "
+                f"list the options: {ov.key_or_group}=a,b"
+            )
+        ov.config_loader = _GroupOptions(dirs or _conf_dirs)  # what Hydra's sweeper sets before it expands one
     return parsed
 
 
 @functools.lru_cache(maxsize=4096)  # the jobs of a sweep repeat the same overrides
 def _parse_one(override: str) -> tuple[Any, ...]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import ValueType
 
-    parsed = tuple(OverridesParser.create().parse_overrides([override]))
-    for ov in parsed:
-        if ov.value_type == ValueType.GLOB_CHOICE_SWEEP:
-            ov.config_loader = _GroupOptions()  # what Hydra's sweeper sets before it expands a glob
-    return parsed
+    return tuple(OverridesParser.create().parse_overrides([override]))
 
 
 class _GroupOptions:
     """What Hydra's ``glob()`` sweep asks of its config loader: a config group's options, sorted (none
     for a key that is not a group), so that a glob expands here as Hydra's sweeper will expand it."""
 
+    def __init__(self, dirs: Callable[[], Sequence[Path]]):
+        self.dirs = dirs
+
     def get_group_options(self, group: str, results_filter: Any = None, **_: Any) -> list[str]:
-        """The config files of ``group`` in the commands' config folders."""
-        names = {p.stem for d in _conf_dirs() if kind(d / group) == "folder" for p in (d / group).iterdir()}
-        return sorted(n for n in names if not n.startswith("."))
+        """The config files (``*.yaml``, as Hydra 1.3 reads them) of ``group`` in the config folders."""
+        names = {
+            p.stem
+            for d in self.dirs()
+            if kind(Path(d) / group) == "folder"
+            for p in (Path(d) / group).iterdir()
+            if p.suffix == ".yaml" and not p.name.startswith(".") and p.is_file()
+        }
+        return sorted(names)
 
 
 def _sweep_strings(ov: Any) -> list[str]:
@@ -406,7 +422,7 @@ class Schema:
         unseen), a config group the command does not have, a group's option that is not a name, a
         ``true``/``false`` setting given anything else (OmegaConf reads ``publish=2`` as true), and a sweep
         (``a=1,2``: one composition is one job's)."""
-        for ov in parse_overrides(overrides):
+        for ov in parse_overrides(overrides, self.dirs):
             key = ov.key_or_group
             parts = key.split(".")
             t, walked = self.node(parts)
@@ -558,7 +574,7 @@ UNREPEATABLE = {
 used one would not be reproducible from its command line and seed (Hydra's own settings may: run folders
 named by the time are what ``hydra.run.dir`` is for)."""
 
-_RESOLVER = re.compile(r"\$\{\s*([A-Za-z_][\w.]*)\s*:")
+_RESOLVER = re.compile(r"(?<!\\)\$\{\s*([A-Za-z_][\w.]*)\s*:")  # not an escaped \${...}: a literal
 
 
 def unrepeatable_resolver(values: Any) -> tuple[str, str] | None:

@@ -36,6 +36,7 @@ from sim.common.files import kind, name_problem
 from sim.common.hydraconf import BASIC_SWEEPER
 from sim.common.messages import shown
 from sim.common.values import same_value
+from sim.experiment.config import config_dirs
 from sim.experiment.survival import days_text, kaplan_meier
 from sim.sweep import CONFIG_HASH_FILE, FAILED_FILE, MULTIRUN_FILE, REPLICATIONS_FILE, SUMMARY_FILE
 
@@ -210,7 +211,7 @@ def sweep_definition(path: Path) -> tuple[list[str], list[list[str]] | None, lis
         raise SweepError(f"{path}: cannot read {MULTIRUN_FILE}: {_first_line(e)}") from None
     arguments = [f"{k}={v}" for k, v in (params or {}).items()] + task
     try:
-        parsed = hydraconf.parse_overrides(arguments)
+        parsed = hydraconf.parse_overrides(arguments, config_dirs)
     except Exception as e:  # noqa: BLE001
         raise SweepError(f"{path}: cannot parse the sweep in {MULTIRUN_FILE}: {_first_line(e)}") from None
     # a later override of a key replaces an earlier one (the command line an experiment's sweep),

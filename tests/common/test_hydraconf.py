@@ -234,6 +234,7 @@ def test_a_value_from_the_clock_or_the_environment_is_refused(override, shown, s
         TINY.check_overrides([override])
     assert str(e.value).startswith(f"{shown}: a value from ") and f"({source})" in str(e.value), str(e.value)
     TINY.check_overrides(["rate=${inner.strength}", "hydra.run.dir=out/${now:%H-%M}", "+hydra.job.env_set.X=1"])
+    TINY.check_overrides(["+extra.label=\\${now:%Y}"])  # escaped: the text itself, the same every run
 
 
 def test_a_key_added_with_a_plus_must_be_in_the_schema():
@@ -292,3 +293,18 @@ def test_a_glob_sweep_expands_over_a_groups_files_as_hydras_sweeper_does():
     for bad in ["seed=glob(*)", "scenario=glob(nothing*)", "violations.base_rate_per_day=glob(*,exclude=a)"]:
         with pytest.raises(UsageError, match=r"matches no option; glob\(\) chooses among the files of a config group"):
             hydraconf.sweep_jobs(hydraconf.parse_overrides([bad]))
+    with pytest.raises(UsageError, match=r"hydra/launcher=glob\(b\*\): glob\(\) over Hydra's own groups is not"):
+        hydraconf.parse_overrides(["hydra/launcher=glob(b*)"])
+
+
+def test_a_glob_sweep_reads_the_commands_config_folders_and_only_their_yaml_files(tmp_path):
+    """As Hydra 1.3 does: a --config-dir's files count, a README or a .yml file does not."""
+    (tmp_path / "scenario").mkdir()
+    for name in ("mine.yaml", "README.md", "old.yml", ".hidden.yaml"):
+        (tmp_path / "scenario" / name).write_text("{}\n")
+    (tmp_path / "scenario" / "sub.yaml").mkdir()
+    dirs = lambda: [hydraconf._conf_dirs()[0], tmp_path]  # noqa: E731
+    (ov,) = hydraconf.parse_overrides(["scenario=glob(m*)"], dirs)
+    assert hydraconf.values(ov) == ["mine"]
+    (ov,) = hydraconf.parse_overrides(["scenario=glob(*,exclude=[n*,o*,p*])"], dirs)
+    assert hydraconf.values(ov) == ["mine", "sept2022"]
