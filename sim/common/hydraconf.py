@@ -544,6 +544,12 @@ class Schema:
         if typing.get_origin(t) is dict or t is dict:
             where = ".".join(walked)
             return f"{bad}: new keys under {where} are added with a plus: +{bad}=VALUE"
+        if typing.get_origin(t) in (list, tuple):
+            where = ".".join(walked)
+            return (
+                f"{shown(key, 80)}: {where} is a list; an item is named by its index ({where}.0), or the list is "
+                f"given whole: {where}=[...]"
+            )
         keys = fields(t)
         where = f" under '{'.'.join(walked)}'" if walked else ""
         if keys:
@@ -682,6 +688,10 @@ def _explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> st
     missing = _missing_item(chain, overrides)
     if missing:
         return missing
+    if any(isinstance(e, ValueError) and "invalid literal for int()" in str(e) for e in chain):
+        named = _list_item_by_name(overrides, schema)  # OmegaConf's own words name no key
+        if named:
+            return named
     for e in chain:
         if isinstance(e, (UsageError, *schema.errors)):
             return str(e)
@@ -713,6 +723,18 @@ def _explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> st
             usage = f"allowed: {schema.group_usage}" if schema.group_usage else f"{schema.tool} has none"
             return f"{group} is not a config group of {schema.tool}; {usage}"
     return shown(_first_line(str(exc)), 300)  # Hydra's own words, which may quote an override whole
+
+
+def _list_item_by_name(overrides: Sequence[str], schema: Schema) -> str | None:
+    """The message for the first override that names an item of a list by something other than its
+    index (``exploration.add.extra=0``), or None."""
+    for o in overrides:
+        key = o.split("=", 1)[0].lstrip("+~")
+        parts = key.split(".")
+        t, walked = schema.node(parts)
+        if len(walked) < len(parts) and typing.get_origin(t) in (list, tuple):
+            return schema.unknown_key(key)
+    return None
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

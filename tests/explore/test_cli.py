@@ -165,3 +165,19 @@ def test_help_lists_the_explorations(tmp_path):
     assert r.returncode == 0 and "Traceback" not in r.stderr
     assert "== Explorations (exploration=NAME, conf/exploration/) ==\ndefault, screening, smoke\n" in r.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("override", ["exploration.add.extra=0", "exploration.inputs.foo=1", "+exploration.add.x=1"])
+def test_a_list_item_named_by_a_word_is_one_line_naming_it(override):
+    """OmegaConf's own words ("invalid literal for int() with base 10: 'extra'") named no key (found by
+    make fuzz)."""
+    from explore.cli import preflight
+
+    with pytest.raises(Exception) as err:  # noqa: B017 -- the command's one-line error
+        preflight(["exploration=smoke", override])
+    key = override.lstrip("+").split("=")[0]
+    where = key.rsplit(".", 1)[0]
+    assert str(err.value) == (
+        f"{key}: {where} is a list; an item is named by its index ({where}.0), or the list is given whole: "
+        f"{where}=[...]"
+    ), str(err.value)
