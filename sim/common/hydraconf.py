@@ -475,7 +475,7 @@ class Schema:
         names = [x for v in _given(ov) for x in (v if isinstance(v, list) else [v])]  # [a,b]: several
         if ov.is_delete() and names == [None]:  # ~group: no option named
             return
-        bad = next((v for v in names if not isinstance(v, str)), _NONE)
+        bad = next((v for v in names if not isinstance(v, str) or "${" in v), _NONE)  # a name, not a ${...}
         if bad is not _NONE and hydra_group:
             raise UsageError(
                 f"{group}={shown(_text(ov, bad))}: an option of a config group is a name; "

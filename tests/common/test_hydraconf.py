@@ -254,6 +254,8 @@ def test_a_key_added_with_a_plus_must_be_in_the_schema():
         ("scenario=${x}", "scenario=${x} is not a scenario"),
         ("scenario=0", "scenario=0 is not a scenario"),
         ("hydra/launcher=0", "hydra/launcher=0: an option of a config group is a name; tiny --hydra-help lists them"),
+        ("hydra/launcher=${oops}", "hydra/launcher=${oops}: an option of a config group is a name"),
+        ("hydra/launcher=[basic,'${x}']", "hydra/launcher=[basic,'${x}']: an option of a config group is a name"),
         ("+nope/x=1", "nope/x is not a config group of tiny; tiny has none"),
         ("rate=1,2", "rate=1,2 is a sweep; a config is composed for one job"),
         ("+hydra.foo=1", "+hydra.foo=1: Hydra has no setting hydra.foo, so it would go unread"),
