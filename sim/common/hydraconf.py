@@ -70,7 +70,6 @@ def parse_overrides(overrides: Sequence[str], dirs: Callable[[], Sequence[Path]]
     """Hydra's ``Override`` objects, parsed one by one so that a syntax error names its override. A
     ``glob()`` sweep expands over the files of its config group in ``dirs()`` (the command's config
     folders; default conf/), as Hydra's sweeper expands it."""
-    from hydra.core.override_parser.types import ValueType
     from hydra.errors import HydraException
 
     parsed = []
@@ -82,7 +81,7 @@ def parse_overrides(overrides: Sequence[str], dirs: Callable[[], Sequence[Path]]
             detail = "" if o in first or len(first) > 100 else f": {first}"  # Hydra's own words, when short
             raise UsageError(f"cannot parse '{shown_override(o)}'{detail}; see {GRAMMAR_URL}") from None
     for ov in parsed:
-        if ov.value_type != ValueType.GLOB_CHOICE_SWEEP:
+        if not _is_glob(ov):
             continue
         if ov.key_or_group.startswith("hydra/"):
             raise UsageError(
@@ -450,8 +449,8 @@ class Schema:
                 self._check_choice(ov)
             elif ov.is_delete():
                 self._check_deletion(key, known)
-            elif not known:
-                if (ov.is_add() or ov.is_force_add()) and not _is_mapping(t):
+            elif not known:  # under a list, an item is named by its index, with a plus or without
+                if (ov.is_add() or ov.is_force_add()) and not _is_mapping(t) or typing.get_origin(t) in (list, tuple):
                     raise UsageError(self.unknown_key(key) or f"unknown key '{shown(key)}'")
             elif t is bool:
                 bad = next((v for v in _given(ov) if not isinstance(v, bool)), _NONE)
@@ -611,7 +610,10 @@ def hydra_key_known(parts: Sequence[str]) -> bool:
 
 
 def _is_glob(ov: Any) -> bool:
-    return getattr(ov, "config_loader", None) is not None
+    """True for a ``glob()`` sweep, which expands over a config group's files (:class:`_GroupOptions`)."""
+    from hydra.core.override_parser.types import ValueType
+
+    return ov.value_type == ValueType.GLOB_CHOICE_SWEEP
 
 
 def _given(ov: Any) -> list[Any]:
@@ -688,10 +690,6 @@ def _explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> st
     missing = _missing_item(chain, overrides)
     if missing:
         return missing
-    if any(isinstance(e, ValueError) and "invalid literal for int()" in str(e) for e in chain):
-        named = _list_item_by_name(overrides, schema)  # OmegaConf's own words name no key
-        if named:
-            return named
     for e in chain:
         if isinstance(e, (UsageError, *schema.errors)):
             return str(e)
@@ -723,18 +721,6 @@ def _explain(exc: BaseException, overrides: Sequence[str], schema: Schema) -> st
             usage = f"allowed: {schema.group_usage}" if schema.group_usage else f"{schema.tool} has none"
             return f"{group} is not a config group of {schema.tool}; {usage}"
     return shown(_first_line(str(exc)), 300)  # Hydra's own words, which may quote an override whole
-
-
-def _list_item_by_name(overrides: Sequence[str], schema: Schema) -> str | None:
-    """The message for the first override that names an item of a list by something other than its
-    index (``exploration.add.extra=0``), or None."""
-    for o in overrides:
-        key = o.split("=", 1)[0].lstrip("+~")
-        parts = key.split(".")
-        t, walked = schema.node(parts)
-        if len(walked) < len(parts) and typing.get_origin(t) in (list, tuple):
-            return schema.unknown_key(key)
-    return None
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
